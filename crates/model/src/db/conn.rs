@@ -1,0 +1,412 @@
+//! Connections: the backend is chosen from the `DATABASE_URL` scheme, never by
+//! trying each; SQLite connections get their pragmas on acquire; migrations
+//! run under a lock so several processes may start at once.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::DbError;
+
+#[allow(
+    missing_docs,
+    reason = "diesel's MultiConnection derive generates undocumented items"
+)]
+mod multi {
+    use diesel::{PgConnection, SqliteConnection};
+
+    /// A connection to either backend. Queries are written once against this
+    /// enum; the few dialect-specific statements match on it.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConn {
+        /// PostgreSQL.
+        Pg(PgConnection),
+        /// SQLite (bundled).
+        Sqlite(SqliteConnection),
+    }
+}
+pub use multi::DbConn;
+
+impl DbConn {
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Pg(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// The two supported backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL, for several `hyoka serve` processes.
+    Postgres,
+    /// The embedded default.
+    Sqlite,
+}
+
+/// A parsed `DATABASE_URL`. Its `Display` redacts any password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    /// `postgres://…` or `postgresql://…`, kept verbatim for libpq.
+    Postgres(String),
+    /// `sqlite://PATH`: everything after `sqlite://` is a file path, relative
+    /// to the working directory (`sqlite:///abs/path` is absolute).
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    /// The default database: `sqlite://data/hyoka.db`.
+    pub const DEFAULT: &'static str = "sqlite://data/hyoka.db";
+
+    /// Parses a database URL.
+    pub fn parse(url: &str) -> Result<DbUrl, DbError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbError::Config(
+                    "DATABASE_URL `sqlite://` names no file; write e.g. sqlite://data/hyoka.db"
+                        .into(),
+                ));
+            }
+            return Ok(DbUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err(DbError::Config(format!(
+            "DATABASE_URL `{}` has an unknown scheme; use postgres://USER@HOST/DB or sqlite://PATH (default {})",
+            redact(url),
+            DbUrl::DEFAULT
+        )))
+    }
+
+    /// The backend this URL selects.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbUrl::Postgres(_) => Backend::Postgres,
+            DbUrl::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Opens one connection, with the real error when it fails.
+    pub fn connect(&self) -> Result<DbConn, DbError> {
+        match self {
+            DbUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg).map_err(|e| {
+                DbError::Connect(format!("{self}: {}", redact_in(&e.to_string(), url)))
+            }),
+            DbUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        DbError::Connect(format!(
+                            "cannot create folder {} for the database: {e}",
+                            dir.display()
+                        ))
+                    })?;
+                }
+                let path_str = path.to_str().ok_or_else(|| {
+                    DbError::Config(format!(
+                        "database path {} is not valid UTF-8",
+                        path.display()
+                    ))
+                })?;
+                let mut conn = SqliteConnection::establish(path_str)
+                    .map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
+                // busy_timeout before WAL: the other order can fail with "database is locked".
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DbUrl::Postgres(url) => f.write_str(&redact(url)),
+            DbUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+        }
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbUrl({self})")
+    }
+}
+
+/// Replaces the password of a `scheme://user:password@host/…` URL, and any
+/// `password=…` parameter, with `***`.
+pub fn redact(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = out[rest_start..]
+            .find('/')
+            .map_or(out.len(), |i| rest_start + i);
+        if let Some(at) = out[rest_start..authority_end].rfind('@') {
+            let userinfo = &out[rest_start..rest_start + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest_start + colon + 1..rest_start + at, "***");
+            }
+        }
+    }
+    let lower = out.to_ascii_lowercase();
+    if let Some(p) = lower.find("password=") {
+        let start = p + "password=".len();
+        let end = out[start..]
+            .find(['&', ' '])
+            .map_or(out.len(), |i| start + i);
+        out.replace_range(start..end, "***");
+    }
+    out
+}
+
+/// Removes every occurrence of the URL's password from a message (libpq may
+/// echo parts of the connection string).
+fn redact_in(message: &str, url: &str) -> String {
+    let redacted = redact(url);
+    let mut msg = message.replace(url, &redacted);
+    if let Some(pw) = password_of(url).filter(|p| p.len() >= 3) {
+        msg = msg.replace(pw, "***");
+    }
+    msg
+}
+
+fn password_of(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
+    Some(&userinfo[userinfo.find(':')? + 1..])
+}
+
+/// The r2d2 connection manager.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: DbUrl,
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConn, DbError> {
+        self.url.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(DbError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// A pool of connections. Blocking: call it from `web::block` or a blocking
+/// thread, never directly on the async runtime.
+pub type Pool = r2d2::Pool<DbManager>;
+/// A connection checked out of the [`Pool`].
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// Builds a pool of at most `max_size` connections. Fails when the first
+/// connection cannot be made, with the backend's own message.
+pub fn pool(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
+    // Make one connection first so a wrong URL is reported as itself, not as
+    // r2d2's "timed out waiting for connection".
+    drop(url.connect()?);
+    r2d2::Pool::builder()
+        .max_size(max_size.max(1))
+        .connection_timeout(Duration::from_secs(15))
+        .build(DbManager { url: url.clone() })
+        .map_err(|e| DbError::Connect(format!("{url}: {e}")))
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// An arbitrary key for the PostgreSQL advisory lock held while migrating.
+const MIGRATION_LOCK_KEY: i64 = 0x6879_6f6b_6131; // "hyoka1"
+
+/// Runs the pending migrations and seeds the built-in catalogs. Safe to call
+/// from several processes at once: PostgreSQL serialises on an advisory lock,
+/// SQLite on a lock file beside the database. Returns the versions applied.
+pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
+    let mut conn = url.connect()?;
+    let applied = match (&mut conn, url) {
+        (DbConn::Pg(pg), _) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = pg
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
+                .map_err(|e| DbError::Migration(e.to_string()));
+            let result = result.and_then(|v| super::catalog::seed_builtin(&mut conn).map(|()| v));
+            if let DbConn::Pg(pg) = &mut conn {
+                pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            }
+            result?
+        }
+        (DbConn::Sqlite(sqlite), DbUrl::Sqlite(path)) => {
+            let _lock = lock_file(path)?;
+            let v = sqlite
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
+                .map_err(|e| DbError::Migration(e.to_string()))?;
+            super::catalog::seed_builtin(&mut conn)?;
+            v
+        }
+        (DbConn::Sqlite(_), DbUrl::Postgres(_)) => {
+            return Err(DbError::Config("backend and URL disagree".into()));
+        }
+    };
+    Ok(applied)
+}
+
+/// Reverts every migration (tests only check that down undoes up).
+pub fn revert_all(conn: &mut DbConn) -> Result<usize, DbError> {
+    let mut n = 0;
+    loop {
+        let applied = match conn {
+            DbConn::Pg(pg) => pg.applied_migrations(),
+            DbConn::Sqlite(s) => s.applied_migrations(),
+        }
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+        if applied.is_empty() {
+            return Ok(n);
+        }
+        match conn {
+            DbConn::Pg(pg) => pg.revert_last_migration(PG_MIGRATIONS).map(drop),
+            DbConn::Sqlite(s) => s.revert_last_migration(SQLITE_MIGRATIONS).map(drop),
+        }
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+        n += 1;
+    }
+}
+
+/// An exclusive lock on `<db>.lock`, released on drop.
+fn lock_file(db: &Path) -> Result<std::fs::File, DbError> {
+    let mut lock_path = db.as_os_str().to_owned();
+    lock_path.push(".migrate-lock");
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DbError::Connect(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            DbError::Connect(format!(
+                "cannot open {}: {e}",
+                Path::new(&lock_path).display()
+            ))
+        })?;
+    file.lock().map_err(|e| {
+        DbError::Connect(format!(
+            "cannot lock {}: {e}",
+            Path::new(&lock_path).display()
+        ))
+    })?;
+    Ok(file)
+}
+
+/// Runs `f` in a write transaction. On SQLite the transaction starts with
+/// `BEGIN IMMEDIATE`, so two writers queue on `busy_timeout` instead of one
+/// failing with "database is locked" when it upgrades a read; on PostgreSQL it
+/// is a plain transaction. Rolls back when `f` fails.
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => match Tm::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                // The commit failed (e.g. a deferred constraint): make sure the
+                // transaction is closed before reporting it.
+                let _ = Tm::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            Tm::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_their_backend_by_scheme() {
+        assert_eq!(
+            DbUrl::parse("sqlite://data/hyoka.db").ok(),
+            Some(DbUrl::Sqlite("data/hyoka.db".into()))
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite:///var/lib/h.db").ok(),
+            Some(DbUrl::Sqlite("/var/lib/h.db".into()))
+        );
+        assert!(matches!(
+            DbUrl::parse("postgres://u@h/db"),
+            Ok(DbUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DbUrl::parse("postgresql://u@h/db"),
+            Ok(DbUrl::Postgres(_))
+        ));
+        let err = DbUrl::parse("mysql://root:hunter2@h/db")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("unknown scheme"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(DbUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact("postgres://app:s3cr%40t@db:5432/hyoka"),
+            "postgres://app:***@db:5432/hyoka"
+        );
+        assert_eq!(redact("postgres://app@db/hyoka"), "postgres://app@db/hyoka");
+        assert_eq!(
+            redact("postgres://db/hyoka?user=a&password=xyz&sslmode=require"),
+            "postgres://db/hyoka?user=a&password=***&sslmode=require"
+        );
+        let url = DbUrl::parse("postgres://app:topsecret@db/hyoka").ok();
+        assert_eq!(
+            url.map(|u| format!("{u} {u:?}")),
+            Some("postgres://app:***@db/hyoka DbUrl(postgres://app:***@db/hyoka)".into())
+        );
+        assert_eq!(
+            redact_in(
+                "could not connect with topsecret",
+                "postgres://app:topsecret@db/x"
+            ),
+            "could not connect with ***"
+        );
+    }
+}

@@ -1,0 +1,423 @@
+//! Flags raised on a submission, reviewers' decisions on them, and the
+//! subsidiary's replies.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::audit::{self, Change};
+use super::schema::{flags, replies, reviews};
+use super::{DbConn, DbError, found, write_tx};
+use crate::domain::{Decision, Evaluation, FlagTarget, ItemNumber, Points, Severity};
+use crate::scoring::{ConfirmedScore, FlagSuggestion};
+use crate::workflow::{Actor, answer_unchanged};
+
+/// A flag to store (what a detector produced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewFlag {
+    /// The item, or the whole sheet.
+    pub target: FlagTarget,
+    /// Rule id.
+    pub rule: String,
+    /// Severity.
+    pub severity: Severity,
+    /// The score as submitted.
+    pub claimed: Evaluation,
+    /// The score the rule suggests, if any.
+    pub suggested: Option<Points>,
+    /// Reason in Japanese.
+    pub reason_ja: String,
+    /// Reason in English.
+    pub reason_en: String,
+    /// Version of the detector that raised it.
+    pub detector_version: String,
+    /// Hash of the detector configuration it ran with.
+    pub config_hash: String,
+}
+
+/// A stored flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    /// Id.
+    pub id: i64,
+    /// Submission.
+    pub submission_id: i64,
+    /// What it is about.
+    #[serde(flatten)]
+    pub flag: NewFlag,
+    /// When it was raised.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Flag {
+    /// What scoring needs of this flag (sheet-level flags suggest nothing).
+    pub fn suggestion(&self) -> Option<FlagSuggestion> {
+        Some(FlagSuggestion {
+            item: self.flag.target.item()?,
+            severity: self.flag.severity,
+            suggested: self.flag.suggested,
+        })
+    }
+}
+
+type FlagRow = (
+    i64,
+    i64,
+    Option<i32>,
+    String,
+    String,
+    String,
+    Option<i16>,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+);
+
+fn flag_from_row(r: FlagRow) -> Result<Flag, DbError> {
+    Ok(Flag {
+        id: r.0,
+        submission_id: r.1,
+        flag: NewFlag {
+            target: match r.2 {
+                Some(n) => FlagTarget::Item(ItemNumber::try_from(n)?),
+                None => FlagTarget::Sheet,
+            },
+            rule: r.3,
+            severity: r.4.parse()?,
+            claimed: Evaluation::from_code(&r.5)?,
+            suggested: r.6.map(points_from_i16).transpose()?,
+            reason_ja: r.7,
+            reason_en: r.8,
+            detector_version: r.9,
+            config_hash: r.10,
+        },
+        created_at: crate::time::from_db(r.11),
+    })
+}
+
+fn points_from_i16(v: i16) -> Result<Points, DbError> {
+    Ok(Points::try_from(u8::try_from(v).unwrap_or(u8::MAX))?)
+}
+
+/// Stores flags on a submission, inside the caller's write transaction.
+pub fn insert_in_tx(
+    conn: &mut DbConn,
+    submission_id: i64,
+    new: &[NewFlag],
+) -> Result<Vec<Flag>, DbError> {
+    let now = crate::time::now().naive_utc();
+    let mut out = Vec::with_capacity(new.len());
+    for f in new {
+        let row: FlagRow = diesel::insert_into(flags::table)
+            .values((
+                flags::submission_id.eq(submission_id),
+                flags::item_number.eq(f.target.item().map(i32::from)),
+                flags::rule.eq(&f.rule),
+                flags::severity.eq(f.severity.code()),
+                flags::claimed.eq(f.claimed.code()),
+                flags::suggested.eq(f.suggested.map(|p| i16::from(p.value()))),
+                flags::reason_ja.eq(&f.reason_ja),
+                flags::reason_en.eq(&f.reason_en),
+                flags::detector_version.eq(&f.detector_version),
+                flags::config_hash.eq(&f.config_hash),
+                flags::created_at.eq(now),
+            ))
+            .returning(flags::all_columns)
+            .get_result(conn)?;
+        out.push(flag_from_row(row)?);
+    }
+    Ok(out)
+}
+
+/// [`insert_in_tx`] in its own transaction.
+pub fn insert(
+    conn: &mut DbConn,
+    submission_id: i64,
+    new: &[NewFlag],
+) -> Result<Vec<Flag>, DbError> {
+    write_tx(conn, |conn| insert_in_tx(conn, submission_id, new))
+}
+
+/// A flag by id.
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Flag, DbError> {
+    flag_from_row(found(flags::table.find(id).first::<FlagRow>(conn), || {
+        format!("flag {id}")
+    })?)
+}
+
+/// The flags of a submission, by item then id.
+pub fn of_submission(conn: &mut DbConn, submission_id: i64) -> Result<Vec<Flag>, DbError> {
+    flags::table
+        .filter(flags::submission_id.eq(submission_id))
+        .order((flags::item_number, flags::id))
+        .load::<FlagRow>(conn)?
+        .into_iter()
+        .map(flag_from_row)
+        .collect()
+}
+
+/// A reviewer's decision on a flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    /// Id.
+    pub id: i64,
+    /// Flag decided on.
+    pub flag_id: i64,
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// The reviewer's comment.
+    pub comment: String,
+    /// Reviewer (none when carried over by the system).
+    pub reviewer_id: Option<i64>,
+    /// When.
+    pub decided_at: DateTime<Utc>,
+    /// The review of the previous revision this one carries over.
+    pub carried_from: Option<i64>,
+}
+
+type ReviewRow = (
+    i64,
+    i64,
+    String,
+    Option<i16>,
+    String,
+    Option<i64>,
+    NaiveDateTime,
+    Option<i64>,
+);
+
+fn review_from_row(r: ReviewRow) -> Result<Review, DbError> {
+    Ok(Review {
+        id: r.0,
+        flag_id: r.1,
+        decision: Decision::from_parts(&r.2, r.3)?,
+        comment: r.4,
+        reviewer_id: r.5,
+        decided_at: crate::time::from_db(r.6),
+        carried_from: r.7,
+    })
+}
+
+fn insert_review(
+    conn: &mut DbConn,
+    flag_id: i64,
+    decision: Decision,
+    comment: &str,
+    reviewer_id: Option<i64>,
+    carried_from: Option<i64>,
+) -> Result<Review, DbError> {
+    let score = match decision {
+        Decision::Confirmed { reviewed_score } => Some(i16::from(reviewed_score.value())),
+        Decision::Dismissed => None,
+    };
+    let row: ReviewRow = diesel::insert_into(reviews::table)
+        .values((
+            reviews::flag_id.eq(flag_id),
+            reviews::decision.eq(decision.code()),
+            reviews::reviewed_score.eq(score),
+            reviews::comment.eq(comment.trim()),
+            reviews::reviewer_id.eq(reviewer_id),
+            reviews::decided_at.eq(crate::time::now().naive_utc()),
+            reviews::carried_from.eq(carried_from),
+        ))
+        .returning(reviews::all_columns)
+        .get_result(conn)?;
+    review_from_row(row)
+}
+
+/// Records a decision on a flag. A later decision on the same flag replaces
+/// the earlier one for scoring; both stay in the history.
+pub fn decide(
+    conn: &mut DbConn,
+    actor: Actor,
+    flag_id: i64,
+    decision: Decision,
+    comment: &str,
+) -> Result<Review, DbError> {
+    write_tx(conn, |conn| {
+        get(conn, flag_id)?;
+        let review = insert_review(conn, flag_id, decision, comment, actor.user_id(), None)?;
+        audit::append(
+            conn,
+            actor,
+            "flag.decide",
+            Change::created("review", review.id, &review),
+        )?;
+        Ok(review)
+    })
+}
+
+/// Every decision on a flag, oldest first.
+pub fn reviews_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Review>, DbError> {
+    reviews::table
+        .filter(reviews::flag_id.eq(flag_id))
+        .order(reviews::id)
+        .load::<ReviewRow>(conn)?
+        .into_iter()
+        .map(review_from_row)
+        .collect()
+}
+
+/// The latest decision on each flag of a submission, by flag id.
+pub fn latest_reviews(
+    conn: &mut DbConn,
+    submission_id: i64,
+) -> Result<BTreeMap<i64, Review>, DbError> {
+    let rows: Vec<ReviewRow> = reviews::table
+        .inner_join(flags::table)
+        .filter(flags::submission_id.eq(submission_id))
+        .order(reviews::id)
+        .select(reviews::all_columns)
+        .load(conn)?;
+    let mut latest = BTreeMap::new();
+    for r in rows {
+        let review = review_from_row(r)?;
+        latest.insert(review.flag_id, review);
+    }
+    Ok(latest)
+}
+
+/// The confirmed scores of a submission (latest decision per flag), for the
+/// reviewed achievement rate.
+pub fn confirmed_scores(
+    conn: &mut DbConn,
+    submission_id: i64,
+) -> Result<Vec<ConfirmedScore>, DbError> {
+    let flags_by_id: BTreeMap<i64, Flag> = of_submission(conn, submission_id)?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    Ok(latest_reviews(conn, submission_id)?
+        .values()
+        .filter_map(|r| match r.decision {
+            Decision::Confirmed { reviewed_score } => {
+                let item = flags_by_id.get(&r.flag_id)?.flag.target.item()?;
+                Some(ConfirmedScore {
+                    item,
+                    score: reviewed_score,
+                })
+            }
+            Decision::Dismissed => None,
+        })
+        .collect())
+}
+
+/// Copies the latest decisions of the previous revision's flags to the new
+/// revision's flags with the same item and rule, where that item's score and
+/// evidence did not change. Returns how many decisions were carried over.
+pub fn carry_over_in_tx(
+    conn: &mut DbConn,
+    previous_id: i64,
+    next_id: i64,
+) -> Result<usize, DbError> {
+    let prev_answers: BTreeMap<ItemNumber, _> = super::submissions::answers_of(conn, previous_id)?
+        .into_iter()
+        .map(|a| (a.item, a))
+        .collect();
+    let next_answers: BTreeMap<ItemNumber, _> = super::submissions::answers_of(conn, next_id)?
+        .into_iter()
+        .map(|a| (a.item, a))
+        .collect();
+    let prev_flags = of_submission(conn, previous_id)?;
+    let prev_reviews = latest_reviews(conn, previous_id)?;
+    let already = latest_reviews(conn, next_id)?;
+    let mut carried = 0;
+    for next_flag in of_submission(conn, next_id)? {
+        if already.contains_key(&next_flag.id) {
+            continue;
+        }
+        let Some(item) = next_flag.flag.target.item() else {
+            continue;
+        };
+        let (Some(pa), Some(na)) = (prev_answers.get(&item), next_answers.get(&item)) else {
+            continue;
+        };
+        if !answer_unchanged((pa.evaluation, &pa.evidence), (na.evaluation, &na.evidence)) {
+            continue;
+        }
+        let source = prev_flags
+            .iter()
+            .filter(|f| {
+                f.flag.target == next_flag.flag.target && f.flag.rule == next_flag.flag.rule
+            })
+            .find_map(|f| prev_reviews.get(&f.id));
+        if let Some(review) = source {
+            insert_review(
+                conn,
+                next_flag.id,
+                review.decision,
+                &review.comment,
+                review.reviewer_id,
+                Some(review.id),
+            )?;
+            carried += 1;
+        }
+    }
+    Ok(carried)
+}
+
+/// A subsidiary's answer to a flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable)]
+pub struct Reply {
+    /// Id.
+    pub id: i64,
+    /// Flag answered.
+    pub flag_id: i64,
+    /// Author.
+    pub author_id: Option<i64>,
+    /// Text.
+    pub body: String,
+    /// When (UTC).
+    #[diesel(deserialize_as = NaiveDateTime)]
+    pub created_at: super::audit::UtcTime,
+}
+
+/// Records a reply to a flag. Subsidiary users may reply only on their own
+/// company's sheets.
+pub fn reply(conn: &mut DbConn, actor: Actor, flag_id: i64, body: &str) -> Result<Reply, DbError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(DbError::Invalid(
+            "a reply needs text / 回答を入力してください".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        let flag = get(conn, flag_id)?;
+        let sub = super::submissions::get(conn, flag.submission_id)?;
+        if !actor.acts_for(sub.company_id) {
+            return Err(DbError::Forbidden(
+                "you may reply only on your own company's sheets / 自社の提出物にのみ回答できます"
+                    .into(),
+            ));
+        }
+        let r: Reply = diesel::insert_into(replies::table)
+            .values((
+                replies::flag_id.eq(flag_id),
+                replies::author_id.eq(actor.user_id()),
+                replies::body.eq(body),
+                replies::created_at.eq(crate::time::now().naive_utc()),
+            ))
+            .returning(replies::all_columns)
+            .get_result(conn)?;
+        audit::append(
+            conn,
+            actor,
+            "flag.reply",
+            Change::created("reply", r.id, &r),
+        )?;
+        Ok(r)
+    })
+}
+
+/// Replies to a flag, oldest first.
+pub fn replies_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Reply>, DbError> {
+    Ok(replies::table
+        .filter(replies::flag_id.eq(flag_id))
+        .order(replies::id)
+        .load(conn)?)
+}

@@ -1,0 +1,83 @@
+//! Storage on SQLite (embedded default) or PostgreSQL (for several `hyoka
+//! serve` processes), through one diesel `MultiConnection`.
+//!
+//! - [`conn`]: URLs, connections, the pool, migrations, write transactions;
+//! - [`schema`]: the portable schema;
+//! - one module per aggregate: [`catalog`], [`companies`], [`users`],
+//!   [`submissions`], [`flags`], [`audit`];
+//! - [`integrity`]: the checks a database must pass after any crash.
+//!
+//! Functions take `&mut DbConn` and are blocking. Those that change data take
+//! an [`Actor`](crate::workflow::Actor), write an audit event in the same
+//! transaction, and run in a [`write_tx`](conn::write_tx) themselves unless
+//! their name says they expect the caller's transaction (`*_in_tx`).
+
+pub mod audit;
+pub mod catalog;
+pub mod companies;
+pub mod conn;
+pub mod flags;
+pub mod integrity;
+pub mod schema;
+pub mod submissions;
+pub mod testing;
+pub mod users;
+
+pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, migrate, pool, write_tx};
+
+use crate::error::ParseError;
+use crate::workflow::WorkflowError;
+
+/// A storage error.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database URL or settings are wrong.
+    #[error("database configuration: {0}")]
+    Config(String),
+    /// The database cannot be reached or opened.
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A value breaks a rule (duplicate code, wrong answer count, …).
+    #[error("{0}")]
+    Invalid(String),
+    /// The actor may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Someone else changed the row first; reload and retry.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The workflow refuses the move.
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    /// A stored value no longer parses (should never happen: constraints
+    /// guard every column).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(#[from] ParseError),
+}
+
+impl From<diesel::r2d2::Error> for DbError {
+    fn from(e: diesel::r2d2::Error) -> Self {
+        DbError::Connect(e.to_string())
+    }
+}
+
+/// Maps `NotFound` of a lookup by id to a message naming the thing.
+pub(crate) fn found<T>(
+    r: Result<T, diesel::result::Error>,
+    what: impl FnOnce() -> String,
+) -> Result<T, DbError> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(diesel::result::Error::NotFound) => Err(DbError::NotFound(what())),
+        Err(e) => Err(e.into()),
+    }
+}

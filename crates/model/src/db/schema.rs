@@ -1,0 +1,207 @@
+//! The portable diesel schema shared by SQLite and PostgreSQL.
+//!
+//! Written by hand, not generated: only types both backends have (no
+//! Timestamptz, Jsonb or arrays). Times are UTC `Timestamp`s; JSON is `Text`.
+//! The migrations in `migrations/sqlite` and `migrations/postgres` must agree
+//! with this file; `tests/storage.rs` exercises every table on both.
+#![allow(missing_docs)]
+
+diesel::table! {
+    frameworks (id) {
+        id -> Text,
+        name -> Text,
+        version -> Text,
+        item_count -> Integer,
+        catalog_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    items (framework_id, number) {
+        framework_id -> Text,
+        number -> Integer,
+        level -> Nullable<SmallInt>,
+        category -> Nullable<Text>,
+        responsible_area -> Nullable<Text>,
+        subject_ja -> Text,
+        subject_en -> Text,
+        condition_text -> Nullable<Text>,
+        criteria_text -> Nullable<Text>,
+        parts_json -> Text,
+        tags_json -> Text,
+        depends_on_json -> Text,
+    }
+}
+
+diesel::table! {
+    companies (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        name_key -> Text,
+        industry -> Nullable<Text>,
+        target_level -> SmallInt,
+        impact_tier -> SmallInt,
+        is_demo -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    company_years (company_id, fiscal_year) {
+        company_id -> BigInt,
+        fiscal_year -> Integer,
+        employees -> Nullable<Integer>,
+        it_staff -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        login -> Text,
+        display_name -> Text,
+        role -> Text,
+        company_id -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        fiscal_year -> Integer,
+        department_id -> Nullable<BigInt>,
+        framework_id -> Text,
+        revision -> Integer,
+        source_filename -> Text,
+        source_sha256 -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+        status -> Text,
+        is_current -> Bool,
+        answered_on -> Nullable<Date>,
+        respondent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    answers (submission_id, item_number) {
+        submission_id -> BigInt,
+        item_number -> Integer,
+        level -> SmallInt,
+        evaluation -> Text,
+        evidence -> Text,
+        responsible_area -> Nullable<Text>,
+        source_cell -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    submission_transitions (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        actor_id -> Nullable<BigInt>,
+        message -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        item_number -> Nullable<Integer>,
+        rule -> Text,
+        severity -> Text,
+        claimed -> Text,
+        suggested -> Nullable<SmallInt>,
+        reason_ja -> Text,
+        reason_en -> Text,
+        detector_version -> Text,
+        config_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> BigInt,
+        flag_id -> BigInt,
+        decision -> Text,
+        reviewed_score -> Nullable<SmallInt>,
+        comment -> Text,
+        reviewer_id -> Nullable<BigInt>,
+        decided_at -> Timestamp,
+        carried_from -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    replies (id) {
+        id -> BigInt,
+        flag_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(items -> frameworks (framework_id));
+diesel::joinable!(company_years -> companies (company_id));
+diesel::joinable!(departments -> companies (company_id));
+diesel::joinable!(users -> companies (company_id));
+diesel::joinable!(submissions -> companies (company_id));
+diesel::joinable!(submissions -> frameworks (framework_id));
+diesel::joinable!(answers -> submissions (submission_id));
+diesel::joinable!(submission_transitions -> submissions (submission_id));
+diesel::joinable!(flags -> submissions (submission_id));
+diesel::joinable!(reviews -> flags (flag_id));
+diesel::joinable!(replies -> flags (flag_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    frameworks,
+    items,
+    companies,
+    company_years,
+    departments,
+    users,
+    submissions,
+    answers,
+    submission_transitions,
+    flags,
+    reviews,
+    replies,
+    audit_events,
+);

@@ -1,0 +1,205 @@
+//! Fresh databases for tests: every test owns its data, so tests run in
+//! parallel.
+//!
+//! - [`TestDb::sqlite`]: a new file in a new temporary folder, removed on drop;
+//! - [`TestDb::postgres`]: a new database on the server named by
+//!   `HYOKA_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/postgres`),
+//!   dropped on drop. When the server cannot be reached the test is skipped
+//!   with a notice on the terminal, except under `CI=true`, where a missing
+//!   PostgreSQL fails the test.
+//!
+//! [`both_backends!`](crate::both_backends) turns one test function into a
+//! SQLite and a PostgreSQL test.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+use super::{DbConn, DbUrl};
+
+/// Where the PostgreSQL test server is, unless `HYOKA_TEST_POSTGRES` says.
+pub const DEFAULT_TEST_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_suffix() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}_{n}_{nanos}", std::process::id())
+}
+
+enum Owned {
+    Dir(PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDb {
+    /// Its URL.
+    pub url: DbUrl,
+    owned: Owned,
+}
+
+impl TestDb {
+    /// A fresh, migrated SQLite database in its own temporary folder.
+    pub fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join(format!("hyoka-test-{}", unique_suffix()));
+        let url = DbUrl::Sqlite(dir.join("test.db"));
+        let db = TestDb {
+            url,
+            owned: Owned::Dir(dir),
+        };
+        db.migrate();
+        db
+    }
+
+    /// A fresh, migrated PostgreSQL database, or `None` (with a notice) when
+    /// no server answers and `CI` is not `true`.
+    ///
+    /// # Panics
+    /// Under `CI=true` when the server cannot be reached.
+    pub fn postgres() -> Option<TestDb> {
+        let admin_url = std::env::var("HYOKA_TEST_POSTGRES")
+            .unwrap_or_else(|_| DEFAULT_TEST_POSTGRES.to_owned());
+        let mut admin = match PgConnection::establish(&admin_url) {
+            Ok(c) => c,
+            Err(e) => {
+                let msg = format!(
+                    "PostgreSQL at {} cannot be reached ({e})",
+                    super::conn::redact(&admin_url)
+                );
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("{msg}: under CI=true the PostgreSQL tests must run");
+                }
+                // Written straight to stderr so the test harness does not hide it.
+                let _ = writeln!(std::io::stderr(), "SKIPPED (PostgreSQL test): {msg}");
+                return None;
+            }
+        };
+        let name = format!("hyoka_test_{}", unique_suffix());
+        if let Err(e) = admin.batch_execute(&format!("CREATE DATABASE {name}")) {
+            panic!("cannot create test database {name}: {e}");
+        }
+        let url = DbUrl::Postgres(replace_database(&admin_url, &name));
+        let db = TestDb {
+            url,
+            owned: Owned::PgDatabase { admin_url, name },
+        };
+        db.migrate();
+        Some(db)
+    }
+
+    /// A fresh database of the given backend (see [`TestDb::postgres`]).
+    pub fn new(backend: super::Backend) -> Option<TestDb> {
+        match backend {
+            super::Backend::Sqlite => Some(TestDb::sqlite()),
+            super::Backend::Postgres => TestDb::postgres(),
+        }
+    }
+
+    fn migrate(&self) {
+        if let Err(e) = super::migrate(&self.url) {
+            panic!("migrating {}: {e}", self.url);
+        }
+    }
+
+    /// A new connection to it.
+    ///
+    /// # Panics
+    /// When it cannot connect.
+    pub fn conn(&self) -> DbConn {
+        match self.url.connect() {
+            Ok(c) => c,
+            Err(e) => panic!("connecting to {}: {e}", self.url),
+        }
+    }
+
+    /// The URL as a `DATABASE_URL` string.
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DbUrl::Postgres(u) => u.clone(),
+            DbUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        }
+    }
+}
+
+/// Replaces the database name (the path) of a PostgreSQL URL.
+fn replace_database(url: &str, name: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let (base, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map_or(base.len(), |i| after_scheme + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.owned {
+            Owned::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Owned::PgDatabase { admin_url, name } => {
+                if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// Runs one test function `fn(&TestDb)` against SQLite and PostgreSQL:
+/// `both_backends!(stores_a_company, ...)` makes `sqlite::stores_a_company`
+/// and `postgres::stores_a_company`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    let db = $crate::db::testing::TestDb::sqlite();
+                    super::$name(&db);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(db) = $crate::db::testing::TestDb::postgres() {
+                        super::$name(&db);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            replace_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(
+            replace_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}

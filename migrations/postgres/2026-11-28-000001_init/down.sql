@@ -1,0 +1,14 @@
+DROP FUNCTION hyoka_refuse_change() CASCADE;
+DROP TABLE audit_events;
+DROP TABLE replies;
+DROP TABLE reviews;
+DROP TABLE flags;
+DROP TABLE submission_transitions;
+DROP TABLE answers;
+DROP TABLE submissions;
+DROP TABLE users;
+DROP TABLE departments;
+DROP TABLE company_years;
+DROP TABLE companies;
+DROP TABLE items;
+DROP TABLE frameworks;
