@@ -140,28 +140,18 @@ impl Catalog {
 
     /// Parses and validates a catalog file.
     pub fn from_toml(text: &str) -> Result<Catalog, CatalogError> {
-        let file: CatalogFile =
-            toml::from_str(text).map_err(|e| CatalogError::Syntax(e.to_string()))?;
-        let mut catalog = Catalog {
-            framework: file.framework,
-            items: file.items,
-        };
+        let file: CatalogFile = toml::from_str(text).map_err(|e| CatalogError::Syntax(e.to_string()))?;
+        let mut catalog = Catalog { framework: file.framework, items: file.items };
         catalog.items.sort_by_key(|i| i.number);
         catalog.validate()?;
         Ok(catalog)
     }
 
     fn validate(&self) -> Result<(), CatalogError> {
-        let bad = |problem: String| CatalogError::Invalid {
-            framework: self.framework.id.clone(),
-            problem,
-        };
+        let bad = |problem: String| CatalogError::Invalid { framework: self.framework.id.clone(), problem };
         let want = usize::from(self.framework.item_count);
         if self.items.len() != want {
-            return Err(bad(format!(
-                "{} items listed, item_count says {want}",
-                self.items.len()
-            )));
+            return Err(bad(format!("{} items listed, item_count says {want}", self.items.len())));
         }
         for (i, item) in self.items.iter().enumerate() {
             if usize::from(item.number.get()) != i + 1 {
@@ -171,18 +161,12 @@ impl Catalog {
                 )));
             }
             if item.level.is_some() && item.level_source.is_none() {
-                return Err(bad(format!(
-                    "{} gives a level without level_source",
-                    item.number
-                )));
+                return Err(bad(format!("{} gives a level without level_source", item.number)));
             }
             let mut keys = BTreeSet::new();
             for part in &item.parts {
                 if part.synonyms.iter().all(|s| s.trim().is_empty()) {
-                    return Err(bad(format!(
-                        "{} part {:?} has no synonyms",
-                        item.number, part.key
-                    )));
+                    return Err(bad(format!("{} part {:?} has no synonyms", item.number, part.key)));
                 }
                 if !keys.insert(part.key.as_str()) {
                     return Err(bad(format!("{} repeats part {:?}", item.number, part.key)));
@@ -190,10 +174,7 @@ impl Catalog {
             }
             for dep in &item.depends_on {
                 if dep.get() == 0 || usize::from(dep.get()) > want || *dep == item.number {
-                    return Err(bad(format!(
-                        "{} depends on {dep}, which is not another item",
-                        item.number
-                    )));
+                    return Err(bad(format!("{} depends on {dep}, which is not another item", item.number)));
                 }
             }
         }
@@ -213,9 +194,7 @@ impl Catalog {
 
     /// The item with this number.
     pub fn item(&self, number: ItemNumber) -> Option<&Item> {
-        self.items
-            .get(usize::from(number.get()).checked_sub(1)?)
-            .filter(|i| i.number == number)
+        self.items.get(usize::from(number.get()).checked_sub(1)?).filter(|i| i.number == number)
     }
 
     /// A SHA-256 over the catalog's content, recorded with what was derived
@@ -239,51 +218,26 @@ mod tests {
         assert_eq!(c.items.len(), 153);
         let n9 = ItemNumber::new(9).ok().and_then(|n| c.item(n));
         assert_eq!(n9.and_then(|i| i.level), Some(Level::Lv1));
-        assert!(
-            n9.is_some_and(|i| i.parts.len() >= 2),
-            "No.9 needs rules and education"
-        );
+        assert!(n9.is_some_and(|i| i.parts.len() >= 2), "No.9 needs rules and education");
     }
 
     #[test]
     fn broken_catalogs_are_refused_with_the_reason() {
-        let head =
-            "[framework]\nid='x'\nname='x'\nversion='1'\nitem_count=2\nlevel_counts=[1,1,0]\n";
-        let item = |n: u16, extra: &str| {
-            format!("[[items]]\nnumber={n}\nsubject_ja='s'\nsubject_en='s'\n{extra}\n")
-        };
+        let head = "[framework]\nid='x'\nname='x'\nversion='1'\nitem_count=2\nlevel_counts=[1,1,0]\n";
+        let item = |n: u16, extra: &str| format!("[[items]]\nnumber={n}\nsubject_ja='s'\nsubject_en='s'\n{extra}\n");
         let cases = [
             (format!("{head}{}", item(1, "")), "item_count says 2"),
+            (format!("{head}{}{}", item(1, ""), item(3, "")), "out of place"),
+            (format!("{head}{}{}", item(1, "level=1"), item(2, "")), "level_source"),
             (
-                format!("{head}{}{}", item(1, ""), item(3, "")),
-                "out of place",
-            ),
-            (
-                format!("{head}{}{}", item(1, "level=1"), item(2, "")),
-                "level_source",
-            ),
-            (
-                format!(
-                    "{head}{}{}",
-                    item(1, "level=1\nlevel_source='a'"),
-                    item(2, "level=1\nlevel_source='a'")
-                ),
+                format!("{head}{}{}", item(1, "level=1\nlevel_source='a'"), item(2, "level=1\nlevel_source='a'")),
                 "only 1",
             ),
-            (
-                format!("{head}{}{}", item(1, "depends_on=[1]"), item(2, "")),
-                "depends on",
-            ),
-            (
-                format!("{head}{}{}", item(1, "colour='red'"), item(2, "")),
-                "unknown field",
-            ),
+            (format!("{head}{}{}", item(1, "depends_on=[1]"), item(2, "")), "depends on"),
+            (format!("{head}{}{}", item(1, "colour='red'"), item(2, "")), "unknown field"),
         ];
         for (text, want) in cases {
-            let err = Catalog::from_toml(&text)
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
+            let err = Catalog::from_toml(&text).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains(want), "{want}: {err}");
         }
     }

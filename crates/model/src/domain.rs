@@ -56,9 +56,7 @@ impl TryFrom<u8> for Level {
 impl TryFrom<i32> for Level {
     type Error = ParseError;
     fn try_from(v: i32) -> Result<Self, ParseError> {
-        u8::try_from(v)
-            .map_err(|_| ParseError::new("level", v.to_string(), "1, 2 or 3"))
-            .and_then(Level::try_from)
+        u8::try_from(v).map_err(|_| ParseError::new("level", v.to_string(), "1, 2 or 3")).and_then(Level::try_from)
     }
 }
 
@@ -133,9 +131,7 @@ impl TryFrom<u16> for ItemNumber {
 impl TryFrom<i32> for ItemNumber {
     type Error = ParseError;
     fn try_from(n: i32) -> Result<Self, ParseError> {
-        u16::try_from(n)
-            .map_err(|_| ParseError::new("item number", n.to_string(), "1–999"))
-            .and_then(ItemNumber::new)
+        u16::try_from(n).map_err(|_| ParseError::new("item number", n.to_string(), "1–999")).and_then(ItemNumber::new)
     }
 }
 
@@ -162,10 +158,7 @@ impl FromStr for ItemNumber {
     /// Accepts `17`, `１７`, `No.17`, `No17`, `NO.17`, `項番17`.
     fn from_str(s: &str) -> Result<Self, ParseError> {
         let norm = crate::text::normalize_compact(s).to_ascii_lowercase();
-        let digits = norm
-            .trim_start_matches("no")
-            .trim_start_matches("項番")
-            .trim_start_matches('.');
+        let digits = norm.trim_start_matches("no").trim_start_matches("項番").trim_start_matches('.');
         // Excel hands numeric cells over as "17.0" sometimes.
         let digits = digits.strip_suffix(".0").unwrap_or(digits);
         digits
@@ -262,11 +255,7 @@ impl Evaluation {
             "0" => Ok(Evaluation::NOT_DONE),
             "na" => Ok(Evaluation::NotApplicable),
             "unanswered" => Ok(Evaluation::Unanswered),
-            _ => Err(ParseError::new(
-                "evaluation code",
-                code,
-                "2, 1, 0, na or unanswered",
-            )),
+            _ => Err(ParseError::new("evaluation code", code, "2, 1, 0, na or unanswered")),
         }
     }
 
@@ -290,12 +279,8 @@ impl Evaluation {
         let placeholder = crate::text::normalize_compact(PLACEHOLDER);
         let v = match lower.as_str() {
             "" => Evaluation::Unanswered,
-            s if s == placeholder || s.contains("プルダウンで評価") => {
-                Evaluation::Unanswered
-            }
-            "2" | "2.0" | "2点" | "対策完了" | "対策完了(2点)" | "完了" => {
-                Evaluation::DONE
-            }
+            s if s == placeholder || s.contains("プルダウンで評価") => Evaluation::Unanswered,
+            "2" | "2.0" | "2点" | "対策完了" | "対策完了(2点)" | "完了" => Evaluation::DONE,
             "1" | "1.0" | "1点" | "対策中" | "対策中(1点)" => Evaluation::IN_PROGRESS,
             "0" | "0.0" | "0点" | "未実施" | "未実施(0点)" => Evaluation::NOT_DONE,
             "該当なし" | "該当無し" | "対象外" | "-" | "ー" | "―" | "n/a" | "na" => {
@@ -383,12 +368,7 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, weakest first.
-    pub const ALL: [Severity; 4] = [
-        Severity::Info,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-    ];
+    pub const ALL: [Severity; 4] = [Severity::Info, Severity::Low, Severity::Medium, Severity::High];
 
     /// Storage code.
     pub fn code(self) -> &'static str {
@@ -529,11 +509,7 @@ impl ImpactTier {
         if (1..=5).contains(&t) {
             Ok(ImpactTier(t))
         } else {
-            Err(ParseError::new(
-                "business-impact tier",
-                t.to_string(),
-                "1 (highest) – 5",
-            ))
+            Err(ParseError::new("business-impact tier", t.to_string(), "1 (highest) – 5"))
         }
     }
 
@@ -622,21 +598,8 @@ mod tests {
 
     #[test]
     fn item_numbers_in_every_spelling() {
-        for raw in [
-            "17",
-            "１７",
-            "No.17",
-            "No17",
-            "NO.17",
-            "No．１７",
-            "17.0",
-            "項番17",
-        ] {
-            assert_eq!(
-                raw.parse::<ItemNumber>().ok().map(ItemNumber::get),
-                Some(17),
-                "{raw}"
-            );
+        for raw in ["17", "１７", "No.17", "No17", "NO.17", "No．１７", "17.0", "項番17"] {
+            assert_eq!(raw.parse::<ItemNumber>().ok().map(ItemNumber::get), Some(17), "{raw}");
         }
         for bad in ["0", "", "abc", "1000", "-3"] {
             assert!(bad.parse::<ItemNumber>().is_err(), "{bad}");
@@ -645,12 +608,8 @@ mod tests {
 
     #[test]
     fn levels_in_every_spelling() {
-        for (raw, want) in [
-            ("1", Level::Lv1),
-            ("Lv2", Level::Lv2),
-            ("ＬＶ３", Level::Lv3),
-            ("レベル１", Level::Lv1),
-        ] {
+        for (raw, want) in [("1", Level::Lv1), ("Lv2", Level::Lv2), ("ＬＶ３", Level::Lv3), ("レベル１", Level::Lv1)]
+        {
             assert_eq!(raw.parse::<Level>().ok(), Some(want), "{raw}");
         }
         assert!("4".parse::<Level>().is_err());
@@ -669,11 +628,7 @@ mod tests {
             ("平成31年度", 2019),
             ("H30", 2018),
         ] {
-            assert_eq!(
-                raw.parse::<FiscalYear>().ok().map(FiscalYear::get),
-                Some(want),
-                "{raw}"
-            );
+            assert_eq!(raw.parse::<FiscalYear>().ok().map(FiscalYear::get), Some(want), "{raw}");
         }
         assert!("昭和".parse::<FiscalYear>().is_err());
     }
@@ -684,9 +639,7 @@ mod tests {
         assert!(Decision::from_parts("dismissed", Some(1)).is_err());
         assert_eq!(
             Decision::from_parts("confirmed", Some(1)).ok(),
-            Some(Decision::Confirmed {
-                reviewed_score: Points::One
-            })
+            Some(Decision::Confirmed { reviewed_score: Points::One })
         );
     }
 }

@@ -16,21 +16,13 @@ pub struct ParseError {
 impl ParseError {
     /// A new parse error.
     pub fn new(what: &'static str, found: impl Into<String>, expected: &'static str) -> Self {
-        ParseError {
-            what,
-            found: found.into(),
-            expected,
-        }
+        ParseError { what, found: found.into(), expected }
     }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid {}: {:?} (expected {})",
-            self.what, self.found, self.expected
-        )
+        write!(f, "invalid {}: {:?} (expected {})", self.what, self.found, self.expected)
     }
 }
 

@@ -107,10 +107,7 @@ pub struct Rate {
 
 impl From<Tally> for Rate {
     fn from(tally: Tally) -> Rate {
-        Rate {
-            rate: tally.rate(),
-            tally,
-        }
+        Rate { rate: tally.rate(), tally }
     }
 }
 
@@ -146,12 +143,7 @@ pub fn achievement(items: &[ScoredItem], target_level: Level) -> Achievement {
         }
         overall.add(item.evaluation);
     }
-    Achievement {
-        levels: levels.map(Rate::from),
-        target: target.into(),
-        target_level,
-        overall: overall.into(),
-    }
+    Achievement { levels: levels.map(Rate::from), target: target.into(), target_level, overall: overall.into() }
 }
 
 /// The answers as the flags suggest them: each item at the lowest score
@@ -161,10 +153,7 @@ pub fn suggested_items(items: &[ScoredItem], flags: &[FlagSuggestion]) -> Vec<Sc
     let mut lowest: BTreeMap<ItemNumber, Points> = BTreeMap::new();
     for f in flags.iter().filter(|f| f.severity.may_suggest_lower()) {
         if let Some(s) = f.suggested {
-            lowest
-                .entry(f.item)
-                .and_modify(|p| *p = (*p).min(s))
-                .or_insert(s);
+            lowest.entry(f.item).and_modify(|p| *p = (*p).min(s)).or_insert(s);
         }
     }
     items
@@ -175,10 +164,7 @@ pub fn suggested_items(items: &[ScoredItem], flags: &[FlagSuggestion]) -> Vec<Sc
                 (Evaluation::NotApplicable, Some(_)) => Evaluation::NOT_DONE,
                 (e, _) => e,
             };
-            ScoredItem {
-                evaluation,
-                ..*item
-            }
+            ScoredItem { evaluation, ..*item }
         })
         .collect()
 }
@@ -188,18 +174,12 @@ pub fn suggested_items(items: &[ScoredItem], flags: &[FlagSuggestion]) -> Vec<Sc
 pub fn reviewed_items(items: &[ScoredItem], confirmed: &[ConfirmedScore]) -> Vec<ScoredItem> {
     let mut lowest: BTreeMap<ItemNumber, Points> = BTreeMap::new();
     for c in confirmed {
-        lowest
-            .entry(c.item)
-            .and_modify(|p| *p = (*p).min(c.score))
-            .or_insert(c.score);
+        lowest.entry(c.item).and_modify(|p| *p = (*p).min(c.score)).or_insert(c.score);
     }
     items
         .iter()
         .map(|item| match lowest.get(&item.number) {
-            Some(&s) => ScoredItem {
-                evaluation: Evaluation::Rated(s),
-                ..*item
-            },
+            Some(&s) => ScoredItem { evaluation: Evaluation::Rated(s), ..*item },
             None => *item,
         })
         .collect()
@@ -291,11 +271,7 @@ mod tests {
     }
 
     fn item(number: u16, level: Level, e: Evaluation) -> ScoredItem {
-        ScoredItem {
-            number: n(number),
-            level,
-            evaluation: e,
-        }
+        ScoredItem { number: n(number), level, evaluation: e }
     }
 
     #[test]
@@ -307,15 +283,8 @@ mod tests {
             item(9, Level::Lv1, Evaluation::DONE),
             item(13, Level::Lv1, Evaluation::DONE),
         ];
-        let flags = [FlagSuggestion {
-            item: n(9),
-            severity: Severity::Medium,
-            suggested: Some(Points::One),
-        }];
-        let confirmed = [ConfirmedScore {
-            item: n(9),
-            score: Points::One,
-        }];
+        let flags = [FlagSuggestion { item: n(9), severity: Severity::Medium, suggested: Some(Points::One) }];
+        let confirmed = [ConfirmedScore { item: n(9), score: Points::One }];
         let r = three_rates(&items, &flags, &confirmed, Level::Lv1);
         assert_eq!(r.self_rated.level(Level::Lv1).rate, Some(1.0));
         assert_eq!(r.suggested.level(Level::Lv1).rate, Some(5.0 / 6.0));
@@ -335,22 +304,10 @@ mod tests {
         ];
         let a = achievement(&items, Level::Lv2);
         let lv1 = a.level(Level::Lv1);
-        assert_eq!(
-            (
-                lv1.tally.points,
-                lv1.tally.rated,
-                lv1.tally.unanswered,
-                lv1.tally.not_applicable
-            ),
-            (2, 2, 1, 1)
-        );
+        assert_eq!((lv1.tally.points, lv1.tally.rated, lv1.tally.unanswered, lv1.tally.not_applicable), (2, 2, 1, 1));
         assert_eq!(lv1.rate, Some(0.5));
         assert_eq!(a.level(Level::Lv2).rate, Some(0.5));
-        assert_eq!(
-            a.level(Level::Lv3).rate,
-            None,
-            "a level of only 該当なし has no rate"
-        );
+        assert_eq!(a.level(Level::Lv3).rate, None, "a level of only 該当なし has no rate");
         // target Lv2 = Lv1 + Lv2 items: (2 + 0 + 1) / (2 × 3)
         assert_eq!(a.target.rate, Some(0.5));
         assert_eq!(a.target.tally.rated, 3);
@@ -360,26 +317,11 @@ mod tests {
 
     #[test]
     fn low_flags_never_lower_and_suggestions_never_raise() {
-        let items = [
-            item(1, Level::Lv1, Evaluation::IN_PROGRESS),
-            item(2, Level::Lv1, Evaluation::DONE),
-        ];
+        let items = [item(1, Level::Lv1, Evaluation::IN_PROGRESS), item(2, Level::Lv1, Evaluation::DONE)];
         let flags = [
-            FlagSuggestion {
-                item: n(1),
-                severity: Severity::High,
-                suggested: Some(Points::Two),
-            },
-            FlagSuggestion {
-                item: n(2),
-                severity: Severity::Low,
-                suggested: Some(Points::Zero),
-            },
-            FlagSuggestion {
-                item: n(2),
-                severity: Severity::Info,
-                suggested: Some(Points::Zero),
-            },
+            FlagSuggestion { item: n(1), severity: Severity::High, suggested: Some(Points::Two) },
+            FlagSuggestion { item: n(2), severity: Severity::Low, suggested: Some(Points::Zero) },
+            FlagSuggestion { item: n(2), severity: Severity::Info, suggested: Some(Points::Zero) },
         ];
         let s = suggested_items(&items, &flags);
         assert_eq!(s[0].evaluation, Evaluation::IN_PROGRESS);
@@ -388,34 +330,15 @@ mod tests {
 
     #[test]
     fn the_lowest_medium_or_high_suggestion_wins() {
-        let items = [
-            item(1, Level::Lv1, Evaluation::DONE),
-            item(2, Level::Lv1, Evaluation::NotApplicable),
-        ];
+        let items = [item(1, Level::Lv1, Evaluation::DONE), item(2, Level::Lv1, Evaluation::NotApplicable)];
         let flags = [
-            FlagSuggestion {
-                item: n(1),
-                severity: Severity::Medium,
-                suggested: Some(Points::One),
-            },
-            FlagSuggestion {
-                item: n(1),
-                severity: Severity::High,
-                suggested: Some(Points::Zero),
-            },
-            FlagSuggestion {
-                item: n(2),
-                severity: Severity::Medium,
-                suggested: Some(Points::Zero),
-            },
+            FlagSuggestion { item: n(1), severity: Severity::Medium, suggested: Some(Points::One) },
+            FlagSuggestion { item: n(1), severity: Severity::High, suggested: Some(Points::Zero) },
+            FlagSuggestion { item: n(2), severity: Severity::Medium, suggested: Some(Points::Zero) },
         ];
         let s = suggested_items(&items, &flags);
         assert_eq!(s[0].evaluation, Evaluation::NOT_DONE);
-        assert_eq!(
-            s[1].evaluation,
-            Evaluation::NOT_DONE,
-            "該当なし without a reason counts as 0"
-        );
+        assert_eq!(s[1].evaluation, Evaluation::NOT_DONE, "該当なし without a reason counts as 0");
     }
 
     #[test]
@@ -434,18 +357,7 @@ mod tests {
         ];
         let m = merge_departments(&[&sales, &factory]);
         let got: Vec<_> = m.iter().map(|i| i.evaluation).collect();
-        assert_eq!(
-            got,
-            [
-                Evaluation::IN_PROGRESS,
-                Evaluation::DONE,
-                Evaluation::Unanswered,
-                Evaluation::NotApplicable
-            ]
-        );
-        assert_eq!(
-            achievement(&m, Level::Lv1).level(Level::Lv1).rate,
-            Some(3.0 / 6.0)
-        );
+        assert_eq!(got, [Evaluation::IN_PROGRESS, Evaluation::DONE, Evaluation::Unanswered, Evaluation::NotApplicable]);
+        assert_eq!(achievement(&m, Level::Lv1).level(Level::Lv1).rate, Some(3.0 / 6.0));
     }
 }

@@ -27,11 +27,7 @@ pub struct Answer {
 impl Answer {
     /// The answer as scoring sees it.
     pub fn scored(&self) -> ScoredItem {
-        ScoredItem {
-            number: self.item,
-            level: self.level,
-            evaluation: self.evaluation,
-        }
+        ScoredItem { number: self.item, level: self.level, evaluation: self.evaluation }
     }
 }
 

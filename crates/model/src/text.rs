@@ -24,19 +24,12 @@ pub fn normalize(s: &str) -> String {
 /// [`normalize`] with every whitespace character removed: the form header
 /// labels and pulldown values are compared in.
 pub fn normalize_compact(s: &str) -> String {
-    normalize(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    normalize(s).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// Japanese eras and the calendar year before their first year.
-const ERAS: [(&str, &str, i32); 4] = [
-    ("令和", "r", 2018),
-    ("平成", "h", 1988),
-    ("昭和", "s", 1925),
-    ("大正", "t", 1911),
-];
+const ERAS: [(&str, &str, i32); 4] =
+    [("令和", "r", 2018), ("平成", "h", 1988), ("昭和", "s", 1925), ("大正", "t", 1911)];
 
 /// Reads a year written as `2023`, `2023年(度)`, `令和5年(度)`, `令和元年`, `R5`,
 /// `H30` (full width too). Returns the western year, or `None`.
@@ -44,9 +37,7 @@ pub fn parse_year(s: &str) -> Option<i32> {
     let norm = normalize_compact(s).to_ascii_lowercase();
     let body = norm.trim_end_matches("年度").trim_end_matches('年');
     for (kanji, letter, offset) in ERAS {
-        let rest = body
-            .strip_prefix(kanji)
-            .or_else(|| body.strip_prefix(letter));
+        let rest = body.strip_prefix(kanji).or_else(|| body.strip_prefix(letter));
         if let Some(rest) = rest {
             let rest = rest.trim_start_matches('.');
             let n: i32 = if rest == "元" { 1 } else { rest.parse().ok()? };

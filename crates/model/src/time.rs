@@ -17,8 +17,7 @@ pub fn now() -> DateTime<Utc> {
 /// A stored (UTC) time as RFC 3339 with the +09:00 offset:
 /// `2024-04-01T09:00:00+09:00`.
 pub fn show(t: DateTime<Utc>) -> String {
-    t.with_timezone(&JST)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    t.with_timezone(&JST).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// A column value (naive, UTC by convention) as a UTC time.

@@ -63,16 +63,9 @@ impl SubmissionStatus {
 impl FromStr for SubmissionStatus {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        SubmissionStatus::ALL
-            .into_iter()
-            .find(|x| x.code() == s)
-            .ok_or_else(|| {
-                ParseError::new(
-                    "submission status",
-                    s,
-                    "submitted, in_review, returned, accepted or superseded",
-                )
-            })
+        SubmissionStatus::ALL.into_iter().find(|x| x.code() == s).ok_or_else(|| {
+            ParseError::new("submission status", s, "submitted, in_review, returned, accepted or superseded")
+        })
     }
 }
 
@@ -145,11 +138,7 @@ impl Actor {
     /// roles for every company, a subsidiary user only for its own.
     pub fn acts_for(self, company_id: i64) -> bool {
         match self {
-            Actor::User {
-                role: Role::Subsidiary,
-                company_id: own,
-                ..
-            } => own == Some(company_id),
+            Actor::User { role: Role::Subsidiary, company_id: own, .. } => own == Some(company_id),
             _ => true,
         }
     }
@@ -283,56 +272,24 @@ fn fold(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const REVIEWER: Actor = Actor::User {
-        id: 1,
-        role: Role::Reviewer,
-        company_id: None,
-    };
-    const SUB_A: Actor = Actor::User {
-        id: 2,
-        role: Role::Subsidiary,
-        company_id: Some(10),
-    };
-    const AUDITOR: Actor = Actor::User {
-        id: 3,
-        role: Role::Auditor,
-        company_id: None,
-    };
+    const REVIEWER: Actor = Actor::User { id: 1, role: Role::Reviewer, company_id: None };
+    const SUB_A: Actor = Actor::User { id: 2, role: Role::Subsidiary, company_id: Some(10) };
+    const AUDITOR: Actor = Actor::User { id: 3, role: Role::Auditor, company_id: None };
 
     #[test]
     fn the_happy_path() {
         use SubmissionStatus as S;
         let s = check_move(S::Submitted, Action::StartReview, REVIEWER, 10, None);
         assert_eq!(s, Ok(S::InReview));
-        assert_eq!(
-            check_move(
-                S::InReview,
-                Action::Return,
-                REVIEWER,
-                10,
-                Some("No.9 の根拠を追記")
-            ),
-            Ok(S::Returned)
-        );
-        assert_eq!(
-            check_move(S::Returned, Action::Supersede, SUB_A, 10, None),
-            Ok(S::Superseded)
-        );
-        assert_eq!(
-            check_move(S::InReview, Action::Accept, Actor::System, 10, None),
-            Ok(S::Accepted)
-        );
+        assert_eq!(check_move(S::InReview, Action::Return, REVIEWER, 10, Some("No.9 の根拠を追記")), Ok(S::Returned));
+        assert_eq!(check_move(S::Returned, Action::Supersede, SUB_A, 10, None), Ok(S::Superseded));
+        assert_eq!(check_move(S::InReview, Action::Accept, Actor::System, 10, None), Ok(S::Accepted));
     }
 
     #[test]
     fn every_move_outside_the_table_is_refused() {
         for from in SubmissionStatus::ALL {
-            for action in [
-                Action::StartReview,
-                Action::Return,
-                Action::Accept,
-                Action::Supersede,
-            ] {
+            for action in [Action::StartReview, Action::Return, Action::Accept, Action::Supersede] {
                 let listed = MOVES.iter().any(|m| m.from == from && m.action == action);
                 let r = check_move(from, action, Actor::System, 10, Some("m"));
                 assert_eq!(r.is_ok(), listed, "{from} {action:?}");
@@ -345,21 +302,15 @@ mod tests {
         use SubmissionStatus as S;
         assert_eq!(
             check_move(S::Submitted, Action::StartReview, SUB_A, 10, None),
-            Err(WorkflowError::Forbidden {
-                action: Action::StartReview
-            })
+            Err(WorkflowError::Forbidden { action: Action::StartReview })
         );
         assert_eq!(
             check_move(S::InReview, Action::Accept, AUDITOR, 10, None),
-            Err(WorkflowError::Forbidden {
-                action: Action::Accept
-            })
+            Err(WorkflowError::Forbidden { action: Action::Accept })
         );
         assert_eq!(
             check_move(S::Returned, Action::Supersede, SUB_A, 11, None),
-            Err(WorkflowError::Forbidden {
-                action: Action::Supersede
-            })
+            Err(WorkflowError::Forbidden { action: Action::Supersede })
         );
         assert_eq!(
             check_move(S::InReview, Action::Return, REVIEWER, 10, Some("  ")),
@@ -382,9 +333,6 @@ mod tests {
             (Evaluation::DONE, "規程を2022年に制定"),
             (Evaluation::IN_PROGRESS, "規程を2022年に制定")
         ));
-        assert!(!answer_unchanged(
-            (Evaluation::DONE, "規程を2022年に制定"),
-            (Evaluation::DONE, "規程を2023年に制定")
-        ));
+        assert!(!answer_unchanged((Evaluation::DONE, "規程を2022年に制定"), (Evaluation::DONE, "規程を2023年に制定")));
     }
 }

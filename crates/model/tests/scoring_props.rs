@@ -1,9 +1,7 @@
 //! Property tests of the achievement rates and the department merge.
 
 use hyoka_model::domain::{Evaluation, ItemNumber, Level, Points, Severity};
-use hyoka_model::scoring::{
-    self, ConfirmedScore, FlagSuggestion, ScoredItem, merge, merge_departments,
-};
+use hyoka_model::scoring::{self, ConfirmedScore, FlagSuggestion, ScoredItem, merge, merge_departments};
 use proptest::prelude::*;
 
 fn evaluation() -> impl Strategy<Value = Evaluation> {
@@ -25,12 +23,7 @@ fn points() -> impl Strategy<Value = Points> {
 }
 
 fn severity() -> impl Strategy<Value = Severity> {
-    prop_oneof![
-        Just(Severity::Info),
-        Just(Severity::Low),
-        Just(Severity::Medium),
-        Just(Severity::High)
-    ]
+    prop_oneof![Just(Severity::Info), Just(Severity::Low), Just(Severity::Medium), Just(Severity::High)]
 }
 
 /// A sheet of up to 40 items numbered 1..=n.
@@ -40,30 +33,18 @@ fn sheet() -> impl Strategy<Value = Vec<ScoredItem>> {
             .enumerate()
             .filter_map(|(i, (level, evaluation))| {
                 let number = ItemNumber::new(u16::try_from(i + 1).ok()?).ok()?;
-                Some(ScoredItem {
-                    number,
-                    level,
-                    evaluation,
-                })
+                Some(ScoredItem { number, level, evaluation })
             })
             .collect()
     })
 }
 
 fn flags(n: usize) -> impl Strategy<Value = Vec<FlagSuggestion>> {
-    prop::collection::vec(
-        (1..=n.max(1), severity(), prop::option::of(points())),
-        0..20,
-    )
-    .prop_map(|v| {
+    prop::collection::vec((1..=n.max(1), severity(), prop::option::of(points())), 0..20).prop_map(|v| {
         v.into_iter()
             .filter_map(|(i, severity, suggested)| {
                 let item = ItemNumber::new(u16::try_from(i).ok()?).ok()?;
-                Some(FlagSuggestion {
-                    item,
-                    severity,
-                    suggested,
-                })
+                Some(FlagSuggestion { item, severity, suggested })
             })
             .collect()
     })

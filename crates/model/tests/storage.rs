@@ -7,8 +7,7 @@ use hyoka_model::both_backends;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::{DbConn, DbError, audit, companies, flags, integrity, submissions, users};
 use hyoka_model::domain::{
-    Decision, Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Role,
-    Severity,
+    Decision, Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Role, Severity,
 };
 use hyoka_model::scoring::{self, ConfirmedScore};
 use hyoka_model::sheet::Answer;
@@ -47,10 +46,7 @@ fn answers(overrides: &[(u16, Evaluation, &str)]) -> Vec<Answer> {
                 .iter()
                 .find(|o| o.0 == n)
                 .map(|o| (o.1, o.2.to_owned()))
-                .unwrap_or((
-                    Evaluation::DONE,
-                    format!("No.{n} の規程を2021年4月に制定済"),
-                ));
+                .unwrap_or((Evaluation::DONE, format!("No.{n} の規程を2021年4月に制定済")));
             Answer {
                 item: item(n),
                 level: if n % 3 == 0 { Level::Lv2 } else { Level::Lv1 },
@@ -63,12 +59,7 @@ fn answers(overrides: &[(u16, Evaluation, &str)]) -> Vec<Answer> {
         .collect()
 }
 
-fn sheet(
-    company_id: i64,
-    year: i32,
-    sha: char,
-    answers: Vec<Answer>,
-) -> submissions::NewSubmission {
+fn sheet(company_id: i64, year: i32, sha: char, answers: Vec<Answer>) -> submissions::NewSubmission {
     submissions::NewSubmission {
         company_id,
         fiscal_year: fy(year),
@@ -93,28 +84,14 @@ fn created(s: submissions::Stored) -> submissions::Submission {
 
 fn companies_are_created_read_updated_and_listed(db: &TestDb) {
     let mut c = db.conn();
-    let a = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "株式会社 東海精密"),
-    ));
-    let b = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C002", "北陸樹脂工業"),
-    ));
+    let a = ok(companies::create(&mut c, Actor::System, &new_company("C001", "株式会社 東海精密")));
+    let b = ok(companies::create(&mut c, Actor::System, &new_company("C002", "北陸樹脂工業")));
     assert_eq!(ok(companies::get(&mut c, a.id)), a);
     assert_eq!(ok(companies::by_code(&mut c, " C001 ")), Some(a.clone()));
-    assert_eq!(
-        ok(companies::by_name(&mut c, "(株)東海精密")),
-        vec![a.clone()]
-    );
+    assert_eq!(ok(companies::by_name(&mut c, "(株)東海精密")), vec![a.clone()]);
     assert_eq!(ok(companies::list(&mut c)), vec![a.clone(), b.clone()]);
     let dup = companies::create(&mut c, Actor::System, &new_company("C001", "別会社"));
-    assert!(
-        matches!(dup, Err(DbError::Invalid(ref m)) if m.contains("C001")),
-        "{dup:?}"
-    );
+    assert!(matches!(dup, Err(DbError::Invalid(ref m)) if m.contains("C001")), "{dup:?}");
 
     let changes = companies::CompanyChanges {
         name: Some("東海精密工業株式会社".into()),
@@ -126,38 +103,17 @@ fn companies_are_created_read_updated_and_listed(db: &TestDb) {
         (a2.name.as_str(), a2.target_level, a2.industry.as_deref()),
         ("東海精密工業株式会社", Level::Lv3, Some("部品製造"))
     );
-    assert_eq!(
-        ok(companies::by_name(&mut c, "東海精密工業")),
-        vec![a2.clone()]
-    );
+    assert_eq!(ok(companies::by_name(&mut c, "東海精密工業")), vec![a2.clone()]);
     assert_eq!(ok(companies::count_non_demo(&mut c)), 2);
 
-    let y = companies::CompanyYear {
-        company_id: a.id,
-        fiscal_year: fy(2024),
-        employees: Some(35),
-        it_staff: Some(1),
-    };
+    let y = companies::CompanyYear { company_id: a.id, fiscal_year: fy(2024), employees: Some(35), it_staff: Some(1) };
     ok(companies::set_year(&mut c, Actor::System, &y));
-    let y2 = companies::CompanyYear {
-        employees: Some(38),
-        ..y
-    };
+    let y2 = companies::CompanyYear { employees: Some(38), ..y };
     ok(companies::set_year(&mut c, Actor::System, &y2));
-    ok(companies::set_year(
-        &mut c,
-        Actor::System,
-        &companies::CompanyYear {
-            fiscal_year: fy(2023),
-            ..y
-        },
-    ));
+    ok(companies::set_year(&mut c, Actor::System, &companies::CompanyYear { fiscal_year: fy(2023), ..y }));
     assert_eq!(ok(companies::year_of(&mut c, a.id, fy(2024))), Some(y2));
     assert_eq!(
-        ok(companies::years_of(&mut c, a.id))
-            .iter()
-            .map(|y| y.fiscal_year.get())
-            .collect::<Vec<_>>(),
+        ok(companies::years_of(&mut c, a.id)).iter().map(|y| y.fiscal_year.get()).collect::<Vec<_>>(),
         [2023, 2024]
     );
 
@@ -170,173 +126,72 @@ fn companies_are_created_read_updated_and_listed(db: &TestDb) {
 
 fn users_are_bound_to_their_company_by_role(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
+    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let mk = |login: &str, account| users::NewUser {
         login: login.into(),
         display_name: format!("{login} さん"),
         account,
         password_hash: Some(users::PasswordHash("$argon2id$fake".into())),
     };
-    let admin = ok(users::create(
-        &mut c,
-        Actor::System,
-        &mk("admin", users::Account::Admin),
-    ));
-    let sub = ok(users::create(
-        &mut c,
-        admin.actor(),
-        &mk("ｔｏｋａｉ", users::Account::Subsidiary(co.id)),
-    ));
+    let admin = ok(users::create(&mut c, Actor::System, &mk("admin", users::Account::Admin)));
+    let sub = ok(users::create(&mut c, admin.actor(), &mk("ｔｏｋａｉ", users::Account::Subsidiary(co.id))));
     assert_eq!(sub.login, "tokai", "logins are NFKC-normalised");
-    assert_eq!(
-        sub.actor(),
-        Actor::User {
-            id: sub.id,
-            role: Role::Subsidiary,
-            company_id: Some(co.id)
-        }
-    );
+    assert_eq!(sub.actor(), Actor::User { id: sub.id, role: Role::Subsidiary, company_id: Some(co.id) });
     assert!(users::create(&mut c, Actor::System, &mk("tokai", users::Account::Auditor)).is_err());
-    assert!(
-        users::create(
-            &mut c,
-            Actor::System,
-            &mk("ghost", users::Account::Subsidiary(9999))
-        )
-        .is_err()
-    );
-    assert_eq!(
-        ok(users::by_login(&mut c, "TOKAI".to_lowercase().as_str())),
-        Some(sub.clone())
-    );
+    assert!(users::create(&mut c, Actor::System, &mk("ghost", users::Account::Subsidiary(9999))).is_err());
+    assert_eq!(ok(users::by_login(&mut c, "TOKAI".to_lowercase().as_str())), Some(sub.clone()));
     assert_eq!(ok(users::get(&mut c, admin.id)), admin);
-    assert_eq!(
-        ok(users::password_hash(&mut c, sub.id)),
-        Some(users::PasswordHash("$argon2id$fake".into()))
-    );
-    let upd = ok(users::update(
-        &mut c,
-        admin.actor(),
-        sub.id,
-        Some("東海 太郎"),
-        Some(users::Account::Auditor),
-        Some(true),
-    ));
-    assert_eq!(
-        (upd.display_name.as_str(), upd.account, upd.disabled),
-        ("東海 太郎", users::Account::Auditor, true)
-    );
-    ok(users::set_password(
-        &mut c,
-        admin.actor(),
-        sub.id,
-        &users::PasswordHash("$argon2id$new".into()),
-    ));
+    assert_eq!(ok(users::password_hash(&mut c, sub.id)), Some(users::PasswordHash("$argon2id$fake".into())));
+    let upd =
+        ok(users::update(&mut c, admin.actor(), sub.id, Some("東海 太郎"), Some(users::Account::Auditor), Some(true)));
+    assert_eq!((upd.display_name.as_str(), upd.account, upd.disabled), ("東海 太郎", users::Account::Auditor, true));
+    ok(users::set_password(&mut c, admin.actor(), sub.id, &users::PasswordHash("$argon2id$new".into())));
     assert_eq!(ok(users::list(&mut c)).len(), 2);
     // The CHECK constraint backs the type: an admin bound to a company is refused.
-    let raw = c.batch_execute(&format!(
-        "UPDATE users SET company_id = {} WHERE id = {}",
-        co.id, admin.id
-    ));
+    let raw = c.batch_execute(&format!("UPDATE users SET company_id = {} WHERE id = {}", co.id, admin.id));
     assert!(raw.is_err(), "an admin bound to a company must be refused");
     assert!(format!("{:?}", users::PasswordHash("secret".into())).contains("***"));
 }
 
 fn a_sheet_is_stored_whole_and_revisions_keep_one_current(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
+    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let first = answers(&[(9, Evaluation::DONE, "情報セキュリティ規程を2020年に制定")]);
-    let s1 = created(ok(submissions::store(
-        &mut c,
-        Actor::System,
-        &sheet(co.id, 2024, 'a', first.clone()),
-    )));
-    assert_eq!(
-        (s1.revision, s1.status, s1.is_current),
-        (1, SubmissionStatus::Submitted, true)
-    );
+    let s1 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first.clone()))));
+    assert_eq!((s1.revision, s1.status, s1.is_current), (1, SubmissionStatus::Submitted, true));
     assert_eq!(ok(submissions::get(&mut c, s1.id)), s1);
     assert_eq!(ok(submissions::answers_of(&mut c, s1.id)), first);
 
     // The identical file again: nothing changes.
-    let again = ok(submissions::store(
-        &mut c,
-        Actor::System,
-        &sheet(co.id, 2024, 'a', first.clone()),
-    ));
+    let again = ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first.clone())));
     assert_eq!(again, submissions::Stored::Unchanged(s1.clone()));
     assert_eq!(ok(submissions::count(&mut c)), 1);
 
     // A changed file becomes revision 2; revision 1 is kept, superseded.
-    let second = answers(&[(
-        9,
-        Evaluation::IN_PROGRESS,
-        "規程は制定済。教育は2025年度に実施予定",
-    )]);
-    let s2 = created(ok(submissions::store(
-        &mut c,
-        Actor::System,
-        &sheet(co.id, 2024, 'b', second),
-    )));
+    let second = answers(&[(9, Evaluation::IN_PROGRESS, "規程は制定済。教育は2025年度に実施予定")]);
+    let s2 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'b', second))));
     assert_eq!((s2.revision, s2.is_current), (2, true));
     let old = ok(submissions::get(&mut c, s1.id));
-    assert_eq!(
-        (old.status, old.is_current),
-        (SubmissionStatus::Superseded, false)
-    );
-    assert_eq!(
-        ok(submissions::current(&mut c, co.id, fy(2024), None)).map(|s| s.id),
-        Some(s2.id)
-    );
-    assert_eq!(
-        ok(submissions::revisions(&mut c, co.id, fy(2024), None)).len(),
-        2
-    );
-    let all = ok(submissions::list(
-        &mut c,
-        &submissions::SubmissionFilter::default(),
-        0,
-        10,
-    ));
+    assert_eq!((old.status, old.is_current), (SubmissionStatus::Superseded, false));
+    assert_eq!(ok(submissions::current(&mut c, co.id, fy(2024), None)).map(|s| s.id), Some(s2.id));
+    assert_eq!(ok(submissions::revisions(&mut c, co.id, fy(2024), None)).len(), 2);
+    let all = ok(submissions::list(&mut c, &submissions::SubmissionFilter::default(), 0, 10));
     assert_eq!(all.iter().map(|s| s.revision).collect::<Vec<_>>(), [2, 1]);
-    let current = submissions::SubmissionFilter {
-        current_only: true,
-        fiscal_year: Some(fy(2024)),
-        ..Default::default()
-    };
+    let current =
+        submissions::SubmissionFilter { current_only: true, fiscal_year: Some(fy(2024)), ..Default::default() };
     assert_eq!(ok(submissions::list(&mut c, &current, 0, 10)).len(), 1);
 
     // Departments have their own revisions.
-    let dept = ok(companies::department(
-        &mut c,
-        Actor::System,
-        co.id,
-        "製造部",
-    ));
+    let dept = ok(companies::department(&mut c, Actor::System, co.id, "製造部"));
     let mut per_dept = sheet(co.id, 2024, 'c', answers(&[]));
     per_dept.department_id = Some(dept.id);
-    assert_eq!(
-        created(ok(submissions::store(&mut c, Actor::System, &per_dept))).revision,
-        1
-    );
+    assert_eq!(created(ok(submissions::store(&mut c, Actor::System, &per_dept))).revision, 1);
     assert!(ok(integrity::check(&mut c)).is_empty());
 }
 
 fn a_bad_sheet_stores_nothing(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
+    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let before = ok(audit::list(&mut c, 0, 1000)).len();
     let mut short = answers(&[]);
     short.pop();
@@ -344,19 +199,12 @@ fn a_bad_sheet_stores_nothing(db: &TestDb) {
     duplicated[5].item = item(5);
     let mut sha = sheet(co.id, 2024, 'a', answers(&[]));
     sha.source_sha256 = "xyz".into();
-    for bad in [
-        sheet(co.id, 2024, 'a', short),
-        sheet(co.id, 2024, 'a', duplicated),
-        sha,
-        sheet(9999, 2024, 'a', answers(&[])),
-    ] {
+    for bad in
+        [sheet(co.id, 2024, 'a', short), sheet(co.id, 2024, 'a', duplicated), sha, sheet(9999, 2024, 'a', answers(&[]))]
+    {
         assert!(submissions::store(&mut c, Actor::System, &bad).is_err());
     }
-    let other = Actor::User {
-        id: 1,
-        role: Role::Subsidiary,
-        company_id: Some(co.id + 1),
-    };
+    let other = Actor::User { id: 1, role: Role::Subsidiary, company_id: Some(co.id + 1) };
     let err = submissions::store(&mut c, other, &sheet(co.id, 2024, 'a', answers(&[])));
     assert!(matches!(err, Err(DbError::Forbidden(_))), "{err:?}");
     assert_eq!(ok(submissions::count(&mut c)), 0);
@@ -365,21 +213,10 @@ fn a_bad_sheet_stores_nothing(db: &TestDb) {
 
 fn answers_and_audit_events_cannot_be_changed(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
-    let s = created(ok(submissions::store(
-        &mut c,
-        Actor::System,
-        &sheet(co.id, 2024, 'a', answers(&[])),
-    )));
+    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let s = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', answers(&[])))));
     for sql in [
-        format!(
-            "UPDATE answers SET evaluation = '0' WHERE submission_id = {}",
-            s.id
-        ),
+        format!("UPDATE answers SET evaluation = '0' WHERE submission_id = {}", s.id),
         format!("DELETE FROM answers WHERE submission_id = {}", s.id),
         "UPDATE audit_events SET actor = 'mallory'".to_owned(),
         "DELETE FROM audit_events".to_owned(),
@@ -394,11 +231,7 @@ fn answers_and_audit_events_cannot_be_changed(db: &TestDb) {
 fn a_tampered_audit_entry_is_reported(db: &TestDb) {
     let mut c = db.conn();
     for code in ["C001", "C002", "C003"] {
-        ok(companies::create(
-            &mut c,
-            Actor::System,
-            &new_company(code, code),
-        ));
+        ok(companies::create(&mut c, Actor::System, &new_company(code, code)));
     }
     let events = ok(audit::list(&mut c, 0, 100));
     assert_eq!(events.len(), 3);
@@ -409,30 +242,16 @@ fn a_tampered_audit_entry_is_reported(db: &TestDb) {
         DbConn::Pg(_) => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable_update",
     };
     ok(c.batch_execute(disable));
-    ok(c.batch_execute(&format!(
-        "UPDATE audit_events SET after_json = '{{}}' WHERE id = {target}"
-    )));
+    ok(c.batch_execute(&format!("UPDATE audit_events SET after_json = '{{}}' WHERE id = {target}")));
     let broken = ok(audit::verify(&mut c)).err();
     assert_eq!(broken.map(|b| b.id), Some(target));
-    assert!(
-        ok(integrity::check(&mut c))
-            .iter()
-            .any(|p| p.contains("audit log broken"))
-    );
+    assert!(ok(integrity::check(&mut c)).iter().any(|p| p.contains("audit log broken")));
 }
 
 fn the_workflow_moves_and_refuses_by_the_table(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
-    let other = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C002", "北陸樹脂"),
-    ));
+    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let other = ok(companies::create(&mut c, Actor::System, &new_company("C002", "北陸樹脂")));
     let reviewer = ok(users::create(
         &mut c,
         Actor::System,
@@ -453,54 +272,19 @@ fn the_workflow_moves_and_refuses_by_the_table(db: &TestDb) {
             password_hash: None,
         },
     ));
-    let outsider = Actor::User {
-        id: sub_user.id,
-        role: Role::Subsidiary,
-        company_id: Some(other.id),
-    };
-    let s1 = created(ok(submissions::store(
-        &mut c,
-        sub_user.actor(),
-        &sheet(co.id, 2024, 'a', answers(&[])),
-    )));
+    let outsider = Actor::User { id: sub_user.id, role: Role::Subsidiary, company_id: Some(other.id) };
+    let s1 = created(ok(submissions::store(&mut c, sub_user.actor(), &sheet(co.id, 2024, 'a', answers(&[])))));
     assert_eq!(s1.uploaded_by, Some(sub_user.id));
 
-    let refused =
-        submissions::transition(&mut c, sub_user.actor(), s1.id, Action::StartReview, None);
-    assert!(
-        matches!(
-            refused,
-            Err(DbError::Workflow(WorkflowError::Forbidden { .. }))
-        ),
-        "{refused:?}"
-    );
-    let s = ok(submissions::transition(
-        &mut c,
-        reviewer.actor(),
-        s1.id,
-        Action::StartReview,
-        None,
-    ));
+    let refused = submissions::transition(&mut c, sub_user.actor(), s1.id, Action::StartReview, None);
+    assert!(matches!(refused, Err(DbError::Workflow(WorkflowError::Forbidden { .. }))), "{refused:?}");
+    let s = ok(submissions::transition(&mut c, reviewer.actor(), s1.id, Action::StartReview, None));
     assert_eq!(s.status, SubmissionStatus::InReview);
     // A subsidiary cannot replace a sheet under review.
-    let during = submissions::store(
-        &mut c,
-        sub_user.actor(),
-        &sheet(co.id, 2024, 'b', answers(&[])),
-    );
-    assert!(
-        matches!(
-            during,
-            Err(DbError::Workflow(WorkflowError::NotAllowed { .. }))
-        ),
-        "{during:?}"
-    );
-    let no_msg =
-        submissions::transition(&mut c, reviewer.actor(), s1.id, Action::Return, Some(" "));
-    assert!(matches!(
-        no_msg,
-        Err(DbError::Workflow(WorkflowError::MessageRequired))
-    ));
+    let during = submissions::store(&mut c, sub_user.actor(), &sheet(co.id, 2024, 'b', answers(&[])));
+    assert!(matches!(during, Err(DbError::Workflow(WorkflowError::NotAllowed { .. }))), "{during:?}");
+    let no_msg = submissions::transition(&mut c, reviewer.actor(), s1.id, Action::Return, Some(" "));
+    assert!(matches!(no_msg, Err(DbError::Workflow(WorkflowError::MessageRequired))));
     let s = ok(submissions::transition(
         &mut c,
         reviewer.actor(),
@@ -509,44 +293,19 @@ fn the_workflow_moves_and_refuses_by_the_table(db: &TestDb) {
         Some("No.9 の教育実績を追記してください"),
     ));
     assert_eq!(s.status, SubmissionStatus::Returned);
-    let from_outsider =
-        submissions::store(&mut c, outsider, &sheet(co.id, 2024, 'b', answers(&[])));
+    let from_outsider = submissions::store(&mut c, outsider, &sheet(co.id, 2024, 'b', answers(&[])));
     assert!(from_outsider.is_err());
-    let s2 = created(ok(submissions::store(
-        &mut c,
-        sub_user.actor(),
-        &sheet(co.id, 2024, 'b', answers(&[])),
-    )));
+    let s2 = created(ok(submissions::store(&mut c, sub_user.actor(), &sheet(co.id, 2024, 'b', answers(&[])))));
     assert_eq!((s2.revision, s2.status), (2, SubmissionStatus::Submitted));
-    assert_eq!(
-        ok(submissions::get(&mut c, s1.id)).status,
-        SubmissionStatus::Superseded
-    );
-    ok(submissions::transition(
-        &mut c,
-        reviewer.actor(),
-        s2.id,
-        Action::StartReview,
-        None,
-    ));
-    let done = ok(submissions::transition(
-        &mut c,
-        reviewer.actor(),
-        s2.id,
-        Action::Accept,
-        None,
-    ));
+    assert_eq!(ok(submissions::get(&mut c, s1.id)).status, SubmissionStatus::Superseded);
+    ok(submissions::transition(&mut c, reviewer.actor(), s2.id, Action::StartReview, None));
+    let done = ok(submissions::transition(&mut c, reviewer.actor(), s2.id, Action::Accept, None));
     assert_eq!(done.status, SubmissionStatus::Accepted);
     let again = submissions::transition(&mut c, reviewer.actor(), s2.id, Action::Accept, None);
-    assert!(matches!(
-        again,
-        Err(DbError::Workflow(WorkflowError::NotAllowed { .. }))
-    ));
+    assert!(matches!(again, Err(DbError::Workflow(WorkflowError::NotAllowed { .. }))));
 
-    let moves: Vec<_> = ok(submissions::transitions_of(&mut c, s1.id))
-        .into_iter()
-        .map(|t| (t.action, t.to_status))
-        .collect();
+    let moves: Vec<_> =
+        ok(submissions::transitions_of(&mut c, s1.id)).into_iter().map(|t| (t.action, t.to_status)).collect();
     assert_eq!(
         moves,
         [
@@ -556,10 +315,7 @@ fn the_workflow_moves_and_refuses_by_the_table(db: &TestDb) {
         ]
     );
     let returned = &ok(submissions::transitions_of(&mut c, s1.id))[1];
-    assert_eq!(
-        returned.message.as_deref(),
-        Some("No.9 の教育実績を追記してください")
-    );
+    assert_eq!(returned.message.as_deref(), Some("No.9 の教育実績を追記してください"));
     assert!(ok(integrity::check(&mut c)).is_empty());
 }
 
@@ -579,11 +335,7 @@ fn flag(n: u16, rule: &str, claimed: Evaluation, suggested: Option<Points>) -> f
 
 fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
+    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let reviewer = ok(users::create(
         &mut c,
         Actor::System,
@@ -598,11 +350,7 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
         (9, Evaluation::DONE, "規程を制定済。教育は来年度予定"),
         (17, Evaluation::DONE, "SOCを今年度中に設置予定"),
     ]);
-    let s1 = created(ok(submissions::store(
-        &mut c,
-        Actor::System,
-        &sheet(co.id, 2024, 'a', first),
-    )));
+    let s1 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first))));
     let mut sheet_flag = flag(1, "straight_lining", Evaluation::DONE, None);
     sheet_flag.target = FlagTarget::Sheet;
     sheet_flag.severity = Severity::Low;
@@ -618,58 +366,26 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
     assert_eq!(f1.len(), 3);
     assert_eq!(ok(flags::get(&mut c, f1[0].id)), f1[0]);
     assert_eq!(ok(flags::of_submission(&mut c, s1.id)).len(), 3);
-    assert_eq!(
-        f1[2].suggestion(),
-        None,
-        "sheet flags suggest no item score"
-    );
+    assert_eq!(f1[2].suggestion(), None, "sheet flags suggest no item score");
 
-    let dismissed = ok(flags::decide(
-        &mut c,
-        reviewer.actor(),
-        f1[0].id,
-        Decision::Dismissed,
-        "教育記録を確認済",
-    ));
-    let confirmed = Decision::Confirmed {
-        reviewed_score: Points::One,
-    };
-    ok(flags::decide(
-        &mut c,
-        reviewer.actor(),
-        f1[0].id,
-        confirmed,
-        "やはり教育未実施",
-    ));
+    let dismissed = ok(flags::decide(&mut c, reviewer.actor(), f1[0].id, Decision::Dismissed, "教育記録を確認済"));
+    let confirmed = Decision::Confirmed { reviewed_score: Points::One };
+    ok(flags::decide(&mut c, reviewer.actor(), f1[0].id, confirmed, "やはり教育未実施"));
     ok(flags::decide(
         &mut c,
         reviewer.actor(),
         f1[1].id,
-        Decision::Confirmed {
-            reviewed_score: Points::Zero,
-        },
+        Decision::Confirmed { reviewed_score: Points::Zero },
         "SOC未設置",
     ));
-    assert_eq!(
-        ok(flags::reviews_of(&mut c, f1[0].id)).first(),
-        Some(&dismissed)
-    );
+    assert_eq!(ok(flags::reviews_of(&mut c, f1[0].id)).first(), Some(&dismissed));
     let latest = ok(flags::latest_reviews(&mut c, s1.id));
     assert_eq!(latest.get(&f1[0].id).map(|r| r.decision), Some(confirmed));
     let mut scores = ok(flags::confirmed_scores(&mut c, s1.id));
     scores.sort_by_key(|s| s.item);
     assert_eq!(
         scores,
-        [
-            ConfirmedScore {
-                item: item(9),
-                score: Points::One
-            },
-            ConfirmedScore {
-                item: item(17),
-                score: Points::Zero
-            }
-        ]
+        [ConfirmedScore { item: item(9), score: Points::One }, ConfirmedScore { item: item(17), score: Points::Zero }]
     );
 
     let sub_user = ok(users::create(
@@ -682,34 +398,18 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
             password_hash: None,
         },
     ));
-    let reply = ok(flags::reply(
-        &mut c,
-        sub_user.actor(),
-        f1[0].id,
-        "2025年5月に全社教育を実施しました",
-    ));
+    let reply = ok(flags::reply(&mut c, sub_user.actor(), f1[0].id, "2025年5月に全社教育を実施しました"));
     assert_eq!(ok(flags::replies_of(&mut c, f1[0].id)), vec![reply]);
     assert!(flags::reply(&mut c, sub_user.actor(), f1[0].id, "  ").is_err());
-    let outsider = Actor::User {
-        id: sub_user.id,
-        role: Role::Subsidiary,
-        company_id: Some(co.id + 1),
-    };
-    assert!(matches!(
-        flags::reply(&mut c, outsider, f1[0].id, "x"),
-        Err(DbError::Forbidden(_))
-    ));
+    let outsider = Actor::User { id: sub_user.id, role: Role::Subsidiary, company_id: Some(co.id + 1) };
+    assert!(matches!(flags::reply(&mut c, outsider, f1[0].id, "x"), Err(DbError::Forbidden(_))));
 
     // Revision 2 changes No.17 only: the decision on No.9 carries over, No.17's does not.
     let second = answers(&[
         (9, Evaluation::DONE, "規程を制定済。 教育は来年度予定"),
         (17, Evaluation::IN_PROGRESS, "SOCを今年度中に設置予定"),
     ]);
-    let s2 = created(ok(submissions::store(
-        &mut c,
-        Actor::System,
-        &sheet(co.id, 2024, 'b', second),
-    )));
+    let s2 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'b', second))));
     let f2 = ok(flags::insert(
         &mut c,
         s2.id,
@@ -718,40 +418,23 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
             flag(17, "plan_cue", Evaluation::IN_PROGRESS, None),
         ],
     ));
-    let n = ok(hyoka_model::db::write_tx(&mut c, |c| {
-        flags::carry_over_in_tx(c, s1.id, s2.id)
-    }));
+    let n = ok(hyoka_model::db::write_tx(&mut c, |c| flags::carry_over_in_tx(c, s1.id, s2.id)));
     assert_eq!(n, 1);
     let carried = ok(flags::latest_reviews(&mut c, s2.id));
     assert_eq!(carried.len(), 1);
     let r = carried.get(&f2[0].id);
+    assert_eq!(r.map(|r| (r.decision, r.carried_from.is_some())), Some((confirmed, true)));
     assert_eq!(
-        r.map(|r| (r.decision, r.carried_from.is_some())),
-        Some((confirmed, true))
-    );
-    assert_eq!(
-        ok(hyoka_model::db::write_tx(&mut c, |c| {
-            flags::carry_over_in_tx(c, s1.id, s2.id)
-        })),
+        ok(hyoka_model::db::write_tx(&mut c, |c| { flags::carry_over_in_tx(c, s1.id, s2.id) })),
         0,
         "idempotent"
     );
 
     // The three rates from what is stored.
-    let items: Vec<_> = ok(submissions::answers_of(&mut c, s1.id))
-        .iter()
-        .map(Answer::scored)
-        .collect();
-    let suggestions: Vec<_> = ok(flags::of_submission(&mut c, s1.id))
-        .iter()
-        .filter_map(flags::Flag::suggestion)
-        .collect();
-    let rates = scoring::three_rates(
-        &items,
-        &suggestions,
-        &ok(flags::confirmed_scores(&mut c, s1.id)),
-        Level::Lv1,
-    );
+    let items: Vec<_> = ok(submissions::answers_of(&mut c, s1.id)).iter().map(Answer::scored).collect();
+    let suggestions: Vec<_> =
+        ok(flags::of_submission(&mut c, s1.id)).iter().filter_map(flags::Flag::suggestion).collect();
+    let rates = scoring::three_rates(&items, &suggestions, &ok(flags::confirmed_scores(&mut c, s1.id)), Level::Lv1);
     assert_eq!(rates.self_rated.overall.tally.points, 306);
     assert_eq!(rates.suggested.overall.tally.points, 304);
     assert_eq!(rates.reviewed.overall.tally.points, 303);
@@ -759,17 +442,10 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
 
 fn migrations_go_down_and_up_again(db: &TestDb) {
     let mut c = db.conn();
-    ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
+    ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let reverted = ok(hyoka_model::db::conn::revert_all(&mut c));
     assert!(reverted >= 1);
-    assert!(
-        companies::list(&mut c).is_err(),
-        "tables are gone after down"
-    );
+    assert!(companies::list(&mut c).is_err(), "tables are gone after down");
     drop(c);
     ok(hyoka_model::db::migrate(&db.url));
     let mut c = db.conn();
@@ -783,22 +459,14 @@ fn migrations_go_down_and_up_again(db: &TestDb) {
 
 fn concurrent_uploads_keep_every_revision_and_one_current(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(
-        &mut c,
-        Actor::System,
-        &new_company("C001", "東海精密"),
-    ));
+    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let handles: Vec<_> = ['a', 'b', 'c', 'd']
         .into_iter()
         .map(|sha| {
             let url = db.url.clone();
             std::thread::spawn(move || {
                 let mut c = ok(url.connect());
-                ok(submissions::store(
-                    &mut c,
-                    Actor::System,
-                    &sheet(co.id, 2024, sha, answers(&[])),
-                ))
+                ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, sha, answers(&[]))))
             })
         })
         .collect();
@@ -806,10 +474,7 @@ fn concurrent_uploads_keep_every_revision_and_one_current(db: &TestDb) {
         assert!(matches!(h.join(), Ok(submissions::Stored::Created { .. })));
     }
     let revs = ok(submissions::revisions(&mut c, co.id, fy(2024), None));
-    assert_eq!(
-        revs.iter().map(|s| s.revision).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
-    );
+    assert_eq!(revs.iter().map(|s| s.revision).collect::<Vec<_>>(), [1, 2, 3, 4]);
     assert_eq!(revs.iter().filter(|s| s.is_current).count(), 1);
     assert!(revs[3].is_current);
     assert!(ok(integrity::check(&mut c)).is_empty());

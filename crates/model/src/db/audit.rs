@@ -32,27 +32,12 @@ pub struct Change {
 impl Change {
     /// A new thing.
     pub fn created(entity: &'static str, id: i64, after: &impl Serialize) -> Change {
-        Change {
-            entity,
-            entity_id: Some(id.to_string()),
-            before: None,
-            after: Some(json(after)),
-        }
+        Change { entity, entity_id: Some(id.to_string()), before: None, after: Some(json(after)) }
     }
 
     /// A changed thing.
-    pub fn updated(
-        entity: &'static str,
-        id: i64,
-        before: &impl Serialize,
-        after: &impl Serialize,
-    ) -> Change {
-        Change {
-            entity,
-            entity_id: Some(id.to_string()),
-            before: Some(json(before)),
-            after: Some(json(after)),
-        }
+    pub fn updated(entity: &'static str, id: i64, before: &impl Serialize, after: &impl Serialize) -> Change {
+        Change { entity, entity_id: Some(id.to_string()), before: Some(json(before)), after: Some(json(after)) }
     }
 }
 
@@ -157,12 +142,7 @@ fn actor_label(conn: &mut DbConn, actor: Actor) -> Result<String, DbError> {
 /// entry and the change stand or fall together. On PostgreSQL the table is
 /// locked for the rest of the transaction so concurrent writers chain one
 /// after the other; SQLite's `BEGIN IMMEDIATE` already serialises writers.
-pub fn append(
-    conn: &mut DbConn,
-    actor: Actor,
-    action: &str,
-    change: Change,
-) -> Result<AuditEvent, DbError> {
+pub fn append(conn: &mut DbConn, actor: Actor, action: &str, change: Change) -> Result<AuditEvent, DbError> {
     if let DbConn::Pg(pg) = conn {
         diesel::sql_query("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE").execute(pg)?;
     }
@@ -206,11 +186,7 @@ pub fn append(
 
 /// Entries with `id > after_id`, oldest first, at most `limit`.
 pub fn list(conn: &mut DbConn, after_id: i64, limit: i64) -> Result<Vec<AuditEvent>, DbError> {
-    Ok(audit_events::table
-        .filter(audit_events::id.gt(after_id))
-        .order(audit_events::id)
-        .limit(limit)
-        .load(conn)?)
+    Ok(audit_events::table.filter(audit_events::id.gt(after_id)).order(audit_events::id).limit(limit).load(conn)?)
 }
 
 /// The first entry that breaks the chain, and how.
@@ -238,10 +214,7 @@ pub fn verify(conn: &mut DbConn) -> Result<Result<u64, BrokenLink>, DbError> {
         after_id = last.id;
         for e in page {
             if e.prev_hash != expected_prev {
-                return Ok(Err(BrokenLink {
-                    id: e.id,
-                    problem: "prev_hash does not match the previous entry".into(),
-                }));
+                return Ok(Err(BrokenLink { id: e.id, problem: "prev_hash does not match the previous entry".into() }));
             }
             let want = entry_hash(
                 &e.prev_hash,
@@ -255,10 +228,7 @@ pub fn verify(conn: &mut DbConn) -> Result<Result<u64, BrokenLink>, DbError> {
                 e.after_json.as_deref(),
             );
             if want != e.hash {
-                return Ok(Err(BrokenLink {
-                    id: e.id,
-                    problem: "content does not match its hash".into(),
-                }));
+                return Ok(Err(BrokenLink { id: e.id, problem: "content does not match its hash".into() }));
             }
             expected_prev = e.hash;
             checked += 1;

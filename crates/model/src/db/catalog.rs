@@ -16,15 +16,13 @@ pub fn seed_builtin(conn: &mut DbConn) -> Result<(), DbError> {
 
 /// Inserts a catalog, or refreshes the shipped fields of one already there
 /// when its content changed. The official wording a user imported
-/// (condition, criteria, responsible area) is kept.
+/// (condition, criteria, responsible area, and the level of an item the
+/// shipped catalog gives none) is kept.
 pub fn seed(conn: &mut DbConn, catalog: &Catalog) -> Result<(), DbError> {
     let hash = catalog.content_hash();
     write_tx(conn, |conn| {
-        let existing: Option<String> = frameworks::table
-            .find(&catalog.framework.id)
-            .select(frameworks::catalog_hash)
-            .first(conn)
-            .optional()?;
+        let existing: Option<String> =
+            frameworks::table.find(&catalog.framework.id).select(frameworks::catalog_hash).first(conn).optional()?;
         if existing.as_deref() == Some(hash.as_str()) {
             return Ok(());
         }
@@ -60,7 +58,6 @@ pub fn seed(conn: &mut DbConn, catalog: &Catalog) -> Result<(), DbError> {
             let level = item.level.map(|l| i16::from(l.number()));
             let updated = diesel::update(items::table.find((&fw.id, number)))
                 .set((
-                    items::level.eq(level),
                     items::category.eq(&item.category),
                     items::subject_ja.eq(&item.subject_ja),
                     items::subject_en.eq(&item.subject_en),
@@ -69,6 +66,13 @@ pub fn seed(conn: &mut DbConn, catalog: &Catalog) -> Result<(), DbError> {
                     items::depends_on_json.eq(&deps),
                 ))
                 .execute(conn)?;
+            // A level imported from the official workbook stays where the
+            // shipped catalog has none.
+            if updated > 0 && level.is_some() {
+                diesel::update(items::table.find((&fw.id, number)))
+                    .set(items::level.eq(level))
+                    .execute(conn)?;
+            }
             if updated == 0 {
                 diesel::insert_into(items::table)
                     .values((
@@ -111,12 +115,7 @@ pub fn load(conn: &mut DbConn, framework_id: &str) -> Result<Catalog, DbError> {
     let (id, name, version, item_count): (String, String, String, i32) = super::found(
         frameworks::table
             .find(framework_id)
-            .select((
-                frameworks::id,
-                frameworks::name,
-                frameworks::version,
-                frameworks::item_count,
-            ))
+            .select((frameworks::id, frameworks::name, frameworks::version, frameworks::item_count))
             .first(conn),
         || format!("framework {framework_id}"),
     )?;
@@ -156,25 +155,14 @@ pub fn load(conn: &mut DbConn, framework_id: &str) -> Result<Catalog, DbError> {
             note: None,
         });
     }
-    let item_count =
-        u16::try_from(item_count).map_err(|_| DbError::Invalid("item_count".into()))?;
+    let item_count = u16::try_from(item_count).map_err(|_| DbError::Invalid("item_count".into()))?;
     Ok(Catalog {
-        framework: Framework {
-            id,
-            name,
-            version,
-            published: None,
-            item_count,
-            level_counts: None,
-        },
+        framework: Framework { id, name, version, published: None, item_count, level_counts: None },
         items: items_out,
     })
 }
 
 /// The ids of every stored framework.
 pub fn framework_ids(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
-    Ok(frameworks::table
-        .select(frameworks::id)
-        .order(frameworks::id)
-        .load(conn)?)
+    Ok(frameworks::table.select(frameworks::id).order(frameworks::id).load(conn)?)
 }

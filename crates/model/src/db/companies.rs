@@ -95,16 +95,7 @@ pub fn name_key(name: &str) -> String {
     key.to_lowercase()
 }
 
-type CompanyRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    i16,
-    i16,
-    bool,
-    chrono::NaiveDateTime,
-);
+type CompanyRow = (i64, String, String, Option<String>, i16, i16, bool, chrono::NaiveDateTime);
 
 fn cols() -> (
     companies::id,
@@ -150,9 +141,7 @@ pub fn create(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result<Compa
 pub fn create_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result<Company, DbError> {
     let code = new.code.trim();
     if code.is_empty() || new.name.trim().is_empty() {
-        return Err(DbError::Invalid(
-            "a company needs a code and a name / 会社コードと会社名が必要です".into(),
-        ));
+        return Err(DbError::Invalid("a company needs a code and a name / 会社コードと会社名が必要です".into()));
     }
     if by_code(conn, code)?.is_some() {
         return Err(DbError::Invalid(format!(
@@ -173,20 +162,13 @@ pub fn create_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result
         .returning(cols())
         .get_result(conn)?;
     let company = from_row(row)?;
-    audit::append(
-        conn,
-        actor,
-        "company.create",
-        Change::created("company", company.id, &company),
-    )?;
+    audit::append(conn, actor, "company.create", Change::created("company", company.id, &company))?;
     Ok(company)
 }
 
 /// A company by id.
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Company, DbError> {
-    let row = found(companies::table.find(id).select(cols()).first(conn), || {
-        format!("company {id}")
-    })?;
+    let row = found(companies::table.find(id).select(cols()).first(conn), || format!("company {id}"))?;
     from_row(row)
 }
 
@@ -215,37 +197,20 @@ pub fn by_name(conn: &mut DbConn, name: &str) -> Result<Vec<Company>, DbError> {
 
 /// Every company, ordered by code.
 pub fn list(conn: &mut DbConn) -> Result<Vec<Company>, DbError> {
-    companies::table
-        .select(cols())
-        .order(companies::code)
-        .load(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect()
+    companies::table.select(cols()).order(companies::code).load(conn)?.into_iter().map(from_row).collect()
 }
 
 /// How many companies exist that the demo did not create.
 pub fn count_non_demo(conn: &mut DbConn) -> Result<i64, DbError> {
-    Ok(companies::table
-        .filter(companies::is_demo.eq(false))
-        .count()
-        .get_result(conn)?)
+    Ok(companies::table.filter(companies::is_demo.eq(false)).count().get_result(conn)?)
 }
 
 /// Updates a company.
-pub fn update(
-    conn: &mut DbConn,
-    actor: Actor,
-    id: i64,
-    changes: &CompanyChanges,
-) -> Result<Company, DbError> {
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CompanyChanges) -> Result<Company, DbError> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         let name = changes.name.clone().unwrap_or_else(|| before.name.clone());
-        let industry = changes
-            .industry
-            .clone()
-            .unwrap_or_else(|| before.industry.clone());
+        let industry = changes.industry.clone().unwrap_or_else(|| before.industry.clone());
         let level = changes.target_level.unwrap_or(before.target_level);
         let tier = changes.impact_tier.unwrap_or(before.impact_tier);
         diesel::update(companies::table.find(id))
@@ -258,12 +223,7 @@ pub fn update(
             ))
             .execute(conn)?;
         let after = get(conn, id)?;
-        audit::append(
-            conn,
-            actor,
-            "company.update",
-            Change::updated("company", id, &before, &after),
-        )?;
+        audit::append(conn, actor, "company.update", Change::updated("company", id, &before, &after))?;
         Ok(after)
     })
 }
@@ -281,10 +241,7 @@ pub fn set_year_in_tx(conn: &mut DbConn, actor: Actor, year: &CompanyYear) -> Re
         return Ok(());
     }
     let n = diesel::update(company_years::table.find(key))
-        .set((
-            company_years::employees.eq(to_i32(year.employees)),
-            company_years::it_staff.eq(to_i32(year.it_staff)),
-        ))
+        .set((company_years::employees.eq(to_i32(year.employees)), company_years::it_staff.eq(to_i32(year.it_staff))))
         .execute(conn)?;
     if n == 0 {
         diesel::insert_into(company_years::table)
@@ -321,11 +278,7 @@ fn year_from_row(r: (i64, i32, Option<i32>, Option<i32>)) -> Result<CompanyYear,
 }
 
 /// A company's size in one year, if recorded.
-pub fn year_of(
-    conn: &mut DbConn,
-    company_id: i64,
-    year: FiscalYear,
-) -> Result<Option<CompanyYear>, DbError> {
+pub fn year_of(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<Option<CompanyYear>, DbError> {
     company_years::table
         .find((company_id, year.get()))
         .first::<(i64, i32, Option<i32>, Option<i32>)>(conn)
@@ -346,61 +299,34 @@ pub fn years_of(conn: &mut DbConn, company_id: i64) -> Result<Vec<CompanyYear>, 
 }
 
 /// Finds a department by name, creating it when missing.
-pub fn department_in_tx(
-    conn: &mut DbConn,
-    actor: Actor,
-    company_id: i64,
-    name: &str,
-) -> Result<Department, DbError> {
+pub fn department_in_tx(conn: &mut DbConn, actor: Actor, company_id: i64, name: &str) -> Result<Department, DbError> {
     let name = crate::text::normalize(name);
     if name.is_empty() {
-        return Err(DbError::Invalid(
-            "a department needs a name / 部署名が必要です".into(),
-        ));
+        return Err(DbError::Invalid("a department needs a name / 部署名が必要です".into()));
     }
     let existing = departments::table
-        .filter(
-            departments::company_id
-                .eq(company_id)
-                .and(departments::name.eq(&name)),
-        )
+        .filter(departments::company_id.eq(company_id).and(departments::name.eq(&name)))
         .first::<Department>(conn)
         .optional()?;
     if let Some(d) = existing {
         return Ok(d);
     }
     let d: Department = diesel::insert_into(departments::table)
-        .values((
-            departments::company_id.eq(company_id),
-            departments::name.eq(&name),
-        ))
+        .values((departments::company_id.eq(company_id), departments::name.eq(&name)))
         .returning((departments::id, departments::company_id, departments::name))
         .get_result(conn)?;
-    audit::append(
-        conn,
-        actor,
-        "department.create",
-        Change::created("department", d.id, &d),
-    )?;
+    audit::append(conn, actor, "department.create", Change::created("department", d.id, &d))?;
     Ok(d)
 }
 
 /// [`department_in_tx`] in its own transaction.
-pub fn department(
-    conn: &mut DbConn,
-    actor: Actor,
-    company_id: i64,
-    name: &str,
-) -> Result<Department, DbError> {
+pub fn department(conn: &mut DbConn, actor: Actor, company_id: i64, name: &str) -> Result<Department, DbError> {
     write_tx(conn, |conn| department_in_tx(conn, actor, company_id, name))
 }
 
 /// A company's departments, by name.
 pub fn departments_of(conn: &mut DbConn, company_id: i64) -> Result<Vec<Department>, DbError> {
-    Ok(departments::table
-        .filter(departments::company_id.eq(company_id))
-        .order(departments::name)
-        .load(conn)?)
+    Ok(departments::table.filter(departments::company_id.eq(company_id)).order(departments::name).load(conn)?)
 }
 
 #[cfg(test)]
@@ -410,13 +336,8 @@ mod tests {
     #[test]
     fn legal_forms_width_and_spaces_do_not_matter() {
         let k = name_key("株式会社 東海精密");
-        for variant in [
-            "東海精密株式会社",
-            "(株)東海精密",
-            "㈱東海精密",
-            "（株）東海精密",
-            "東海精密　㈱",
-        ] {
+        for variant in ["東海精密株式会社", "(株)東海精密", "㈱東海精密", "（株）東海精密", "東海精密　㈱"]
+        {
             assert_eq!(name_key(variant), k, "{variant}");
         }
         assert_ne!(name_key("東海精密工業"), k);

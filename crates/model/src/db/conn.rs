@@ -13,10 +13,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::DbError;
 
-#[allow(
-    missing_docs,
-    reason = "diesel's MultiConnection derive generates undocumented items"
-)]
+#[allow(missing_docs, reason = "diesel's MultiConnection derive generates undocumented items")]
 mod multi {
     use diesel::{PgConnection, SqliteConnection};
 
@@ -74,8 +71,7 @@ impl DbUrl {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
                 return Err(DbError::Config(
-                    "DATABASE_URL `sqlite://` names no file; write e.g. sqlite://data/hyoka.db"
-                        .into(),
+                    "DATABASE_URL `sqlite://` names no file; write e.g. sqlite://data/hyoka.db".into(),
                 ));
             }
             return Ok(DbUrl::Sqlite(PathBuf::from(path)));
@@ -98,26 +94,20 @@ impl DbUrl {
     /// Opens one connection, with the real error when it fails.
     pub fn connect(&self) -> Result<DbConn, DbError> {
         match self {
-            DbUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg).map_err(|e| {
-                DbError::Connect(format!("{self}: {}", redact_in(&e.to_string(), url)))
-            }),
+            DbUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(|e| DbError::Connect(format!("{self}: {}", redact_in(&e.to_string(), url)))),
             DbUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
-                        DbError::Connect(format!(
-                            "cannot create folder {} for the database: {e}",
-                            dir.display()
-                        ))
+                        DbError::Connect(format!("cannot create folder {} for the database: {e}", dir.display()))
                     })?;
                 }
-                let path_str = path.to_str().ok_or_else(|| {
-                    DbError::Config(format!(
-                        "database path {} is not valid UTF-8",
-                        path.display()
-                    ))
-                })?;
-                let mut conn = SqliteConnection::establish(path_str)
-                    .map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
+                let path_str = path
+                    .to_str()
+                    .ok_or_else(|| DbError::Config(format!("database path {} is not valid UTF-8", path.display())))?;
+                let mut conn =
+                    SqliteConnection::establish(path_str).map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
                 // busy_timeout before WAL: the other order can fail with "database is locked".
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
@@ -151,9 +141,7 @@ pub fn redact(url: &str) -> String {
     let mut out = url.to_owned();
     if let Some(scheme_end) = out.find("://") {
         let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..]
-            .find('/')
-            .map_or(out.len(), |i| rest_start + i);
+        let authority_end = out[rest_start..].find('/').map_or(out.len(), |i| rest_start + i);
         if let Some(at) = out[rest_start..authority_end].rfind('@') {
             let userinfo = &out[rest_start..rest_start + at];
             if let Some(colon) = userinfo.find(':') {
@@ -164,9 +152,7 @@ pub fn redact(url: &str) -> String {
     let lower = out.to_ascii_lowercase();
     if let Some(p) = lower.find("password=") {
         let start = p + "password=".len();
-        let end = out[start..]
-            .find(['&', ' '])
-            .map_or(out.len(), |i| start + i);
+        let end = out[start..].find(['&', ' ']).map_or(out.len(), |i| start + i);
         out.replace_range(start..end, "***");
     }
     out
@@ -298,26 +284,15 @@ fn lock_file(db: &Path) -> Result<std::fs::File, DbError> {
     let mut lock_path = db.as_os_str().to_owned();
     lock_path.push(".migrate-lock");
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| DbError::Connect(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| DbError::Connect(format!("cannot create {}: {e}", dir.display())))?;
     }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| {
-            DbError::Connect(format!(
-                "cannot open {}: {e}",
-                Path::new(&lock_path).display()
-            ))
-        })?;
-    file.lock().map_err(|e| {
-        DbError::Connect(format!(
-            "cannot lock {}: {e}",
-            Path::new(&lock_path).display()
-        ))
-    })?;
+        .map_err(|e| DbError::Connect(format!("cannot open {}: {e}", Path::new(&lock_path).display())))?;
+    file.lock().map_err(|e| DbError::Connect(format!("cannot lock {}: {e}", Path::new(&lock_path).display())))?;
     Ok(file)
 }
 
@@ -325,10 +300,7 @@ fn lock_file(db: &Path) -> Result<std::fs::File, DbError> {
 /// `BEGIN IMMEDIATE`, so two writers queue on `busy_timeout` instead of one
 /// failing with "database is locked" when it upgrades a read; on PostgreSQL it
 /// is a plain transaction. Rolls back when `f` fails.
-pub fn write_tx<T, E>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
+pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
@@ -360,26 +332,11 @@ mod tests {
 
     #[test]
     fn urls_pick_their_backend_by_scheme() {
-        assert_eq!(
-            DbUrl::parse("sqlite://data/hyoka.db").ok(),
-            Some(DbUrl::Sqlite("data/hyoka.db".into()))
-        );
-        assert_eq!(
-            DbUrl::parse("sqlite:///var/lib/h.db").ok(),
-            Some(DbUrl::Sqlite("/var/lib/h.db".into()))
-        );
-        assert!(matches!(
-            DbUrl::parse("postgres://u@h/db"),
-            Ok(DbUrl::Postgres(_))
-        ));
-        assert!(matches!(
-            DbUrl::parse("postgresql://u@h/db"),
-            Ok(DbUrl::Postgres(_))
-        ));
-        let err = DbUrl::parse("mysql://root:hunter2@h/db")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        assert_eq!(DbUrl::parse("sqlite://data/hyoka.db").ok(), Some(DbUrl::Sqlite("data/hyoka.db".into())));
+        assert_eq!(DbUrl::parse("sqlite:///var/lib/h.db").ok(), Some(DbUrl::Sqlite("/var/lib/h.db".into())));
+        assert!(matches!(DbUrl::parse("postgres://u@h/db"), Ok(DbUrl::Postgres(_))));
+        assert!(matches!(DbUrl::parse("postgresql://u@h/db"), Ok(DbUrl::Postgres(_))));
+        let err = DbUrl::parse("mysql://root:hunter2@h/db").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("unknown scheme"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
         assert!(DbUrl::parse("sqlite://").is_err());
@@ -387,10 +344,7 @@ mod tests {
 
     #[test]
     fn passwords_never_show() {
-        assert_eq!(
-            redact("postgres://app:s3cr%40t@db:5432/hyoka"),
-            "postgres://app:***@db:5432/hyoka"
-        );
+        assert_eq!(redact("postgres://app:s3cr%40t@db:5432/hyoka"), "postgres://app:***@db:5432/hyoka");
         assert_eq!(redact("postgres://app@db/hyoka"), "postgres://app@db/hyoka");
         assert_eq!(
             redact("postgres://db/hyoka?user=a&password=xyz&sslmode=require"),
@@ -402,10 +356,7 @@ mod tests {
             Some("postgres://app:***@db/hyoka DbUrl(postgres://app:***@db/hyoka)".into())
         );
         assert_eq!(
-            redact_in(
-                "could not connect with topsecret",
-                "postgres://app:topsecret@db/x"
-            ),
+            redact_in("could not connect with topsecret", "postgres://app:topsecret@db/x"),
             "could not connect with ***"
         );
     }

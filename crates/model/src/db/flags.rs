@@ -62,20 +62,8 @@ impl Flag {
     }
 }
 
-type FlagRow = (
-    i64,
-    i64,
-    Option<i32>,
-    String,
-    String,
-    String,
-    Option<i16>,
-    String,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-);
+type FlagRow =
+    (i64, i64, Option<i32>, String, String, String, Option<i16>, String, String, String, String, NaiveDateTime);
 
 fn flag_from_row(r: FlagRow) -> Result<Flag, DbError> {
     Ok(Flag {
@@ -104,11 +92,7 @@ fn points_from_i16(v: i16) -> Result<Points, DbError> {
 }
 
 /// Stores flags on a submission, inside the caller's write transaction.
-pub fn insert_in_tx(
-    conn: &mut DbConn,
-    submission_id: i64,
-    new: &[NewFlag],
-) -> Result<Vec<Flag>, DbError> {
+pub fn insert_in_tx(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> Result<Vec<Flag>, DbError> {
     let now = crate::time::now().naive_utc();
     let mut out = Vec::with_capacity(new.len());
     for f in new {
@@ -134,19 +118,13 @@ pub fn insert_in_tx(
 }
 
 /// [`insert_in_tx`] in its own transaction.
-pub fn insert(
-    conn: &mut DbConn,
-    submission_id: i64,
-    new: &[NewFlag],
-) -> Result<Vec<Flag>, DbError> {
+pub fn insert(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> Result<Vec<Flag>, DbError> {
     write_tx(conn, |conn| insert_in_tx(conn, submission_id, new))
 }
 
 /// A flag by id.
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Flag, DbError> {
-    flag_from_row(found(flags::table.find(id).first::<FlagRow>(conn), || {
-        format!("flag {id}")
-    })?)
+    flag_from_row(found(flags::table.find(id).first::<FlagRow>(conn), || format!("flag {id}"))?)
 }
 
 /// The flags of a submission, by item then id.
@@ -180,16 +158,7 @@ pub struct Review {
     pub carried_from: Option<i64>,
 }
 
-type ReviewRow = (
-    i64,
-    i64,
-    String,
-    Option<i16>,
-    String,
-    Option<i64>,
-    NaiveDateTime,
-    Option<i64>,
-);
+type ReviewRow = (i64, i64, String, Option<i16>, String, Option<i64>, NaiveDateTime, Option<i64>);
 
 fn review_from_row(r: ReviewRow) -> Result<Review, DbError> {
     Ok(Review {
@@ -242,12 +211,7 @@ pub fn decide(
     write_tx(conn, |conn| {
         get(conn, flag_id)?;
         let review = insert_review(conn, flag_id, decision, comment, actor.user_id(), None)?;
-        audit::append(
-            conn,
-            actor,
-            "flag.decide",
-            Change::created("review", review.id, &review),
-        )?;
+        audit::append(conn, actor, "flag.decide", Change::created("review", review.id, &review))?;
         Ok(review)
     })
 }
@@ -264,10 +228,7 @@ pub fn reviews_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Review>, DbErro
 }
 
 /// The latest decision on each flag of a submission, by flag id.
-pub fn latest_reviews(
-    conn: &mut DbConn,
-    submission_id: i64,
-) -> Result<BTreeMap<i64, Review>, DbError> {
+pub fn latest_reviews(conn: &mut DbConn, submission_id: i64) -> Result<BTreeMap<i64, Review>, DbError> {
     let rows: Vec<ReviewRow> = reviews::table
         .inner_join(flags::table)
         .filter(flags::submission_id.eq(submission_id))
@@ -284,23 +245,14 @@ pub fn latest_reviews(
 
 /// The confirmed scores of a submission (latest decision per flag), for the
 /// reviewed achievement rate.
-pub fn confirmed_scores(
-    conn: &mut DbConn,
-    submission_id: i64,
-) -> Result<Vec<ConfirmedScore>, DbError> {
-    let flags_by_id: BTreeMap<i64, Flag> = of_submission(conn, submission_id)?
-        .into_iter()
-        .map(|f| (f.id, f))
-        .collect();
+pub fn confirmed_scores(conn: &mut DbConn, submission_id: i64) -> Result<Vec<ConfirmedScore>, DbError> {
+    let flags_by_id: BTreeMap<i64, Flag> = of_submission(conn, submission_id)?.into_iter().map(|f| (f.id, f)).collect();
     Ok(latest_reviews(conn, submission_id)?
         .values()
         .filter_map(|r| match r.decision {
             Decision::Confirmed { reviewed_score } => {
                 let item = flags_by_id.get(&r.flag_id)?.flag.target.item()?;
-                Some(ConfirmedScore {
-                    item,
-                    score: reviewed_score,
-                })
+                Some(ConfirmedScore { item, score: reviewed_score })
             }
             Decision::Dismissed => None,
         })
@@ -310,19 +262,11 @@ pub fn confirmed_scores(
 /// Copies the latest decisions of the previous revision's flags to the new
 /// revision's flags with the same item and rule, where that item's score and
 /// evidence did not change. Returns how many decisions were carried over.
-pub fn carry_over_in_tx(
-    conn: &mut DbConn,
-    previous_id: i64,
-    next_id: i64,
-) -> Result<usize, DbError> {
-    let prev_answers: BTreeMap<ItemNumber, _> = super::submissions::answers_of(conn, previous_id)?
-        .into_iter()
-        .map(|a| (a.item, a))
-        .collect();
-    let next_answers: BTreeMap<ItemNumber, _> = super::submissions::answers_of(conn, next_id)?
-        .into_iter()
-        .map(|a| (a.item, a))
-        .collect();
+pub fn carry_over_in_tx(conn: &mut DbConn, previous_id: i64, next_id: i64) -> Result<usize, DbError> {
+    let prev_answers: BTreeMap<ItemNumber, _> =
+        super::submissions::answers_of(conn, previous_id)?.into_iter().map(|a| (a.item, a)).collect();
+    let next_answers: BTreeMap<ItemNumber, _> =
+        super::submissions::answers_of(conn, next_id)?.into_iter().map(|a| (a.item, a)).collect();
     let prev_flags = of_submission(conn, previous_id)?;
     let prev_reviews = latest_reviews(conn, previous_id)?;
     let already = latest_reviews(conn, next_id)?;
@@ -342,19 +286,10 @@ pub fn carry_over_in_tx(
         }
         let source = prev_flags
             .iter()
-            .filter(|f| {
-                f.flag.target == next_flag.flag.target && f.flag.rule == next_flag.flag.rule
-            })
+            .filter(|f| f.flag.target == next_flag.flag.target && f.flag.rule == next_flag.flag.rule)
             .find_map(|f| prev_reviews.get(&f.id));
         if let Some(review) = source {
-            insert_review(
-                conn,
-                next_flag.id,
-                review.decision,
-                &review.comment,
-                review.reviewer_id,
-                Some(review.id),
-            )?;
+            insert_review(conn, next_flag.id, review.decision, &review.comment, review.reviewer_id, Some(review.id))?;
             carried += 1;
         }
     }
@@ -382,17 +317,14 @@ pub struct Reply {
 pub fn reply(conn: &mut DbConn, actor: Actor, flag_id: i64, body: &str) -> Result<Reply, DbError> {
     let body = body.trim();
     if body.is_empty() {
-        return Err(DbError::Invalid(
-            "a reply needs text / 回答を入力してください".into(),
-        ));
+        return Err(DbError::Invalid("a reply needs text / 回答を入力してください".into()));
     }
     write_tx(conn, |conn| {
         let flag = get(conn, flag_id)?;
         let sub = super::submissions::get(conn, flag.submission_id)?;
         if !actor.acts_for(sub.company_id) {
             return Err(DbError::Forbidden(
-                "you may reply only on your own company's sheets / 自社の提出物にのみ回答できます"
-                    .into(),
+                "you may reply only on your own company's sheets / 自社の提出物にのみ回答できます".into(),
             ));
         }
         let r: Reply = diesel::insert_into(replies::table)
@@ -404,20 +336,12 @@ pub fn reply(conn: &mut DbConn, actor: Actor, flag_id: i64, body: &str) -> Resul
             ))
             .returning(replies::all_columns)
             .get_result(conn)?;
-        audit::append(
-            conn,
-            actor,
-            "flag.reply",
-            Change::created("reply", r.id, &r),
-        )?;
+        audit::append(conn, actor, "flag.reply", Change::created("reply", r.id, &r))?;
         Ok(r)
     })
 }
 
 /// Replies to a flag, oldest first.
 pub fn replies_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Reply>, DbError> {
-    Ok(replies::table
-        .filter(replies::flag_id.eq(flag_id))
-        .order(replies::id)
-        .load(conn)?)
+    Ok(replies::table.filter(replies::flag_id.eq(flag_id)).order(replies::id).load(conn)?)
 }

@@ -161,11 +161,7 @@ pub fn current(
         Some(d) => q.filter(submissions::department_id.eq(d)),
         None => q.filter(submissions::department_id.is_null()),
     };
-    q.select(submissions::all_columns)
-        .first::<SubRow>(conn)
-        .optional()?
-        .map(from_row)
-        .transpose()
+    q.select(submissions::all_columns).first::<SubRow>(conn).optional()?.map(from_row).transpose()
 }
 
 /// Stores a sheet as a new revision in one transaction, or returns the
@@ -175,11 +171,7 @@ pub fn store(conn: &mut DbConn, actor: Actor, new: &NewSubmission) -> Result<Sto
 }
 
 /// [`store`] inside the caller's write transaction.
-pub fn store_in_tx(
-    conn: &mut DbConn,
-    actor: Actor,
-    new: &NewSubmission,
-) -> Result<Stored, DbError> {
+pub fn store_in_tx(conn: &mut DbConn, actor: Actor, new: &NewSubmission) -> Result<Stored, DbError> {
     if !actor.acts_for(new.company_id) {
         return Err(DbError::Forbidden(format!(
             "you may upload only for your own company / 自社以外の提出はできません (company {})",
@@ -187,34 +179,24 @@ pub fn store_in_tx(
         )));
     }
     if new.source_sha256.len() != 64 || !new.source_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(DbError::Invalid(
-            "source_sha256 must be 64 hex digits".into(),
-        ));
+        return Err(DbError::Invalid("source_sha256 must be 64 hex digits".into()));
     }
     // Serialise uploads for one company: on PostgreSQL lock its row; SQLite
     // writers are already serialised by BEGIN IMMEDIATE.
     match conn {
         DbConn::Pg(pg) => {
-            found(
-                companies::table
-                    .find(new.company_id)
-                    .select(companies::id)
-                    .for_update()
-                    .first::<i64>(pg),
-                || format!("company {}", new.company_id),
-            )?;
+            found(companies::table.find(new.company_id).select(companies::id).for_update().first::<i64>(pg), || {
+                format!("company {}", new.company_id)
+            })?;
         }
         DbConn::Sqlite(_) => {
             super::companies::get(conn, new.company_id)?;
         }
     }
-    let item_count: i32 = found(
-        frameworks::table
-            .find(&new.framework_id)
-            .select(frameworks::item_count)
-            .first(conn),
-        || format!("framework {}", new.framework_id),
-    )?;
+    let item_count: i32 =
+        found(frameworks::table.find(&new.framework_id).select(frameworks::item_count).first(conn), || {
+            format!("framework {}", new.framework_id)
+        })?;
     check_answers(&new.answers, item_count)?;
 
     let previous = current(conn, new.company_id, new.fiscal_year, new.department_id)?;
@@ -232,9 +214,7 @@ pub fn store_in_tx(
         Some(d) => last.filter(submissions::department_id.eq(d)),
         None => last.filter(submissions::department_id.is_null()),
     };
-    let last_revision: Option<i32> = last
-        .select(diesel::dsl::max(submissions::revision))
-        .first(conn)?;
+    let last_revision: Option<i32> = last.select(diesel::dsl::max(submissions::revision)).first(conn)?;
     let revision = last_revision.unwrap_or(0) + 1;
 
     let row: SubRow = diesel::insert_into(submissions::table)
@@ -261,37 +241,24 @@ pub fn store_in_tx(
     if let Some(obj) = after.as_object_mut() {
         obj.insert("answers".into(), new.answers.len().into());
     }
-    let change = Change {
-        entity: "submission",
-        entity_id: Some(submission.id.to_string()),
-        before: None,
-        after: Some(after),
-    };
+    let change =
+        Change { entity: "submission", entity_id: Some(submission.id.to_string()), before: None, after: Some(after) };
     audit::append(conn, actor, "submission.create", change)?;
-    Ok(Stored::Created {
-        submission,
-        superseded: previous.map(|p| p.id),
-    })
+    Ok(Stored::Created { submission, superseded: previous.map(|p| p.id) })
 }
 
 fn check_answers(answers: &[Answer], item_count: i32) -> Result<(), DbError> {
     let mut seen = std::collections::BTreeSet::new();
     for a in answers {
         if i32::from(a.item.get()) > item_count {
-            return Err(DbError::Invalid(format!(
-                "{} is not an item of this framework (1–{item_count})",
-                a.item
-            )));
+            return Err(DbError::Invalid(format!("{} is not an item of this framework (1–{item_count})", a.item)));
         }
         if !seen.insert(a.item) {
             return Err(DbError::Invalid(format!("{} is answered twice", a.item)));
         }
     }
     if i32::try_from(seen.len()).ok() != Some(item_count) {
-        return Err(DbError::Invalid(format!(
-            "{} answers for a framework of {item_count} items",
-            seen.len()
-        )));
+        return Err(DbError::Invalid(format!("{} answers for a framework of {item_count} items", seen.len())));
     }
     Ok(())
 }
@@ -317,12 +284,8 @@ fn insert_answers(conn: &mut DbConn, submission_id: i64, list: &[Answer]) -> Res
     // bound-parameter limit.
     for chunk in rows.chunks(500) {
         match conn {
-            DbConn::Pg(c) => diesel::insert_into(answers::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(answers::table)
-                .values(chunk)
-                .execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
         };
     }
     Ok(())
@@ -330,19 +293,11 @@ fn insert_answers(conn: &mut DbConn, submission_id: i64, list: &[Answer]) -> Res
 
 /// A submission by id.
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Submission, DbError> {
-    from_row(found(
-        submissions::table.find(id).first::<SubRow>(conn),
-        || format!("submission {id}"),
-    )?)
+    from_row(found(submissions::table.find(id).first::<SubRow>(conn), || format!("submission {id}"))?)
 }
 
 /// Submissions matching a filter, newest key first, paged by `offset`/`limit`.
-pub fn list(
-    conn: &mut DbConn,
-    filter: &SubmissionFilter,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<Submission>, DbError> {
+pub fn list(conn: &mut DbConn, filter: &SubmissionFilter, offset: i64, limit: i64) -> Result<Vec<Submission>, DbError> {
     let mut q = submissions::table.into_boxed();
     if let Some(y) = filter.fiscal_year {
         q = q.filter(submissions::fiscal_year.eq(y.get()));
@@ -356,17 +311,13 @@ pub fn list(
     if filter.current_only {
         q = q.filter(submissions::is_current.eq(true));
     }
-    q.order((
-        submissions::fiscal_year.desc(),
-        submissions::company_id,
-        submissions::revision.desc(),
-    ))
-    .offset(offset)
-    .limit(limit)
-    .load::<SubRow>(conn)?
-    .into_iter()
-    .map(from_row)
-    .collect()
+    q.order((submissions::fiscal_year.desc(), submissions::company_id, submissions::revision.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load::<SubRow>(conn)?
+        .into_iter()
+        .map(from_row)
+        .collect()
 }
 
 /// How many submissions are stored.
@@ -389,11 +340,7 @@ pub fn revisions(
         Some(d) => q.filter(submissions::department_id.eq(d)),
         None => q.filter(submissions::department_id.is_null()),
     };
-    q.order(submissions::revision)
-        .load::<SubRow>(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect()
+    q.order(submissions::revision).load::<SubRow>(conn)?.into_iter().map(from_row).collect()
 }
 
 /// The answers of a submission, by item.
@@ -474,14 +421,9 @@ fn transition_in_tx(
     // Compare-and-set on the status: a concurrent move of the same submission
     // makes this one fail instead of silently overwriting it.
     let n = diesel::update(
-        submissions::table
-            .filter(submissions::id.eq(sub.id))
-            .filter(submissions::status.eq(sub.status.code())),
+        submissions::table.filter(submissions::id.eq(sub.id)).filter(submissions::status.eq(sub.status.code())),
     )
-    .set((
-        submissions::status.eq(to.code()),
-        submissions::is_current.eq(is_current),
-    ))
+    .set((submissions::status.eq(to.code()), submissions::is_current.eq(is_current)))
     .execute(conn)?;
     if n != 1 {
         return Err(DbError::Conflict(format!(
@@ -507,27 +449,13 @@ fn transition_in_tx(
     if let (Some(m), Some(obj)) = (message, change.after.as_mut()) {
         *obj = serde_json::json!({ "status": obj.clone(), "message": m });
     }
-    audit::append(
-        conn,
-        actor,
-        &format!("submission.{}", action.code()),
-        change,
-    )?;
+    audit::append(conn, actor, &format!("submission.{}", action.code()), change)?;
     Ok(after)
 }
 
 /// The moves a submission went through, oldest first.
 pub fn transitions_of(conn: &mut DbConn, submission_id: i64) -> Result<Vec<Transition>, DbError> {
-    type TransitionRow = (
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<String>,
-        NaiveDateTime,
-    );
+    type TransitionRow = (i64, i64, String, String, String, Option<i64>, Option<String>, NaiveDateTime);
     let rows: Vec<TransitionRow> = submission_transitions::table
         .filter(submission_transitions::submission_id.eq(submission_id))
         .order(submission_transitions::id)

@@ -27,10 +27,8 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_suffix() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("{}_{n}_{nanos}", std::process::id())
 }
 
@@ -49,14 +47,16 @@ pub struct TestDb {
 impl TestDb {
     /// A fresh, migrated SQLite database in its own temporary folder.
     pub fn sqlite() -> TestDb {
-        let dir = std::env::temp_dir().join(format!("hyoka-test-{}", unique_suffix()));
-        let url = DbUrl::Sqlite(dir.join("test.db"));
-        let db = TestDb {
-            url,
-            owned: Owned::Dir(dir),
-        };
+        let db = TestDb::sqlite_empty();
         db.migrate();
         db
+    }
+
+    /// A temporary folder for a SQLite database that does not exist yet.
+    pub fn sqlite_empty() -> TestDb {
+        let dir = std::env::temp_dir().join(format!("hyoka-test-{}", unique_suffix()));
+        let url = DbUrl::Sqlite(dir.join("test.db"));
+        TestDb { url, owned: Owned::Dir(dir) }
     }
 
     /// A fresh, migrated PostgreSQL database, or `None` (with a notice) when
@@ -65,15 +65,22 @@ impl TestDb {
     /// # Panics
     /// Under `CI=true` when the server cannot be reached.
     pub fn postgres() -> Option<TestDb> {
-        let admin_url = std::env::var("HYOKA_TEST_POSTGRES")
-            .unwrap_or_else(|_| DEFAULT_TEST_POSTGRES.to_owned());
+        let db = TestDb::postgres_empty()?;
+        db.migrate();
+        Some(db)
+    }
+
+    /// Like [`TestDb::postgres`], but the new database is left empty (not
+    /// migrated).
+    ///
+    /// # Panics
+    /// Under `CI=true` when the server cannot be reached.
+    pub fn postgres_empty() -> Option<TestDb> {
+        let admin_url = std::env::var("HYOKA_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_TEST_POSTGRES.to_owned());
         let mut admin = match PgConnection::establish(&admin_url) {
             Ok(c) => c,
             Err(e) => {
-                let msg = format!(
-                    "PostgreSQL at {} cannot be reached ({e})",
-                    super::conn::redact(&admin_url)
-                );
+                let msg = format!("PostgreSQL at {} cannot be reached ({e})", super::conn::redact(&admin_url));
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
                     panic!("{msg}: under CI=true the PostgreSQL tests must run");
                 }
@@ -87,10 +94,7 @@ impl TestDb {
             panic!("cannot create test database {name}: {e}");
         }
         let url = DbUrl::Postgres(replace_database(&admin_url, &name));
-        let db = TestDb {
-            url,
-            owned: Owned::PgDatabase { admin_url, name },
-        };
+        let db = TestDb { url, owned: Owned::PgDatabase { admin_url, name } };
         db.migrate();
         Some(db)
     }
@@ -136,9 +140,7 @@ fn replace_database(url: &str, name: &str) -> String {
         Some(q) => (&url[..q], &url[q..]),
         None => (url, ""),
     };
-    let host_end = base[after_scheme..]
-        .find('/')
-        .map_or(base.len(), |i| after_scheme + i);
+    let host_end = base[after_scheme..].find('/').map_or(base.len(), |i| after_scheme + i);
     format!("{}/{name}{query}", &base[..host_end])
 }
 
@@ -150,8 +152,7 @@ impl Drop for TestDb {
             }
             Owned::PgDatabase { admin_url, name } => {
                 if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                    let _ = admin
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
@@ -192,14 +193,8 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(
-            replace_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
+        assert_eq!(replace_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
         assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
-        assert_eq!(
-            replace_database("postgres://u@h/db?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
+        assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
     }
 }

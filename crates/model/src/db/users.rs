@@ -54,9 +54,7 @@ impl Account {
             (Role::Reviewer, None) => Ok(Account::Reviewer),
             (Role::Auditor, None) => Ok(Account::Auditor),
             (Role::Subsidiary, Some(c)) => Ok(Account::Subsidiary(c)),
-            _ => Err(DbError::Invalid(format!(
-                "role {role} with company {company_id:?}"
-            ))),
+            _ => Err(DbError::Invalid(format!("role {role} with company {company_id:?}"))),
         }
     }
 }
@@ -81,11 +79,7 @@ pub struct User {
 impl User {
     /// This user as the actor of a change.
     pub fn actor(&self) -> Actor {
-        Actor::User {
-            id: self.id,
-            role: self.account.role(),
-            company_id: self.account.company_id(),
-        }
+        Actor::User { id: self.id, role: self.account.role(), company_id: self.account.company_id() }
     }
 }
 
@@ -112,34 +106,11 @@ pub struct NewUser {
     pub password_hash: Option<PasswordHash>,
 }
 
-type UserRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    bool,
-    chrono::NaiveDateTime,
-);
+type UserRow = (i64, String, String, String, Option<i64>, bool, chrono::NaiveDateTime);
 
-fn cols() -> (
-    users::id,
-    users::login,
-    users::display_name,
-    users::role,
-    users::company_id,
-    users::disabled,
-    users::created_at,
-) {
-    (
-        users::id,
-        users::login,
-        users::display_name,
-        users::role,
-        users::company_id,
-        users::disabled,
-        users::created_at,
-    )
+fn cols()
+-> (users::id, users::login, users::display_name, users::role, users::company_id, users::disabled, users::created_at) {
+    (users::id, users::login, users::display_name, users::role, users::company_id, users::disabled, users::created_at)
 }
 
 fn from_row(r: UserRow) -> Result<User, DbError> {
@@ -157,15 +128,11 @@ fn from_row(r: UserRow) -> Result<User, DbError> {
 pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, DbError> {
     let login = crate::text::normalize_compact(&new.login);
     if login.is_empty() {
-        return Err(DbError::Invalid(
-            "a user needs a login / ログイン名が必要です".into(),
-        ));
+        return Err(DbError::Invalid("a user needs a login / ログイン名が必要です".into()));
     }
     write_tx(conn, |conn| {
         if by_login(conn, &login)?.is_some() {
-            return Err(DbError::Invalid(format!(
-                "login {login} is taken / ログイン名 {login} は使用済みです"
-            )));
+            return Err(DbError::Invalid(format!("login {login} is taken / ログイン名 {login} は使用済みです")));
         }
         if let Account::Subsidiary(company) = new.account {
             super::companies::get(conn, company)?;
@@ -183,57 +150,32 @@ pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, Db
             .returning(cols())
             .get_result(conn)?;
         let user = from_row(row)?;
-        audit::append(
-            conn,
-            actor,
-            "user.create",
-            Change::created("user", user.id, &user),
-        )?;
+        audit::append(conn, actor, "user.create", Change::created("user", user.id, &user))?;
         Ok(user)
     })
 }
 
 /// A user by id.
 pub fn get(conn: &mut DbConn, id: i64) -> Result<User, DbError> {
-    from_row(found(
-        users::table.find(id).select(cols()).first(conn),
-        || format!("user {id}"),
-    )?)
+    from_row(found(users::table.find(id).select(cols()).first(conn), || format!("user {id}"))?)
 }
 
 /// A user by login.
 pub fn by_login(conn: &mut DbConn, login: &str) -> Result<Option<User>, DbError> {
     let login = crate::text::normalize_compact(login);
-    users::table
-        .filter(users::login.eq(login))
-        .select(cols())
-        .first(conn)
-        .optional()?
-        .map(from_row)
-        .transpose()
+    users::table.filter(users::login.eq(login)).select(cols()).first(conn).optional()?.map(from_row).transpose()
 }
 
 /// A user's password hash, for logging in.
 pub fn password_hash(conn: &mut DbConn, id: i64) -> Result<Option<PasswordHash>, DbError> {
-    let h: Option<String> = found(
-        users::table
-            .find(id)
-            .select(users::password_hash)
-            .first(conn),
-        || format!("user {id}"),
-    )?;
+    let h: Option<String> =
+        found(users::table.find(id).select(users::password_hash).first(conn), || format!("user {id}"))?;
     Ok(h.map(PasswordHash))
 }
 
 /// Every user, by login.
 pub fn list(conn: &mut DbConn) -> Result<Vec<User>, DbError> {
-    users::table
-        .select(cols())
-        .order(users::login)
-        .load(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect()
+    users::table.select(cols()).order(users::login).load(conn)?.into_iter().map(from_row).collect()
 }
 
 /// Changes a user's display name, account or disabled flag.
@@ -260,34 +202,17 @@ pub fn update(
             ))
             .execute(conn)?;
         let after = get(conn, id)?;
-        audit::append(
-            conn,
-            actor,
-            "user.update",
-            Change::updated("user", id, &before, &after),
-        )?;
+        audit::append(conn, actor, "user.update", Change::updated("user", id, &before, &after))?;
         Ok(after)
     })
 }
 
 /// Sets a user's password hash (the hash itself is never logged).
-pub fn set_password(
-    conn: &mut DbConn,
-    actor: Actor,
-    id: i64,
-    hash: &PasswordHash,
-) -> Result<(), DbError> {
+pub fn set_password(conn: &mut DbConn, actor: Actor, id: i64, hash: &PasswordHash) -> Result<(), DbError> {
     write_tx(conn, |conn| {
         get(conn, id)?;
-        diesel::update(users::table.find(id))
-            .set(users::password_hash.eq(&hash.0))
-            .execute(conn)?;
-        let change = Change {
-            entity: "user",
-            entity_id: Some(id.to_string()),
-            before: None,
-            after: None,
-        };
+        diesel::update(users::table.find(id)).set(users::password_hash.eq(&hash.0)).execute(conn)?;
+        let change = Change { entity: "user", entity_id: Some(id.to_string()), before: None, after: None };
         audit::append(conn, actor, "user.set_password", change)?;
         Ok(())
     })

@@ -1,0 +1,298 @@
+//! Configuration: the defaults in `config/hyoka.toml` (built in), an optional
+//! file, then the environment, validated once at start.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use hyoka_model::db::DbUrl;
+use serde::Deserialize;
+
+/// The built-in defaults.
+pub const DEFAULTS: &str = include_str!("../config/hyoka.toml");
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Database settings.
+    pub database: Database,
+    /// HTTP server settings.
+    pub server: Server,
+    /// Logging settings.
+    pub log: Log,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// Parsed URL (its `Debug` and `Display` hide the password).
+    pub url: DbUrl,
+    /// Pool size.
+    pub pool_size: u32,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Worker threads (0 = one per core).
+    pub workers: usize,
+    /// Grace period on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone)]
+pub struct Log {
+    /// Output format.
+    pub format: LogFormat,
+    /// tracing filter directives.
+    pub level: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    database: RawDatabase,
+    server: RawServer,
+    log: RawLog,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: String,
+    pool_size: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: String,
+    workers: i64,
+    shutdown_timeout_secs: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    format: String,
+    level: String,
+}
+
+/// A configuration problem, said so a person can fix it.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error / 設定エラー: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Environment variables that start with `HYOKA_` but are not settings.
+const NOT_SETTINGS: &[&str] = &["HYOKA_CONFIG"];
+
+impl Config {
+    /// Loads the defaults, then `file` (if any), then the environment.
+    pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let mut table: toml::Table =
+            toml::from_str(DEFAULTS).map_err(|e| ConfigError(format!("built-in defaults: {e}")))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            let overrides: toml::Table =
+                toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+            merge_file(&mut table, overrides, path)?;
+        }
+        apply_env(&mut table, env)?;
+        let raw: Raw = toml::Value::Table(table).try_into().map_err(|e| ConfigError(format!("{e}")))?;
+        Config::validate(raw)
+    }
+
+    fn validate(raw: Raw) -> Result<Config, ConfigError> {
+        let url =
+            DbUrl::parse(&raw.database.url).map_err(|e| ConfigError(format!("database.url (DATABASE_URL): {e}")))?;
+        let pool_size = u32::try_from(raw.database.pool_size)
+            .ok()
+            .filter(|n| (1..=64).contains(n))
+            .ok_or_else(|| ConfigError(format!("database.pool_size is {}; use 1–64", raw.database.pool_size)))?;
+        let bind = raw.server.bind.parse::<SocketAddr>().map_err(|_| {
+            ConfigError(format!(
+                "server.bind (HYOKA_SERVER_BIND) is {:?}; write ADDRESS:PORT, e.g. 127.0.0.1:8080",
+                raw.server.bind
+            ))
+        })?;
+        let workers = usize::try_from(raw.server.workers).ok().filter(|n| *n <= 64).ok_or_else(|| {
+            ConfigError(format!("server.workers is {}; use 0 (one per core) to 64", raw.server.workers))
+        })?;
+        let shutdown_timeout_secs =
+            u64::try_from(raw.server.shutdown_timeout_secs).ok().filter(|n| *n <= 9).ok_or_else(|| {
+                ConfigError(format!(
+                    "server.shutdown_timeout_secs is {}; use 0–9 (hyoka promises to stop within 10 s)",
+                    raw.server.shutdown_timeout_secs
+                ))
+            })?;
+        let format = match raw.log.format.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError(format!("log.format is {other:?}; use \"text\" or \"json\"")));
+            }
+        };
+        tracing_subscriber::EnvFilter::try_new(&raw.log.level)
+            .map_err(|e| ConfigError(format!("log.level {:?}: {e}", raw.log.level)))?;
+        Ok(Config {
+            database: Database { url, pool_size },
+            server: Server { bind, workers, shutdown_timeout_secs },
+            log: Log { format, level: raw.log.level },
+        })
+    }
+}
+
+fn merge_file(table: &mut toml::Table, overrides: toml::Table, path: &Path) -> Result<(), ConfigError> {
+    for (section, value) in overrides {
+        let Some(toml::Value::Table(target)) = table.get_mut(&section) else {
+            return Err(ConfigError(format!("{}: unknown section [{section}]", path.display())));
+        };
+        let toml::Value::Table(values) = value else {
+            return Err(ConfigError(format!("{}: {section} must be a [section]", path.display())));
+        };
+        for (key, v) in values {
+            if !target.contains_key(&key) {
+                return Err(ConfigError(format!("{}: unknown setting {section}.{key}", path.display())));
+            }
+            target.insert(key, v);
+        }
+    }
+    Ok(())
+}
+
+/// Applies `DATABASE_URL` and `HYOKA_<SECTION>_<KEY>` variables. A value
+/// takes the type of the default it replaces.
+fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
+    let mut settings: Vec<(String, String)> = Vec::new();
+    for (section, values) in table.iter() {
+        if let toml::Value::Table(values) = values {
+            for key in values.keys() {
+                settings.push((section.clone(), key.clone()));
+            }
+        }
+    }
+    let mut pairs: Vec<(String, String, String)> = Vec::new();
+    if let Some((_, v)) = env.iter().find(|(k, _)| k == "DATABASE_URL") {
+        pairs.push(("database".into(), "url".into(), v.clone()));
+    }
+    for (name, value) in env {
+        let Some(rest) = name.strip_prefix("HYOKA_") else {
+            continue;
+        };
+        if NOT_SETTINGS.contains(&name.as_str()) || rest.starts_with("TEST_") {
+            continue;
+        }
+        let found = settings.iter().find(|(s, k)| format!("{s}_{k}").eq_ignore_ascii_case(rest)).ok_or_else(|| {
+            let known: Vec<String> = settings.iter().map(|(s, k)| format!("HYOKA_{s}_{k}").to_uppercase()).collect();
+            ConfigError(format!("unknown setting {name}; known: {}", known.join(", ")))
+        })?;
+        pairs.push((found.0.clone(), found.1.clone(), value.clone()));
+    }
+    for (section, key, value) in pairs {
+        let Some(toml::Value::Table(target)) = table.get_mut(&section) else {
+            continue;
+        };
+        let typed = match target.get(&key) {
+            Some(toml::Value::Integer(_)) => value.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| {
+                ConfigError(format!(
+                    "HYOKA_{}_{} must be a whole number, not {value:?}",
+                    section.to_uppercase(),
+                    key.to_uppercase()
+                ))
+            })?,
+            _ => toml::Value::String(value),
+        };
+        target.insert(key, typed);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::load(None, &[]).map_err(|e| e.to_string());
+        assert!(c.is_ok(), "{c:?}");
+        let Ok(c) = c else { return };
+        assert_eq!(c.database.url.to_string(), "sqlite://data/hyoka.db");
+        assert_eq!(c.server.bind.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn environment_overrides_with_types() {
+        let c = Config::load(
+            None,
+            &env(&[
+                ("DATABASE_URL", "postgres://app:pw@db/hyoka"),
+                ("HYOKA_SERVER_BIND", "0.0.0.0:9000"),
+                ("HYOKA_DATABASE_POOL_SIZE", "3"),
+                ("HYOKA_LOG_FORMAT", "json"),
+                ("HYOKA_TEST_POSTGRES", "ignored"),
+                ("HYOKA_CONFIG", "ignored"),
+            ]),
+        );
+        let Ok(c) = c else { panic!("{c:?}") };
+        assert_eq!(c.server.bind.port(), 9000);
+        assert_eq!(c.database.pool_size, 3);
+        assert_eq!(c.log.format, LogFormat::Json);
+        assert!(!format!("{c:?}").contains("pw@"), "passwords never show in Debug");
+        let c =
+            Config::load(None, &env(&[("DATABASE_URL", "postgres://a@b/c"), ("HYOKA_DATABASE_URL", "sqlite://x.db")]));
+        assert_eq!(c.map(|c| c.database.url.to_string()).ok().as_deref(), Some("sqlite://x.db"));
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        for (pairs, want) in [
+            (vec![("HYOKA_SERVER_BIND", "localhost")], "ADDRESS:PORT"),
+            (vec![("HYOKA_SERVER_PORT", "1")], "unknown setting HYOKA_SERVER_PORT"),
+            (vec![("HYOKA_DATABASE_POOL_SIZE", "many")], "whole number"),
+            (vec![("HYOKA_DATABASE_POOL_SIZE", "0")], "1–64"),
+            (vec![("DATABASE_URL", "mysql://root:hunter2@x/y")], "unknown scheme"),
+            (vec![("HYOKA_LOG_FORMAT", "xml")], "\"text\" or \"json\""),
+            (vec![("HYOKA_SERVER_SHUTDOWN_TIMEOUT_SECS", "30")], "0–9"),
+        ] {
+            let err = Config::load(None, &env(&pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(want), "{pairs:?}: {err}");
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_file_overrides_defaults_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("hyoka.toml");
+        std::fs::write(&path, "[server]\nbind = \"127.0.0.1:9999\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let c = Config::load(Some(&path), &[]);
+        assert_eq!(c.map(|c| c.server.bind.port()).ok(), Some(9999));
+        std::fs::write(&path, "[server]\nport = 1\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = Config::load(Some(&path), &[]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("unknown setting server.port"), "{err}");
+    }
+}

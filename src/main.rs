@@ -1,0 +1,100 @@
+//! `hyoka`: collect, check and aggregate the yearly JAMA/JAPIA cybersecurity
+//! self-assessments of a group's subsidiaries.
+//!
+//! Subcommands: `serve` (the HTTP API), `migrate` (create or update the
+//! database), `demo` (fill the database with a fixed demo group and serve it).
+
+mod config;
+mod demo;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, LogFormat};
+
+/// hyoka (評価): group cybersecurity self-assessment checks.
+#[derive(Debug, Parser)]
+#[command(name = "hyoka", version, about, long_about = None)]
+struct Cli {
+    /// A configuration file overriding the built-in defaults (see docs/configuration.md).
+    #[arg(long, global = true, env = "HYOKA_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        /// Listen address, e.g. 127.0.0.1:8080 (overrides server.bind).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+    },
+    /// Create the database or bring it up to date (also done by serve and demo).
+    Migrate,
+    /// Add whatever part of the fixed demo group is missing, then serve it.
+    Demo {
+        /// Listen address, e.g. 127.0.0.1:8080 (overrides server.bind).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+        /// Only fill the database; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        /// Add the demo group even though the database holds companies the demo did not create.
+        #[arg(long)]
+        allow_non_demo: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut env: Vec<(String, String)> = std::env::vars().collect();
+    if let Command::Serve { bind: Some(b) } | Command::Demo { bind: Some(b), .. } = &cli.command {
+        env.push(("HYOKA_SERVER_BIND".into(), b.clone()));
+    }
+    let config = match Config::load(cli.config.as_deref(), &env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hyoka: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let result = match cli.command {
+        Command::Serve { .. } => serve::run(&config),
+        Command::Migrate => migrate(&config),
+        Command::Demo { no_serve, allow_non_demo, .. } => {
+            demo::run(&config, demo::Options { serve: !no_serve, allow_non_demo })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("hyoka: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(config: &Config) -> anyhow::Result<()> {
+    let applied = hyoka_model::db::migrate(&config.database.url)?;
+    tracing::info!(database = %config.database.url, applied = applied.len(), "database is up to date");
+    println!("database {} is up to date ({} migrations applied now)", config.database.url, applied.len());
+    Ok(())
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log.level));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
+    match config.log.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

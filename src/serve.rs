@@ -1,0 +1,42 @@
+//! `hyoka serve`: the HTTP server.
+
+use std::time::Duration;
+
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use hyoka_api::AppState;
+use hyoka_model::db::Pool;
+
+use crate::config::Config;
+
+/// Migrates, opens the pool and serves until SIGTERM or Ctrl-C.
+pub fn run(config: &Config) -> anyhow::Result<()> {
+    hyoka_model::db::migrate(&config.database.url)?;
+    let pool = hyoka_model::db::pool(&config.database.url, config.database.pool_size)?;
+    serve(config, pool)
+}
+
+/// Serves an already migrated database until SIGTERM or Ctrl-C; in-flight
+/// requests get `shutdown_timeout_secs` to finish.
+pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
+    let state = web::Data::new(AppState { pool });
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+            .configure(hyoka_api::configure)
+    })
+    .shutdown_timeout(config.server.shutdown_timeout_secs)
+    .client_request_timeout(Duration::from_secs(30));
+    if config.server.workers > 0 {
+        server = server.workers(config.server.workers);
+    }
+    let server = server.bind(config.server.bind).with_context(|| format!("cannot listen on {}", config.server.bind))?;
+    for addr in server.addrs() {
+        tracing::info!(%addr, database = %config.database.url, "hyoka is serving");
+        println!("hyoka is serving on http://{addr} (database {})", config.database.url);
+    }
+    actix_web::rt::System::new().block_on(server.run())?;
+    tracing::info!("hyoka stopped");
+    Ok(())
+}
