@@ -1,0 +1,61 @@
+//! # hyoka-generator
+//!
+//! Deterministic synthetic groups of subsidiaries and their yearly JAMA/JAPIA
+//! self-assessment check sheets, for hyoka's demo, tests and benchmarks
+//! (never used by the detector).
+//!
+//! - [`GroupSpec`] says what to make (seed, number of companies, fiscal
+//!   years, code prefix); [`demo_group`] is the fixed demo group.
+//! - [`Generator`] builds the companies up front ([`SyntheticCompany`]: name,
+//!   industry, size per year, target level, business-impact tier) and any
+//!   company-year's [`Sheet`](hyoka_model::sheet::Sheet) on demand, cheaply
+//!   and independently of the others; [`generate`] makes a whole [`Group`].
+//! - Every answer has a level ([`synthetic_levels`] fills the catalog's gaps
+//!   so the totals are exactly the framework's 50/74/29) and an honest,
+//!   varied Japanese evidence text that fits its score and the item.
+//!   Maturity grows with company size and improves year over year.
+//! - Writers: [`write_xlsx`] (official-like workbook with cover sheet,
+//!   two-row header and pulldown), [`write_csv_cp932`] and
+//!   [`write_csv_utf8_bom`].
+//!
+//! Everything follows from the seed through the crate's own PRNG
+//! ([`rng::Rng`], SplitMix64): the same seed gives byte-identical output,
+//! whatever the dependency versions.
+//!
+//! ```
+//! use hyoka_generator::{Generator, demo_group, write_csv_cp932};
+//! use hyoka_model::catalog::Catalog;
+//!
+//! let catalog = Catalog::builtin()?;
+//! let generator = Generator::new(demo_group(), &catalog);
+//! let year = generator.spec().years[0];
+//! let sheet = generator.sheet(0, year)?;
+//! assert_eq!(sheet.answers.len(), 153);
+//! let csv = write_csv_cp932(&sheet, &catalog)?;
+//! assert!(!csv.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod company;
+mod csv_out;
+mod error;
+mod evidence;
+mod group;
+mod levels;
+mod plan;
+pub mod rng;
+mod vocab;
+mod xlsx;
+
+pub use company::{Industry, SizeClass, SyntheticCompany, YearSize};
+pub use csv_out::{CSV_HEADER, encode_cp932, write_csv_cp932, write_csv_utf8_bom};
+pub use error::GeneratorError;
+pub use group::{
+    DEMO_COMPANIES, DEMO_FIRST_YEAR, DEMO_SEED, DEMO_YEARS, GeneratedSheet, Generator, Group, GroupSpec, demo_group,
+    generate,
+};
+pub use levels::synthetic_levels;
+pub use xlsx::{
+    COVER_SHEET, EVALUATION_CHOICES, EVIDENCE_HEADER, ITEM_COLUMNS, ITEM_SHEET, XlsxStyle, fiscal_year_label,
+    write_xlsx,
+};
