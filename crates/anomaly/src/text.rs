@@ -1,0 +1,444 @@
+//! Reading evidence text: normalisation, clauses, cue signals and dates.
+//!
+//! Evidence is short, formal business Japanese with stereotyped endings, so
+//! clause-scoped word lists explain themselves and work without a
+//! morphological dictionary. The traps a plain word match walks into are
+//! handled explicitly: plan words in a sentence that reports completion
+//! (予定どおり稼働を開始した), negative morphemes inside positive phrases
+//! (支障なく), negated negatives (未対応の拠点はない), negations of bad
+//! practices (使い回していない), and plans that are over (予定だったが完了).
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+
+use crate::config::Cues;
+
+/// NFKC, ASCII lower case, no whitespace: the form cues and evidence are
+/// compared in.
+pub fn fold(s: &str) -> String {
+    hyoka_model::text::normalize_compact(s).to_lowercase()
+}
+
+/// One clause of an evidence text and what it says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Clause {
+    /// The clause, folded, with neutralised phrases blanked out.
+    pub text: String,
+    /// The clause as folded, for quoting.
+    pub original: String,
+    /// A completion cue (not directly followed by a plan word).
+    pub completion: Option<String>,
+    /// A plan cue (not part of a completed-plan phrase).
+    pub plan: Option<String>,
+    /// A progress cue.
+    pub progress: Option<String>,
+    /// A postponement cue.
+    pub postponed: Option<String>,
+    /// A draft cue.
+    pub draft: Option<String>,
+    /// A guess cue.
+    pub guess: Option<String>,
+    /// A negation (not done).
+    pub negation: Option<String>,
+    /// A partial-coverage cue.
+    pub partial: Option<String>,
+    /// Forward-looking words (next round of something done).
+    pub forward: bool,
+    /// The clause is about preparatory steps (quotes, selection).
+    pub preparatory: bool,
+    /// The clause describes a past state (以前は…).
+    pub past_state: bool,
+    /// A bad practice stated as a fact (共通IDで運用).
+    pub contradiction: Option<String>,
+}
+
+impl Clause {
+    /// Any cue that says the measure is not (fully) done now.
+    pub fn not_done(&self) -> bool {
+        self.negation.is_some()
+            || self.plan.is_some()
+            || self.progress.is_some()
+            || self.postponed.is_some()
+            || self.draft.is_some()
+            || self.guess.is_some()
+    }
+}
+
+/// Splits folded text into clauses at sentence ends, bullets, line breaks,
+/// 、 and contrastive endings (だが, ものの), keeping a negation with its verb.
+/// A full stop between digits (R7.4, Ver.2.1) does not split.
+pub fn clauses(folded_with_breaks: &str) -> Vec<String> {
+    const CONTRAST: [&str; 5] = ["だが", "ですが", "ものの", "けれども", "けれど"];
+    let chars: Vec<char> = folded_with_breaks.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let between_digits = c == '.'
+            && i > 0
+            && chars[i - 1].is_ascii_alphanumeric()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if !between_digits
+            && matches!(c, '。' | '.' | '!' | '?' | '・' | '\n' | '、' | ',' | ';' | '；' | '●' | '■' | '◆' | '※')
+        {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else if !c.is_whitespace() {
+            cur.push(c);
+            if CONTRAST.iter().any(|w| cur.ends_with(w)) {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The first cue of `list` found in `text`.
+pub fn find<'a>(text: &str, list: &'a [String]) -> Option<&'a str> {
+    list.iter().find(|w| text.contains(w.as_str())).map(String::as_str)
+}
+
+/// Replaces every occurrence of every phrase of `list` with `□` characters,
+/// so the words inside them no longer match (lengths are kept).
+fn blank(text: &str, list: &[String]) -> String {
+    let mut t = text.to_owned();
+    for w in list {
+        if t.contains(w.as_str()) {
+            t = t.replace(w.as_str(), &"□".repeat(w.chars().count()));
+        }
+    }
+    t
+}
+
+/// Negated negatives: 未対応の拠点はない, 更新されていない端末はない, 例外は
+///認めていない, 差異は特になし.
+static NEGATED_NEGATIVE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"(未\p{Han}{1,3}|[\p{Han}\p{Katakana}ー]{1,8}(され|し)て(い)?ない)(の)?[\p{Han}\p{Katakana}ーa-z0-9]{0,10}(は|が|も)(一切|ひとつも|1つも|1台も|1件も)?(ない|無い|なし|無し|ありません|存在しない|ございません)",
+        r"(例外|除外|対象外|漏れ|もれ|抜け|不備|欠落|違反|問題|支障|遅延|遅れ|差異|差分|変更|変更点|改定|改訂|指摘|指摘事項|異常|不一致|検出|事故|インシデント|不正)(の[\p{Han}\p{Katakana}ーa-z0-9]{1,10})?(は|も|等は|事項は)?(特に|一切)?(ない|無い|なし|無し|ありません|ございません|認めていない|認めない|発生していない|見られない|確認されていない|見つかっていない|存在しない|存在せず|発生しておらず)",
+    ]
+    .iter()
+    .filter_map(|p| Regex::new(p).ok())
+    .collect()
+});
+
+static COVERAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    // 3拠点のうち2拠点 / 全5工場中3工場 / 10台中7台
+    Regex::new(r"(\d+)(か所|箇所|ヶ所|カ所|拠点|工場|事業所|台|部署|部門|名|人|社|システム)?(のうち|中|の内)(\d+)").ok()
+});
+
+/// Reads one evidence text into clauses with their signals.
+pub fn analyse(evidence: &str, cues: &Cues) -> Vec<Clause> {
+    // Fold per line so line breaks still end clauses.
+    let joined: String =
+        evidence.lines().map(|l| hyoka_model::text::normalize(l).to_lowercase()).collect::<Vec<_>>().join("\n");
+    clauses(&joined).into_iter().map(|c| clause(&c, cues)).collect()
+}
+
+fn clause(original: &str, cues: &Cues) -> Clause {
+    let mut text = blank(original, &cues.positive_phrases);
+    for re in NEGATED_NEGATIVE.iter() {
+        text = re.replace_all(&text, |caps: &regex::Captures<'_>| "□".repeat(caps[0].chars().count())).into_owned();
+    }
+    // A past state (以前は未整備だったが) says nothing about now.
+    let past_state = find(&text, &cues.past_state).is_some();
+    let now = |v: Option<String>| if past_state { None } else { v };
+    // Plans that are over, or plan words reporting completion, do not count.
+    let plan_text = blank(&text, &cues.plan_done);
+    let plan = find(&plan_text, &cues.plan)
+        .map(str::to_owned)
+        .or_else(|| plan_text.ends_with("検討").then(|| "検討".to_owned()));
+    let progress = find(&plan_text, &cues.progress).map(str::to_owned);
+    let postponed = find(&plan_text, &cues.postponed).map(str::to_owned);
+    let guess = find(&text, &cues.guess).map(str::to_owned);
+    let draft = draft_cue(&text, cues);
+    let completion = completion_cue(&text, cues);
+    let negation = negation_cue(&text, cues);
+    let partial = partial_cue(&text, cues);
+    Clause {
+        completion,
+        plan: now(plan),
+        progress: now(progress),
+        postponed: now(postponed),
+        draft: now(draft),
+        guess,
+        negation: now(negation),
+        partial,
+        contradiction: None,
+        forward: find(&text, &cues.forward).is_some(),
+        preparatory: find(&text, &cues.preparatory).is_some(),
+        past_state,
+        text,
+        original: original.to_owned(),
+    }
+}
+
+/// A completion cue not directly followed by a plan or progress word
+/// ("稼働予定" and "導入に向け" are plans). A bare noun (導入, 設置) counts
+/// only at the end of a clause or followed by し / 済 / 完了.
+fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
+    const NOT_YET: [&str; 12] =
+        ["に向け", "を予定", "する予定", "予定", "を検討", "の検討", "を目指", "準備", "の準備", "検討", "中", "待ち"];
+    const DONE_AFTER: [&str; 9] = ["し", "済", "完了", "を開始", "開始", "を完了", "(", "を実施", "を行"];
+    let ok = |i: usize, w: &str, noun: bool| {
+        let after: String = text[i + w.len()..].chars().take(6).collect();
+        let planned = cues.plan.iter().chain(&cues.progress).any(|p| after.starts_with(p.as_str()))
+            || NOT_YET.iter().any(|p| after.starts_with(p));
+        let before: String = text[..i].chars().rev().take(1).collect();
+        let noun_ok =
+            !noun || after.is_empty() || after.starts_with('□') || DONE_AFTER.iter().any(|p| after.starts_with(p));
+        !planned && before != "未" && noun_ok
+    };
+    for (list, noun) in [(&cues.completion, false), (&cues.completion_nouns, true)] {
+        for w in list {
+            if text.match_indices(w.as_str()).any(|(i, _)| ok(i, w, noun)) {
+                return Some(w.clone());
+            }
+        }
+    }
+    None
+}
+
+/// A bad practice stated as a fact, not negated later in its sentence.
+/// Works on a whole folded text (a cue such as 共通のID・パスワード spans
+/// what clause splitting would cut).
+pub fn contradiction_cue(text: &str, cues: &Cues) -> Option<String> {
+    const NEGATORS: [&str; 8] = ["ない", "ず", "禁止", "させない", "しない", "廃止", "なし", "無し"];
+    for w in &cues.contradictions {
+        for (i, _) in text.match_indices(w.as_str()) {
+            let rest = &text[i + w.len()..];
+            let after = rest.split(['。', '、']).next().unwrap_or(rest);
+            if !NEGATORS.iter().any(|n| after.contains(n)) || w.ends_with("ない") || w.ends_with('ず') {
+                return Some(w.clone());
+            }
+        }
+    }
+    None
+}
+
+/// A negation: a 未X status word, or a negating verb ending that does not
+/// negate a bad practice.
+fn negation_cue(text: &str, cues: &Cues) -> Option<String> {
+    if let Some(w) = find(text, &cues.not_done_words) {
+        return Some(w.to_owned());
+    }
+    for w in &cues.negation {
+        for (i, _) in text.match_indices(w.as_str()) {
+            let before: String = {
+                let head: Vec<char> = text[..i].chars().collect();
+                head[head.len().saturating_sub(12)..].iter().collect()
+            };
+            if cues.bad_practices.iter().any(|b| before.contains(b.as_str())) {
+                continue;
+            }
+            let quote: String = {
+                let head: Vec<char> = text[..i].chars().collect();
+                let start = head.len().saturating_sub(6);
+                head[start..].iter().collect::<String>() + w
+            };
+            return Some(quote.replace('□', ""));
+        }
+    }
+    None
+}
+
+fn draft_cue(text: &str, cues: &Cues) -> Option<String> {
+    if text.contains("(案)") {
+        return Some("(案)".into());
+    }
+    for subject in &cues.draft_subjects {
+        for d in &cues.draft {
+            let phrase = format!("{subject}{d}");
+            if text.contains(&phrase) {
+                return Some(phrase);
+            }
+        }
+    }
+    // "ドラフト", "たたき台" are drafts wherever they stand; "案" alone is not
+    // (提案, 案内).
+    cues.draft.iter().filter(|d| d.chars().count() > 1).find(|d| text.contains(d.as_str())).cloned()
+}
+
+fn partial_cue(text: &str, cues: &Cues) -> Option<String> {
+    let t = blank(text, &cues.partial_exceptions);
+    if let Some(w) = find(&t, &cues.partial) {
+        return Some(w.to_owned());
+    }
+    for scope in &cues.partial_scopes {
+        for only in ["のみ", "だけ", "に限", "限定"] {
+            let phrase = format!("{scope}{only}");
+            if t.contains(&phrase) {
+                return Some(phrase);
+            }
+        }
+    }
+    if let Some(re) = COVERAGE.as_ref() {
+        for caps in re.captures_iter(&t) {
+            let total: u32 = caps[1].parse().unwrap_or(0);
+            let done: u32 = caps[4].parse().unwrap_or(0);
+            if done < total {
+                return Some(caps[0].to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// A date an evidence text mentions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MentionedDate {
+    /// Calendar year (or fiscal year when `fiscal`).
+    pub year: i32,
+    /// Month, when given.
+    pub month: Option<u32>,
+    /// Written as a fiscal year (年度): April of `year` to March of the next.
+    pub fiscal: bool,
+}
+
+impl MentionedDate {
+    /// The first day the mention can refer to.
+    pub fn earliest(self) -> Option<NaiveDate> {
+        match (self.month, self.fiscal) {
+            (Some(m), true) => NaiveDate::from_ymd_opt(if m <= 3 { self.year + 1 } else { self.year }, m, 1),
+            (Some(m), false) => NaiveDate::from_ymd_opt(self.year, m, 1),
+            (None, true) => NaiveDate::from_ymd_opt(self.year, 4, 1),
+            (None, false) => NaiveDate::from_ymd_opt(self.year, 1, 1),
+        }
+    }
+
+    /// Whether the mention lies wholly after `day`.
+    pub fn after(self, day: NaiveDate) -> bool {
+        self.earliest().is_some_and(|d| d > day && !(d.year() == day.year() && d.month() == day.month()))
+    }
+}
+
+static WESTERN: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})(?:(年度)|年|/|\.|-)(?:(\d{1,2})(?:月|\D|$))?").ok());
+static ERA: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(令和|平成|r|h)(元|\d{1,2})(?:(年度)|年|\.|/)(?:(\d{1,2})(?:月|\D|$))?").ok());
+
+/// The dates a folded clause mentions (western and era years, with months).
+pub fn dates(folded: &str) -> Vec<MentionedDate> {
+    let mut out = Vec::new();
+    if let Some(re) = WESTERN.as_ref() {
+        for caps in re.captures_iter(folded) {
+            let Ok(year) = caps[1].parse::<i32>() else { continue };
+            let month = caps.get(3).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|m| (1..=12).contains(m));
+            out.push(MentionedDate { year, month, fiscal: caps.get(2).is_some() });
+        }
+    }
+    if let Some(re) = ERA.as_ref() {
+        for caps in re.captures_iter(folded) {
+            let offset = match &caps[1] {
+                "令和" | "r" => 2018,
+                _ => 1988,
+            };
+            let n: i32 = if &caps[2] == "元" { 1 } else { caps[2].parse().unwrap_or(0) };
+            if n == 0 {
+                continue;
+            }
+            let month = caps.get(4).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|m| (1..=12).contains(m));
+            out.push(MentionedDate { year: offset + n, month, fiscal: caps.get(3).is_some() });
+        }
+    }
+    out
+}
+
+/// Whether a clause mentions a date or a relative time (来年度, 今期 …).
+pub fn has_time(folded: &str) -> bool {
+    !dates(folded).is_empty()
+        || ["年度", "月", "今期", "来期", "年内", "上期", "下期", "四半期", "までに", "月末", "年末"]
+            .iter()
+            .any(|w| folded.contains(w))
+}
+
+/// Share of the character bigrams of `part` that occur in `whole` (0–1).
+pub fn containment(part: &str, whole: &str) -> f64 {
+    let bigrams = |s: &str| -> Vec<(char, char)> {
+        let cs: Vec<char> = s.chars().filter(|c| c.is_alphanumeric()).collect();
+        cs.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let p = bigrams(part);
+    if p.is_empty() {
+        return 0.0;
+    }
+    let w: std::collections::HashSet<_> = bigrams(whole).into_iter().collect();
+    p.iter().filter(|b| w.contains(b)).count() as f64 / p.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DetectorConfig;
+
+    fn cues() -> Cues {
+        DetectorConfig::builtin().map(|c| c.cues).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn one(text: &str) -> Clause {
+        let all = analyse(text, &cues());
+        assert_eq!(all.len(), 1, "{all:?}");
+        all.into_iter().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        assert_eq!(NEGATED_NEGATIVE.len(), 2);
+        assert!(COVERAGE.is_some() && WESTERN.is_some() && ERA.is_some());
+    }
+
+    #[test]
+    fn plan_words_that_report_completion_are_not_plans() {
+        let c = one("予定どおり2023年10月に稼働を開始した");
+        assert_eq!((c.plan.as_deref(), c.completion.is_some()), (None, true));
+        assert!(one("来年度に導入予定").plan.is_some());
+        assert!(one("来年度に導入予定").completion.is_none(), "導入予定 is not a completion");
+        assert!(one("計画に基づき実施済").plan.is_none());
+    }
+
+    #[test]
+    fn negative_morphemes_inside_positive_phrases_are_not_negations() {
+        for t in [
+            "問題なく運用している",
+            "支障なく稼働中",
+            "漏れなく回収している",
+            "未対応の拠点はない",
+            "例外は認めていない",
+            "パスワードを使い回していない",
+        ] {
+            assert_eq!(one(t).negation, None, "{t}");
+        }
+        for t in ["教育は実施していない", "未実施", "退職者のアカウントは削除せずそのまま"]
+        {
+            assert!(analyse(t, &cues()).iter().any(|c| c.negation.is_some()), "{t}");
+        }
+    }
+
+    #[test]
+    fn partial_coverage_and_its_exceptions() {
+        assert!(one("本社のみ適用").partial.is_some());
+        assert!(one("重要エリア3か所のうち2か所に設置").partial.is_some());
+        assert_eq!(one("3か所のうち3か所に設置").partial, None);
+        assert_eq!(one("2023年に規程を一部改定した").partial, None);
+        assert_eq!(one("管理者のみがアクセスできる").partial, None);
+    }
+
+    #[test]
+    fn dates_in_every_form() {
+        let d = dates(&fold("令和5年4月に制定、2024年度に改定、R6.10導入、２０２３年１２月"));
+        assert_eq!(
+            d.iter().map(|d| (d.year, d.month, d.fiscal)).collect::<Vec<_>>(),
+            [(2024, None, true), (2023, Some(12), false), (2023, Some(4), false), (2024, Some(10), false)]
+        );
+        let day = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap_or_default();
+        assert!(MentionedDate { year: 2025, month: Some(4), fiscal: false }.after(day));
+        assert!(!MentionedDate { year: 2024, month: None, fiscal: true }.after(day));
+        assert!(!MentionedDate { year: 2024, month: Some(6), fiscal: false }.after(day));
+        assert!(MentionedDate { year: 2024, month: Some(7), fiscal: false }.after(day));
+    }
+}
