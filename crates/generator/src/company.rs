@@ -280,6 +280,8 @@ pub(crate) mod stream {
     pub const TEXT: u64 = 7;
     pub const TEXT_YEAR: u64 = 8;
     pub const NOT_APPLICABLE: u64 = 9;
+    pub const OVERRATING: u64 = 10;
+    pub const LABELS: u64 = 11;
 }
 
 const PLACES: &[&str] = &[

@@ -580,7 +580,7 @@ fn pick_date_fmt(style: &Style, r: &mut Rng) -> DateFmt {
 }
 
 /// 令和4年 / 令和元年 / 平成30年 for a calendar month (Reiwa began 2019-05).
-fn era_year(year: i32, month: i32) -> String {
+pub(crate) fn era_year(year: i32, month: i32) -> String {
     if year > 2019 || (year == 2019 && month >= 5) {
         let n = year - 2018;
         if n == 1 { "令和元年".to_owned() } else { format!("令和{n}年") }
@@ -596,7 +596,7 @@ fn era_fiscal_year(fy: i32) -> String {
 }
 
 /// ASCII digits to full width (２０２２年).
-fn to_fullwidth_digits(text: &str) -> String {
+pub(crate) fn to_fullwidth_digits(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_ascii_digit() { char::from_u32(u32::from(c) - 0x30 + 0xFF10).unwrap_or(c) } else { c })
         .collect()

@@ -132,6 +132,11 @@ impl Generator {
         &self.levels
     }
 
+    /// The wording plan of every item, in item order.
+    pub(crate) fn plans(&self) -> &[ItemPlan] {
+        &self.plans
+    }
+
     /// The group's companies.
     pub fn companies(&self) -> &[SyntheticCompany] {
         &self.companies
@@ -157,6 +162,27 @@ impl Generator {
                 sheet: self.build_sheet(c, year),
             })
         })
+    }
+
+    /// Every item's timeline for one company. Honest sheets respect the
+    /// catalog's dependencies: an item is not started or done before the items
+    /// it presupposes (checking the asset register needs the register), and
+    /// does not apply where they do not.
+    fn timelines(&self, seed: u64, company: &SyntheticCompany) -> Vec<plan::Timeline> {
+        let mut timelines: Vec<plan::Timeline> = self.plans.iter().map(|p| plan::timeline(seed, company, p)).collect();
+        for (i, p) in self.plans.iter().enumerate() {
+            let Some(item) = self.catalog.item(p.number) else { continue };
+            for dep in &item.depends_on {
+                let Some(j) = self.plans.iter().position(|q| q.number == *dep) else { continue };
+                let pre = timelines[j];
+                let t = &mut timelines[i];
+                t.start = t.start.max(pre.start);
+                t.done = t.done.max(pre.done);
+                t.revised = t.revised.max(t.done.plus(12));
+                t.not_applicable |= pre.not_applicable;
+            }
+        }
+        timelines
     }
 
     /// The whole group with every sheet.
@@ -201,13 +227,14 @@ impl Generator {
             respondent: Some(company.respondent(seed, year)),
             answered_on: Some(answered_on),
         };
+        let timelines = self.timelines(seed, company);
         let answers = self
             .plans
             .iter()
             .enumerate()
             .map(|(index, plan)| {
                 let number = u64::from(plan.number.get());
-                let timeline = plan::timeline(seed, company, plan);
+                let timeline = timelines[index];
                 let evaluation = if timeline.not_applicable {
                     Evaluation::NotApplicable
                 } else if unanswered.contains(&index) {

@@ -14,6 +14,12 @@
 //!   so the totals are exactly the framework's 50/74/29) and an honest,
 //!   varied Japanese evidence text that fits its score and the item.
 //!   Maturity grows with company size and improves year over year.
+//! - Over-rating with ground truth, the yardstick of the detectors:
+//!   [`inflate_items`] over-rates 1–3 items of a sheet with a [`Pattern`]
+//!   each, [`inflate_uniformly`] raises every 0 and 1 by one, and
+//!   [`labelled_group`] makes a labelled group of honest and inflated sheets.
+//!   Inflated evidence is worded from one of two disjoint phrase families
+//!   ([`TemplateSet::Tuning`], [`TemplateSet::HeldOut`]).
 //! - Writers: [`write_xlsx`] (official-like workbook with cover sheet,
 //!   two-row header and pulldown), [`write_csv_cp932`] and
 //!   [`write_csv_utf8_bom`].
@@ -42,6 +48,7 @@ mod error;
 mod evidence;
 mod group;
 mod levels;
+mod overrating;
 mod plan;
 pub mod rng;
 mod vocab;
@@ -55,6 +62,10 @@ pub use group::{
     generate,
 };
 pub use levels::synthetic_levels;
+pub use overrating::{
+    InjectedItem, LabelledSheet, MAX_INFLATED_ITEMS, Pattern, SheetKind, TemplateSet, inflate_items, inflate_uniformly,
+    labelled_group, phrase_templates,
+};
 pub use xlsx::{
     COVER_SHEET, EVALUATION_CHOICES, EVIDENCE_HEADER, ITEM_COLUMNS, ITEM_SHEET, XlsxStyle, fiscal_year_label,
     write_xlsx,
