@@ -20,6 +20,8 @@ pub struct Config {
     pub server: Server,
     /// Logging settings.
     pub log: Log,
+    /// Upload limits (`[limits]`).
+    pub limits: hyoka_ingest::Limits,
 }
 
 /// `[database]`.
@@ -66,6 +68,16 @@ struct Raw {
     database: RawDatabase,
     server: RawServer,
     log: RawLog,
+    limits: RawLimits,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_file_bytes: i64,
+    max_decompressed_bytes: i64,
+    max_rows: i64,
+    max_cell_chars: i64,
 }
 
 #[derive(Deserialize)]
@@ -152,12 +164,30 @@ impl Config {
                 return Err(ConfigError(format!("log.format is {other:?}; use \"text\" or \"json\"")));
             }
         };
+        let positive = |key: &str, v: i64| {
+            u64::try_from(v)
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError(format!("limits.{key} is {v}; use a whole number above 0")))
+        };
+        let small = |key: &str, v: i64| {
+            positive(key, v).and_then(|n| {
+                u32::try_from(n).map_err(|_| ConfigError(format!("limits.{key} is {v}; use at most {}", u32::MAX)))
+            })
+        };
+        let limits = hyoka_ingest::Limits {
+            max_file_bytes: positive("max_file_bytes", raw.limits.max_file_bytes)?,
+            max_decompressed_bytes: positive("max_decompressed_bytes", raw.limits.max_decompressed_bytes)?,
+            max_rows: small("max_rows", raw.limits.max_rows)?,
+            max_cell_chars: small("max_cell_chars", raw.limits.max_cell_chars)?,
+        };
         tracing_subscriber::EnvFilter::try_new(&raw.log.level)
             .map_err(|e| ConfigError(format!("log.level {:?}: {e}", raw.log.level)))?;
         Ok(Config {
             database: Database { url, pool_size },
             server: Server { bind, workers, shutdown_timeout_secs },
             log: Log { format, level: raw.log.level },
+            limits,
         })
     }
 }
@@ -294,5 +324,21 @@ mod tests {
         std::fs::write(&path, "[server]\nport = 1\n").unwrap_or_else(|e| panic!("{e}"));
         let err = Config::load(Some(&path), &[]).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("unknown setting server.port"), "{err}");
+    }
+
+    #[test]
+    fn upload_limits_come_from_the_limits_section() {
+        let c = Config::load(None, &env(&[("HYOKA_LIMITS_MAX_ROWS", "300")]));
+        let Ok(c) = c else { panic!("{c:?}") };
+        assert_eq!(c.limits.max_rows, 300);
+        assert_eq!(c.limits.max_file_bytes, hyoka_ingest::Limits::default().max_file_bytes);
+        for (key, value, want) in [
+            ("HYOKA_LIMITS_MAX_FILE_BYTES", "0", "above 0"),
+            ("HYOKA_LIMITS_MAX_CELL_CHARS", "-1", "above 0"),
+            ("HYOKA_LIMITS_MAX_ROWS", "99999999999", "at most"),
+        ] {
+            let err = Config::load(None, &env(&[(key, value)])).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(want), "{key}={value}: {err}");
+        }
     }
 }

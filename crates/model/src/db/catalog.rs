@@ -69,9 +69,7 @@ pub fn seed(conn: &mut DbConn, catalog: &Catalog) -> Result<(), DbError> {
             // A level imported from the official workbook stays where the
             // shipped catalog has none.
             if updated > 0 && level.is_some() {
-                diesel::update(items::table.find((&fw.id, number)))
-                    .set(items::level.eq(level))
-                    .execute(conn)?;
+                diesel::update(items::table.find((&fw.id, number))).set(items::level.eq(level)).execute(conn)?;
             }
             if updated == 0 {
                 diesel::insert_into(items::table)

@@ -208,12 +208,21 @@ pub fn decide(
     decision: Decision,
     comment: &str,
 ) -> Result<Review, DbError> {
-    write_tx(conn, |conn| {
-        get(conn, flag_id)?;
-        let review = insert_review(conn, flag_id, decision, comment, actor.user_id(), None)?;
-        audit::append(conn, actor, "flag.decide", Change::created("review", review.id, &review))?;
-        Ok(review)
-    })
+    write_tx(conn, |conn| decide_in_tx(conn, actor, flag_id, decision, comment))
+}
+
+/// [`decide`] inside the caller's write transaction.
+pub fn decide_in_tx(
+    conn: &mut DbConn,
+    actor: Actor,
+    flag_id: i64,
+    decision: Decision,
+    comment: &str,
+) -> Result<Review, DbError> {
+    get(conn, flag_id)?;
+    let review = insert_review(conn, flag_id, decision, comment, actor.user_id(), None)?;
+    audit::append(conn, actor, "flag.decide", Change::created("review", review.id, &review))?;
+    Ok(review)
 }
 
 /// Every decision on a flag, oldest first.

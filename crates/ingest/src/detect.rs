@@ -1,0 +1,78 @@
+//! Runs the over-rating detector on a sheet and stores what it found, in the
+//! caller's transaction: the glue between `hyoka-anomaly` (pure) and storage,
+//! used by every path that stores a sheet (`hyoka import`, uploads, the demo).
+
+use chrono::NaiveDate;
+use hyoka_anomaly::{CompanySize, Detector, DetectorConfig, Report, SheetInput};
+use hyoka_model::catalog::Catalog;
+use hyoka_model::db::flags::NewFlag;
+use hyoka_model::db::{DbConn, DbError, detection, flags};
+use hyoka_model::domain::FiscalYear;
+use hyoka_model::sheet::Answer;
+
+/// The detector with the configuration stored in the database (a parent
+/// company may have tuned it), or the shipped one if none is stored.
+pub fn from_db(conn: &mut DbConn) -> Result<Detector, DetectorError> {
+    let text = detection::active_config(conn)?;
+    Ok(Detector::new(DetectorConfig::from_toml(&text)?))
+}
+
+/// Why the stored detector configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectorError {
+    /// The database did not answer.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The stored configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] hyoka_anomaly::ConfigError),
+}
+
+/// The day a sheet speaks for: its 回答日, else the last day of its fiscal year.
+pub fn assessed_on(answered_on: Option<NaiveDate>, year: FiscalYear) -> NaiveDate {
+    answered_on.unwrap_or_else(|| year.last_day())
+}
+
+/// Checks one sheet.
+pub fn check(
+    detector: &Detector,
+    catalog: &Catalog,
+    answers: &[Answer],
+    company: CompanySize,
+    assessed_on: NaiveDate,
+) -> Report {
+    detector.check(&SheetInput { answers, catalog, company, assessed_on })
+}
+
+/// The findings as flags to store.
+pub fn to_flags(detector: &Detector, report: &Report) -> Vec<NewFlag> {
+    report
+        .findings
+        .iter()
+        .map(|f| NewFlag {
+            target: f.target,
+            rule: f.rule.to_owned(),
+            severity: f.severity,
+            claimed: f.claimed,
+            suggested: f.suggested,
+            reason_ja: f.reason_ja.clone(),
+            reason_en: f.reason_en.clone(),
+            detector_version: hyoka_anomaly::DETECTOR_VERSION.to_owned(),
+            config_hash: detector.config_hash().to_owned(),
+        })
+        .collect()
+}
+
+/// Stores a report's flags and risk with a submission, in the caller's
+/// write transaction.
+pub fn store_in_tx(conn: &mut DbConn, detector: &Detector, submission_id: i64, report: &Report) -> Result<(), DbError> {
+    flags::insert_in_tx(conn, submission_id, &to_flags(detector, report))?;
+    detection::set_risk_in_tx(
+        conn,
+        submission_id,
+        report.risk.score,
+        &report.risk.top_reasons,
+        hyoka_anomaly::DETECTOR_VERSION,
+        detector.config_hash(),
+    )
+}

@@ -1,0 +1,578 @@
+//! What can be wrong with an uploaded file, said in Japanese and English,
+//! with the place it was found: file, sheet, cell and item.
+
+use std::fmt;
+
+use hyoka_model::domain::{ItemNumber, Level};
+use serde::Serialize;
+
+/// Whether a problem refuses the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gravity {
+    /// The file is refused and nothing is stored.
+    Error,
+    /// Reported; the file is still accepted.
+    Warning,
+}
+
+/// A column of the item table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    /// No. / 項番.
+    Item,
+    /// レベル.
+    Level,
+    /// 目的.
+    Purpose,
+    /// 要求事項.
+    Requirement,
+    /// 達成条件.
+    Condition,
+    /// 達成基準.
+    Criteria,
+    /// ラベル / 分類.
+    Category,
+    /// 担当領域.
+    Area,
+    /// 達成条件評価.
+    Evaluation,
+    /// 評価の根拠記入欄.
+    Evidence,
+}
+
+impl Column {
+    /// The column's label in the official sheet.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Column::Item => "No.",
+            Column::Level => "レベル",
+            Column::Purpose => "目的",
+            Column::Requirement => "要求事項",
+            Column::Condition => "達成条件",
+            Column::Criteria => "達成基準",
+            Column::Category => "ラベル",
+            Column::Area => "担当領域",
+            Column::Evaluation => "達成条件評価",
+            Column::Evidence => "評価の根拠記入欄",
+        }
+    }
+
+    /// English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Column::Item => "item number",
+            Column::Level => "level",
+            Column::Purpose => "purpose",
+            Column::Requirement => "requirement",
+            Column::Condition => "achievement condition",
+            Column::Criteria => "achievement criteria",
+            Column::Category => "label",
+            Column::Area => "responsible area",
+            Column::Evaluation => "evaluation",
+            Column::Evidence => "evidence",
+        }
+    }
+}
+
+/// A company fact of the cover sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    /// 会社名.
+    CompanyName,
+    /// 会社コード.
+    CompanyCode,
+    /// 評価年度.
+    FiscalYear,
+    /// 従業員数.
+    Employees,
+    /// 情報システム担当者数.
+    ItStaff,
+    /// 回答者.
+    Respondent,
+    /// 回答日.
+    AnsweredOn,
+}
+
+impl Fact {
+    /// Every fact.
+    pub const ALL: [Fact; 7] = [
+        Fact::CompanyName,
+        Fact::CompanyCode,
+        Fact::FiscalYear,
+        Fact::Employees,
+        Fact::ItStaff,
+        Fact::Respondent,
+        Fact::AnsweredOn,
+    ];
+
+    /// Japanese label.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Fact::CompanyName => "会社名",
+            Fact::CompanyCode => "会社コード",
+            Fact::FiscalYear => "評価年度",
+            Fact::Employees => "従業員数",
+            Fact::ItStaff => "情報システム担当者数",
+            Fact::Respondent => "回答者",
+            Fact::AnsweredOn => "回答日",
+        }
+    }
+
+    /// English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Fact::CompanyName => "company name",
+            Fact::CompanyCode => "company code",
+            Fact::FiscalYear => "fiscal year",
+            Fact::Employees => "employees",
+            Fact::ItStaff => "IT staff",
+            Fact::Respondent => "respondent",
+            Fact::AnsweredOn => "answer date",
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            Fact::FiscalYear => "2023 / 2023年度 / 令和5年度 / R5",
+            Fact::Employees | Fact::ItStaff => "0 以上の整数 / a whole number (35, 35名)",
+            Fact::AnsweredOn => "2023/7/14, 2023-07-14, 2023年7月14日, 令和5年7月14日",
+            Fact::CompanyName | Fact::CompanyCode | Fact::Respondent => "text",
+        }
+    }
+}
+
+/// What is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The file has no bytes.
+    EmptyFile,
+    /// The file is larger than `limits.max_file_bytes`.
+    FileTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+        /// The file's size.
+        size: u64,
+    },
+    /// Inflating the workbook went past `limits.max_decompressed_bytes`.
+    DecompressedTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A value sits below row `limits.max_rows`.
+    TooManyRows {
+        /// The limit.
+        limit: u32,
+    },
+    /// A cell holds more than `limits.max_cell_chars` characters.
+    CellTooLong {
+        /// The limit.
+        limit: u32,
+        /// The cell's length.
+        chars: usize,
+    },
+    /// Not an xlsx workbook, CSV or JSON hyoka can read.
+    NotReadable {
+        /// What went wrong, in English (from the reader).
+        detail: String,
+    },
+    /// No sheet has a header row with an item-number and an evaluation column.
+    NoItemTable,
+    /// The item table lacks a column.
+    MissingColumn {
+        /// The column.
+        column: Column,
+    },
+    /// The item cell holds something that is not an item number.
+    InvalidItemNumber,
+    /// An item number the framework does not have.
+    UnknownItem {
+        /// The framework's highest item number.
+        max: u16,
+    },
+    /// The item appears twice.
+    DuplicateItem {
+        /// Where it appeared first.
+        first: String,
+    },
+    /// The item does not appear.
+    MissingItem,
+    /// The evaluation is none of the accepted values.
+    InvalidEvaluation,
+    /// The level cell is not 1, 2 or 3.
+    InvalidLevel,
+    /// Neither the sheet nor the catalog gives the item a level.
+    NoLevel,
+    /// The sheet's level differs from the catalog's (warning).
+    LevelDiffersFromCatalog {
+        /// The catalog's level.
+        catalog: Level,
+    },
+    /// A cover fact that cannot be read (warning; the value is ignored).
+    InvalidFact {
+        /// Which fact.
+        fact: Fact,
+    },
+    /// A JSON submission for another framework.
+    WrongFramework {
+        /// The framework expected.
+        expected: String,
+    },
+    /// Neither the sheet nor the command line says the fiscal year.
+    NoFiscalYear,
+    /// No registered company matches.
+    UnknownCompany,
+    /// Several registered companies match the name.
+    AmbiguousCompany {
+        /// Their codes.
+        candidates: Vec<String>,
+    },
+    /// The database refused the sheet.
+    Storage {
+        /// The database's message.
+        detail: String,
+    },
+}
+
+/// One problem, with where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Error or warning.
+    pub gravity: Gravity,
+    /// What is wrong.
+    pub kind: ProblemKind,
+    /// File name as uploaded.
+    pub file: String,
+    /// Worksheet name (xlsx only).
+    pub sheet: Option<String>,
+    /// Cell (`M44`), cell range (`B9:B161`) or JSON pointer (`/answers/3/evaluation`).
+    pub cell: Option<String>,
+    /// The item concerned.
+    pub item: Option<ItemNumber>,
+    /// The value found, as written.
+    pub found: Option<String>,
+}
+
+impl Problem {
+    /// An error of `kind` about `file`.
+    pub fn error(kind: ProblemKind, file: &str) -> Problem {
+        Problem {
+            gravity: Gravity::Error,
+            kind,
+            file: file.to_owned(),
+            sheet: None,
+            cell: None,
+            item: None,
+            found: None,
+        }
+    }
+
+    /// A warning of `kind` about `file`.
+    pub fn warning(kind: ProblemKind, file: &str) -> Problem {
+        Problem { gravity: Gravity::Warning, ..Problem::error(kind, file) }
+    }
+
+    /// Sets the sheet.
+    pub fn in_sheet(mut self, sheet: Option<&str>) -> Problem {
+        self.sheet = sheet.map(str::to_owned);
+        self
+    }
+
+    /// Sets the cell.
+    pub fn at(mut self, cell: impl Into<String>) -> Problem {
+        self.cell = Some(cell.into());
+        self
+    }
+
+    /// Sets the item.
+    pub fn item(mut self, item: ItemNumber) -> Problem {
+        self.item = Some(item);
+        self
+    }
+
+    /// Sets the value found.
+    pub fn found(mut self, found: impl Into<String>) -> Problem {
+        self.found = Some(found.into());
+        self
+    }
+
+    /// Whether it refuses the file.
+    pub fn is_error(&self) -> bool {
+        self.gravity == Gravity::Error
+    }
+
+    /// `チェックシート!M44`, `M44` or the sheet name alone; `None` when the
+    /// problem is about the whole file.
+    pub fn place(&self) -> Option<String> {
+        match (&self.sheet, &self.cell) {
+            (Some(s), Some(c)) => Some(format!("{s}!{c}")),
+            (None, Some(c)) => Some(c.clone()),
+            (Some(s), None) => Some(s.clone()),
+            (None, None) => None,
+        }
+    }
+
+    fn found_or_empty(&self) -> String {
+        match self.found.as_deref() {
+            None | Some("") => "(空欄)".to_owned(),
+            Some(f) => shorten(f),
+        }
+    }
+
+    fn found_or_empty_en(&self) -> String {
+        match self.found.as_deref() {
+            None | Some("") => "(empty)".to_owned(),
+            Some(f) => shorten(f),
+        }
+    }
+
+    /// What would have been accepted, when the problem is about a value.
+    pub fn expected(&self) -> Option<String> {
+        Some(match &self.kind {
+            ProblemKind::InvalidEvaluation => {
+                "対策完了(2点) / 対策中(1点) / 未実施(0点) / 該当なし (2, 1, 0, -, N/A); 空欄・▽プルダウンで評価ください = 未回答 / unanswered".to_owned()
+            }
+            ProblemKind::InvalidItemNumber => "1, １, No.1".to_owned(),
+            ProblemKind::UnknownItem { max } => format!("1–{max}"),
+            ProblemKind::InvalidLevel => "1, 2, 3, Lv1, レベル1".to_owned(),
+            ProblemKind::NoLevel => "1, 2, 3".to_owned(),
+            ProblemKind::LevelDiffersFromCatalog { catalog } => catalog.to_string(),
+            ProblemKind::InvalidFact { fact } => fact.expected().to_owned(),
+            ProblemKind::WrongFramework { expected } => expected.clone(),
+            ProblemKind::MissingColumn { column } => column.label_ja().to_owned(),
+            _ => return None,
+        })
+    }
+
+    /// The message in Japanese (without the place).
+    pub fn message_ja(&self) -> String {
+        let f = self.found_or_empty();
+        match &self.kind {
+            ProblemKind::EmptyFile => "ファイルが空です".into(),
+            ProblemKind::FileTooLarge { limit, size } => {
+                format!("ファイルが大きすぎます ({size} バイト、上限 {limit} バイト)")
+            }
+            ProblemKind::DecompressedTooLarge { limit } => {
+                format!("展開後のサイズが上限 {limit} バイトを超えました (圧縮爆弾の可能性があります)")
+            }
+            ProblemKind::TooManyRows { limit } => {
+                format!("行数が上限 {limit} 行を超えています")
+            }
+            ProblemKind::CellTooLong { limit, chars } => {
+                format!("セルの文字数 {chars} 字が上限 {limit} 字を超えています")
+            }
+            ProblemKind::NotReadable { .. } => {
+                "読み取れないファイルです (xlsx ブック、CSV、hyoka の JSON のいずれでもないか、壊れています)".into()
+            }
+            ProblemKind::NoItemTable => {
+                "チェックシートの表が見つかりません (「No.」と「達成条件評価」の見出しがある行がありません)".into()
+            }
+            ProblemKind::MissingColumn { column } => {
+                format!("「{}」の列が見つかりません", column.label_ja())
+            }
+            ProblemKind::InvalidItemNumber => format!("項番「{f}」は番号として読めません"),
+            ProblemKind::UnknownItem { max } => {
+                format!("項番「{f}」はありません (項番は 1〜{max})")
+            }
+            ProblemKind::DuplicateItem { first } => {
+                format!("この項番は {first} にもあります (重複)")
+            }
+            ProblemKind::MissingItem => "この項番の行がありません".into(),
+            ProblemKind::InvalidEvaluation => format!(
+                "評価「{f}」は使えません。対策完了(2点)・対策中(1点)・未実施(0点)・該当なし のいずれかにしてください"
+            ),
+            ProblemKind::InvalidLevel => {
+                format!("レベル「{f}」は読めません (1、2、3 のいずれか)")
+            }
+            ProblemKind::NoLevel => {
+                "レベルがシートにもカタログにもありません。レベル列に 1〜3 を記入してください".into()
+            }
+            ProblemKind::LevelDiffersFromCatalog { catalog } => {
+                format!("シートのレベル「{f}」がカタログのレベル {catalog} と異なります (シートのレベルで採点します)")
+            }
+            ProblemKind::InvalidFact { fact } => format!("{}「{f}」は読めないため使いません", fact.label_ja()),
+            ProblemKind::WrongFramework { expected } => {
+                format!("フレームワーク「{f}」には対応していません ({expected} のみ)")
+            }
+            ProblemKind::NoFiscalYear => {
+                "評価年度がわかりません。表紙に評価年度を記入するか --year で指定してください".into()
+            }
+            ProblemKind::UnknownCompany => format!(
+                "会社「{f}」は登録されていません。会社を登録するか --company で指定してください (--create-company で新規登録)"
+            ),
+            ProblemKind::AmbiguousCompany { candidates } => format!(
+                "会社名「{f}」に該当する会社が複数あります ({})。--company で会社コードを指定してください",
+                candidates.join(", ")
+            ),
+            ProblemKind::Storage { .. } => "データベースに保存できませんでした".into(),
+        }
+    }
+
+    /// The message in English (without the place).
+    pub fn message_en(&self) -> String {
+        let f = self.found_or_empty_en();
+        match &self.kind {
+            ProblemKind::EmptyFile => "the file is empty".into(),
+            ProblemKind::FileTooLarge { limit, size } => {
+                format!("the file is too large ({size} bytes, limit {limit})")
+            }
+            ProblemKind::DecompressedTooLarge { limit } => {
+                format!("the workbook inflates to more than the limit of {limit} bytes (possible zip bomb)")
+            }
+            ProblemKind::TooManyRows { limit } => {
+                format!("the sheet has values below row {limit}, the row limit")
+            }
+            ProblemKind::CellTooLong { limit, chars } => {
+                format!("the cell holds {chars} characters; the limit is {limit}")
+            }
+            ProblemKind::NotReadable { detail } => {
+                format!("not a readable xlsx workbook, CSV or hyoka JSON file ({detail})")
+            }
+            ProblemKind::NoItemTable => {
+                "no check-sheet table found: no row has both a No. and an evaluation header".into()
+            }
+            ProblemKind::MissingColumn { column } => {
+                format!("the {} column is missing", column.label_en())
+            }
+            ProblemKind::InvalidItemNumber => format!("{f:?} is not an item number"),
+            ProblemKind::UnknownItem { max } => {
+                format!("there is no item {f} (items are numbered 1–{max})")
+            }
+            ProblemKind::DuplicateItem { first } => {
+                format!("this item also appears at {first} (duplicate)")
+            }
+            ProblemKind::MissingItem => "this item has no row".into(),
+            ProblemKind::InvalidEvaluation => {
+                format!("evaluation {f:?} is not one of 対策完了(2点), 対策中(1点), 未実施(0点), 該当なし")
+            }
+            ProblemKind::InvalidLevel => format!("level {f:?} is not 1, 2 or 3"),
+            ProblemKind::NoLevel => "neither the sheet nor the catalog gives this item a level; fill in 1–3".into(),
+            ProblemKind::LevelDiffersFromCatalog { catalog } => {
+                format!("the sheet's level {f} differs from the catalog's {catalog} (the sheet's level scores it)")
+            }
+            ProblemKind::InvalidFact { fact } => {
+                format!("cannot read the {} {f:?}; it is ignored", fact.label_en())
+            }
+            ProblemKind::WrongFramework { expected } => {
+                format!("framework {f:?} is not supported (only {expected})")
+            }
+            ProblemKind::NoFiscalYear => {
+                "the fiscal year is unknown: fill in 評価年度 on the cover sheet or pass --year".into()
+            }
+            ProblemKind::UnknownCompany => {
+                format!("company {f:?} is not registered; register it or pass --company (or --create-company)")
+            }
+            ProblemKind::AmbiguousCompany { candidates } => format!(
+                "several companies match the name {f:?} ({}); pass --company with the code",
+                candidates.join(", ")
+            ),
+            ProblemKind::Storage { detail } => format!("the database refused the sheet: {detail}"),
+        }
+    }
+}
+
+/// Long values (evidence, guidance text) are cut in messages.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+impl fmt::Display for Problem {
+    /// `file チェックシート!M44 No.40: 日本語 / English`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(place) = self.place() {
+            write!(f, " {place}")?;
+        }
+        if let Some(item) = self.item {
+            write!(f, " {item}")?;
+        }
+        if self.gravity == Gravity::Warning {
+            f.write_str(" [警告 / warning]")?;
+        }
+        write!(f, ": {} / {}", self.message_ja(), self.message_en())
+    }
+}
+
+#[derive(Serialize)]
+struct ProblemJson<'a> {
+    gravity: Gravity,
+    #[serde(flatten)]
+    kind: &'a ProblemKind,
+    file: &'a str,
+    sheet: Option<&'a str>,
+    cell: Option<&'a str>,
+    place: Option<String>,
+    item: Option<u16>,
+    found: Option<&'a str>,
+    expected: Option<String>,
+    message_ja: String,
+    message_en: String,
+}
+
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ProblemJson {
+            gravity: self.gravity,
+            kind: &self.kind,
+            file: &self.file,
+            sheet: self.sheet.as_deref(),
+            cell: self.cell.as_deref(),
+            place: self.place(),
+            item: self.item.map(ItemNumber::get),
+            found: self.found.as_deref(),
+            expected: self.expected(),
+            message_ja: self.message_ja(),
+            message_en: self.message_en(),
+        }
+        .serialize(s)
+    }
+}
+
+/// A file that was refused: every error found, and the warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// File name as uploaded.
+    pub file: String,
+    /// Errors first, then warnings, each in the order found.
+    pub problems: Vec<Problem>,
+}
+
+impl Refusal {
+    /// A refusal for one problem.
+    pub fn one(problem: Problem) -> Refusal {
+        Refusal { file: problem.file.clone(), problems: vec![problem] }
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.is_error())
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| !p.is_error())
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors().count();
+        write!(f, "{}: 取り込めません ({n} 件のエラー) / refused ({n} errors)", self.file)?;
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Refusal {}
