@@ -77,6 +77,7 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
         );
     }
     let catalog = Catalog::builtin().context("the built-in catalog")?;
+    let detector = hyoka_ingest::detect::from_db(conn)?;
     let generator = Generator::new(demo_group(), &catalog);
     let years = generator.spec().years.clone();
     let mut filled = Filled { companies: generator.companies().len(), years: years.len(), added: 0, present: 0 };
@@ -85,7 +86,8 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
             if stop.load(Ordering::SeqCst) {
                 return Ok(filled);
             }
-            let added = db::write_tx(conn, |conn| add_company_year(conn, &generator, &catalog, company, year))?;
+            let added =
+                db::write_tx(conn, |conn| add_company_year(conn, &generator, &catalog, &detector, company, year))?;
             if added {
                 filled.added += 1;
                 if filled.added.is_multiple_of(20) {
@@ -106,6 +108,7 @@ fn add_company_year(
     conn: &mut DbConn,
     generator: &Generator,
     catalog: &Catalog,
+    detector: &hyoka_anomaly::Detector,
     company: &SyntheticCompany,
     year: FiscalYear,
 ) -> anyhow::Result<bool> {
@@ -141,6 +144,14 @@ fn add_company_year(
     }
     let sheet = generator.sheet(company.index, year)?;
     let file = write_csv_utf8_bom(&sheet, catalog)?;
+    let company_size = hyoka_anomaly::CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) };
+    let report = hyoka_ingest::detect::check(
+        detector,
+        catalog,
+        &sheet.answers,
+        company_size,
+        hyoka_ingest::detect::assessed_on(sheet.cover.answered_on, year),
+    );
     let new = submissions::NewSubmission {
         company_id,
         fiscal_year: year,
@@ -153,7 +164,10 @@ fn add_company_year(
         answers: sheet.answers,
     };
     match submissions::store_in_tx(conn, Actor::System, &new) {
-        Ok(_) => Ok(true),
+        Ok(stored) => {
+            hyoka_ingest::detect::store_in_tx(conn, detector, stored.submission().id, &report)?;
+            Ok(true)
+        }
         Err(DbError::Workflow(e)) => Err(e).context(format!("demo sheet {} {year}", company.code)),
         Err(e) => Err(e.into()),
     }

@@ -6,6 +6,8 @@
 
 mod config;
 mod demo;
+mod eval;
+mod import;
 mod serve;
 
 use std::path::PathBuf;
@@ -48,6 +50,27 @@ enum Command {
         #[arg(long)]
         allow_non_demo: bool,
     },
+    /// Import check sheets (xlsx, CSV, JSON; files or folders) into the database.
+    Import(import::ImportArgs),
+    /// Read one check sheet and print what hyoka sees (no database).
+    Check(import::CheckArgs),
+    /// Measure the over-rating detector on the labelled set and on generated groups, next to baselines.
+    Eval {
+        /// Seed of the generated groups.
+        #[arg(long, default_value_t = 20_241_130)]
+        seed: u64,
+        /// Companies per generated group.
+        #[arg(long, default_value_t = 200)]
+        companies: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the framework catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: import::CatalogCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,8 +88,12 @@ fn main() -> ExitCode {
     };
     init_logging(&config);
     let result = match cli.command {
+        Command::Import(args) => return import::import(&config, &args),
+        Command::Check(args) => return import::check(&config, &args),
+        Command::Catalog { command } => return import::catalog(&config, &command),
         Command::Serve { .. } => serve::run(&config),
         Command::Migrate => migrate(&config),
+        Command::Eval { seed, companies, json } => eval::run(eval::Options { seed, companies, json }),
         Command::Demo { no_serve, allow_non_demo, .. } => {
             demo::run(&config, demo::Options { serve: !no_serve, allow_non_demo })
         }

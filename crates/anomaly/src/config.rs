@@ -8,42 +8,124 @@ use sha2::{Digest, Sha256};
 /// The configuration shipped with hyoka.
 pub const BUILTIN_TOML: &str = include_str!("../../../config/detector.toml");
 
+/// A word list compiled for matching: one Aho-Corasick pass finds the
+/// leftmost (then longest) entry in a text. Reads and writes as a plain
+/// list of strings; entries are normalised like evidence text when loaded.
+#[derive(Clone)]
+pub struct Lexicon {
+    words: Vec<String>,
+    automaton: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Lexicon {
+    /// A lexicon of `words`, normalised (NFKC, lower case, no spaces),
+    /// without empties or duplicates, longest first.
+    pub fn new(words: impl IntoIterator<Item = String>) -> Lexicon {
+        let mut words: Vec<String> =
+            words.into_iter().map(|w| crate::text::fold(&w)).filter(|w| !w.is_empty()).collect();
+        words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        let mut seen = std::collections::HashSet::new();
+        words.retain(|w| seen.insert(w.clone()));
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .start_kind(aho_corasick::StartKind::Both)
+            .build(&words)
+            .ok();
+        Lexicon { words, automaton }
+    }
+
+    /// The entries.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// The leftmost (then longest) entry found in `text`.
+    pub fn find_in(&self, text: &str) -> Option<&str> {
+        let m = self.automaton.as_ref()?.find(text)?;
+        self.words.get(m.pattern().as_usize()).map(String::as_str)
+    }
+
+    /// Every non-overlapping match: (start byte, entry).
+    pub fn matches<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+        self.automaton
+            .iter()
+            .flat_map(move |a| a.find_iter(text))
+            .filter_map(|m| Some((m.start(), self.words.get(m.pattern().as_usize())?.as_str())))
+    }
+
+    /// Whether `text` starts with an entry.
+    pub fn starts(&self, text: &str) -> bool {
+        self.automaton.as_ref().is_some_and(|a| {
+            a.try_find(aho_corasick::Input::new(text).anchored(aho_corasick::Anchored::Yes)).ok().flatten().is_some()
+        })
+    }
+
+    /// Whether the entry is in the list.
+    pub fn contains_word(&self, word: &str) -> bool {
+        self.words.iter().any(|w| w == word)
+    }
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.words).finish()
+    }
+}
+
+impl PartialEq for Lexicon {
+    fn eq(&self, other: &Self) -> bool {
+        self.words == other.words
+    }
+}
+
+impl Serialize for Lexicon {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.words.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Lexicon {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Lexicon::new(Vec::<String>::deserialize(d)?))
+    }
+}
+
 /// Word lists. Every entry is matched on normalised text (see [`crate::text`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs, reason = "each list is documented in config/detector.toml")]
 pub struct Cues {
-    pub completion: Vec<String>,
-    pub completion_nouns: Vec<String>,
-    pub preparatory: Vec<String>,
-    pub plan: Vec<String>,
-    pub progress: Vec<String>,
-    pub postponed: Vec<String>,
-    pub draft: Vec<String>,
-    pub draft_subjects: Vec<String>,
-    pub guess: Vec<String>,
-    pub plan_done: Vec<String>,
-    pub forward: Vec<String>,
-    pub not_done_words: Vec<String>,
-    pub negation: Vec<String>,
-    pub positive_phrases: Vec<String>,
-    pub bad_practices: Vec<String>,
-    pub partial: Vec<String>,
-    pub partial_exceptions: Vec<String>,
-    pub partial_scopes: Vec<String>,
-    pub contentless: Vec<String>,
-    pub artefacts: Vec<String>,
-    pub outsourced: Vec<String>,
-    pub na_reasons: Vec<String>,
-    pub size_reasons: Vec<String>,
-    pub placeholders: Vec<String>,
-    pub past_state: Vec<String>,
-    pub future_ok: Vec<String>,
-    pub contradictions: Vec<String>,
-    pub periodic_items: Vec<String>,
-    pub recurring: Vec<String>,
-    pub frequency: Vec<String>,
-    pub capacity_claims: Vec<String>,
+    pub completion: Lexicon,
+    pub completion_nouns: Lexicon,
+    pub preparatory: Lexicon,
+    pub plan: Lexicon,
+    pub progress: Lexicon,
+    pub postponed: Lexicon,
+    pub draft: Lexicon,
+    pub draft_subjects: Lexicon,
+    pub guess: Lexicon,
+    pub plan_done: Lexicon,
+    pub forward: Lexicon,
+    pub not_done_words: Lexicon,
+    pub negation: Lexicon,
+    pub positive_phrases: Lexicon,
+    pub bad_practices: Lexicon,
+    pub partial: Lexicon,
+    pub partial_exceptions: Lexicon,
+    pub partial_scopes: Lexicon,
+    pub contentless: Lexicon,
+    pub artefacts: Lexicon,
+    pub outsourced: Lexicon,
+    pub na_reasons: Lexicon,
+    pub size_reasons: Lexicon,
+    pub placeholders: Lexicon,
+    pub past_state: Lexicon,
+    pub future_ok: Lexicon,
+    pub contradictions: Lexicon,
+    pub periodic_items: Lexicon,
+    pub recurring: Lexicon,
+    pub frequency: Lexicon,
+    pub capacity_claims: Lexicon,
 }
 
 /// Numeric thresholds.
@@ -104,8 +186,7 @@ impl DetectorConfig {
 
     /// Parses and checks a configuration file.
     pub fn from_toml(text: &str) -> Result<DetectorConfig, ConfigError> {
-        let mut config: DetectorConfig = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
-        config.normalise();
+        let config: DetectorConfig = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
         let t = &config.thresholds;
         if !(0.0..=1.0).contains(&t.all_two_share) || !(0.0..=1.0).contains(&t.restate_containment) {
             return Err(ConfigError("shares must lie in 0–1".into()));
@@ -114,53 +195,6 @@ impl DetectorConfig {
             return Err(ConfigError("risk.scale must be positive".into()));
         }
         Ok(config)
-    }
-
-    /// Cues are compared with normalised text: normalise them the same way
-    /// once, here, and drop empty entries.
-    fn normalise(&mut self) {
-        let c = &mut self.cues;
-        for list in [
-            &mut c.completion,
-            &mut c.completion_nouns,
-            &mut c.preparatory,
-            &mut c.plan,
-            &mut c.progress,
-            &mut c.postponed,
-            &mut c.draft,
-            &mut c.draft_subjects,
-            &mut c.guess,
-            &mut c.plan_done,
-            &mut c.forward,
-            &mut c.not_done_words,
-            &mut c.negation,
-            &mut c.positive_phrases,
-            &mut c.bad_practices,
-            &mut c.partial,
-            &mut c.partial_exceptions,
-            &mut c.partial_scopes,
-            &mut c.contentless,
-            &mut c.artefacts,
-            &mut c.outsourced,
-            &mut c.na_reasons,
-            &mut c.size_reasons,
-            &mut c.placeholders,
-            &mut c.past_state,
-            &mut c.future_ok,
-            &mut c.contradictions,
-            &mut c.periodic_items,
-            &mut c.recurring,
-            &mut c.frequency,
-            &mut c.capacity_claims,
-        ] {
-            for w in list.iter_mut() {
-                *w = crate::text::fold(w);
-            }
-            list.retain(|w| !w.is_empty());
-            // Longest first, so the quoted cue is the most specific one.
-            list.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-            list.dedup();
-        }
     }
 
     /// SHA-256 of the configuration's content (hex), recorded with each flag.

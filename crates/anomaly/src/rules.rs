@@ -109,7 +109,7 @@ fn is_contentless(folded: &str, config: &DetectorConfig) -> bool {
         .filter(|c| c.is_alphanumeric() || !c.is_ascii())
         .filter(|c| !"。、・「」()（）".contains(*c))
         .collect();
-    bare.is_empty() || config.cues.contentless.contains(&bare)
+    bare.is_empty() || config.cues.contentless.contains_word(&bare)
 }
 
 fn has_placeholder(folded: &str, config: &DetectorConfig) -> Option<String> {
@@ -344,7 +344,7 @@ fn parts_findings(ctx: &Ctx<'_>, clauses: &[Clause]) -> Vec<Finding> {
     let mut missing = Vec::new();
     for part in &item.parts {
         let syn: Vec<String> = part.synonyms.iter().map(|s| text::fold(s)).collect();
-        let mentions: Vec<&Clause> = clauses.iter().filter(|c| text::find(&c.text, &syn).is_some()).collect();
+        let mentions: Vec<&Clause> = clauses.iter().filter(|c| text::find_words(&c.text, &syn).is_some()).collect();
         if mentions.is_empty() {
             missing.push(part);
         } else if mentions.iter().all(|c| c.not_done() && !c.forward) {
@@ -535,12 +535,16 @@ fn check_na(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     if universal {
         let severity = if no_reason { Severity::High } else { Severity::Medium };
+        let given = if folded.is_empty() { "(理由なし)".to_owned() } else { format!("「{}」", quote(&folded)) };
+        let given_en = if folded.is_empty() { "(no reason)".to_owned() } else { format!("“{}”", quote(&folded)) };
         return vec![ctx.finding(
             "na_universal_item",
             severity,
             Some(Points::Zero),
-            "全社が対象となる項目(方針・規程・教育・バックアップ等)で該当なしとしている".to_owned(),
-            "not applicable on an item that applies to every company (policy, rules, training, backups)".to_owned(),
+            format!("全社が対象となる項目(方針・規程・教育・バックアップ等)で該当なしとしている:{given}"),
+            format!(
+                "not applicable on an item that applies to every company (policy, rules, training, backups): {given_en}"
+            ),
         )];
     }
     if no_reason {

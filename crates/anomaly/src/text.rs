@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
-use crate::config::Cues;
+use crate::config::{Cues, Lexicon};
 
 /// NFKC, ASCII lower case, no whitespace: the form cues and evidence are
 /// compared in.
@@ -98,21 +98,29 @@ pub fn clauses(folded_with_breaks: &str) -> Vec<String> {
     out
 }
 
-/// The first cue of `list` found in `text`.
-pub fn find<'a>(text: &str, list: &'a [String]) -> Option<&'a str> {
-    list.iter().find(|w| text.contains(w.as_str())).map(String::as_str)
+/// The leftmost (then longest) cue of `list` found in `text`.
+pub fn find<'a>(text: &str, list: &'a Lexicon) -> Option<&'a str> {
+    list.find_in(text)
+}
+
+/// The first of `words` found in `text` (for catalog synonyms, which are
+/// few and not compiled).
+pub fn find_words<'a>(text: &str, words: &'a [String]) -> Option<&'a str> {
+    words.iter().find(|w| text.contains(w.as_str())).map(String::as_str)
 }
 
 /// Replaces every occurrence of every phrase of `list` with `□` characters,
 /// so the words inside them no longer match (lengths are kept).
-fn blank(text: &str, list: &[String]) -> String {
-    let mut t = text.to_owned();
-    for w in list {
-        if t.contains(w.as_str()) {
-            t = t.replace(w.as_str(), &"□".repeat(w.chars().count()));
-        }
+fn blank(text: &str, list: &Lexicon) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, w) in list.matches(text) {
+        out.push_str(&text[last..start]);
+        out.extend(std::iter::repeat_n('□', w.chars().count()));
+        last = start + w.len();
     }
-    t
+    out.push_str(&text[last..]);
+    out
 }
 
 /// Negated negatives: 未対応の拠点はない, 更新されていない端末はない, 例外は
@@ -187,18 +195,16 @@ fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
     const DONE_AFTER: [&str; 9] = ["し", "済", "完了", "を開始", "開始", "を完了", "(", "を実施", "を行"];
     let ok = |i: usize, w: &str, noun: bool| {
         let after: String = text[i + w.len()..].chars().take(6).collect();
-        let planned = cues.plan.iter().chain(&cues.progress).any(|p| after.starts_with(p.as_str()))
-            || NOT_YET.iter().any(|p| after.starts_with(p));
+        let planned =
+            cues.plan.starts(&after) || cues.progress.starts(&after) || NOT_YET.iter().any(|p| after.starts_with(p));
         let before: String = text[..i].chars().rev().take(1).collect();
         let noun_ok =
             !noun || after.is_empty() || after.starts_with('□') || DONE_AFTER.iter().any(|p| after.starts_with(p));
         !planned && before != "未" && noun_ok
     };
     for (list, noun) in [(&cues.completion, false), (&cues.completion_nouns, true)] {
-        for w in list {
-            if text.match_indices(w.as_str()).any(|(i, _)| ok(i, w, noun)) {
-                return Some(w.clone());
-            }
+        if let Some((_, w)) = list.matches(text).find(|(i, w)| ok(*i, w, noun)) {
+            return Some(w.to_owned());
         }
     }
     None
@@ -209,12 +215,12 @@ fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
 /// what clause splitting would cut).
 pub fn contradiction_cue(text: &str, cues: &Cues) -> Option<String> {
     const NEGATORS: [&str; 8] = ["ない", "ず", "禁止", "させない", "しない", "廃止", "なし", "無し"];
-    for w in &cues.contradictions {
-        for (i, _) in text.match_indices(w.as_str()) {
+    for (i, w) in cues.contradictions.matches(text) {
+        {
             let rest = &text[i + w.len()..];
             let after = rest.split(['。', '、']).next().unwrap_or(rest);
             if !NEGATORS.iter().any(|n| after.contains(n)) || w.ends_with("ない") || w.ends_with('ず') {
-                return Some(w.clone());
+                return Some(w.to_owned());
             }
         }
     }
@@ -227,13 +233,13 @@ fn negation_cue(text: &str, cues: &Cues) -> Option<String> {
     if let Some(w) = find(text, &cues.not_done_words) {
         return Some(w.to_owned());
     }
-    for w in &cues.negation {
-        for (i, _) in text.match_indices(w.as_str()) {
+    for (i, w) in cues.negation.matches(text) {
+        {
             let before: String = {
                 let head: Vec<char> = text[..i].chars().collect();
                 head[head.len().saturating_sub(12)..].iter().collect()
             };
-            if cues.bad_practices.iter().any(|b| before.contains(b.as_str())) {
+            if cues.bad_practices.find_in(&before).is_some() {
                 continue;
             }
             let quote: String = {
@@ -251,17 +257,17 @@ fn draft_cue(text: &str, cues: &Cues) -> Option<String> {
     if text.contains("(案)") {
         return Some("(案)".into());
     }
-    for subject in &cues.draft_subjects {
-        for d in &cues.draft {
-            let phrase = format!("{subject}{d}");
-            if text.contains(&phrase) {
-                return Some(phrase);
-            }
+    // "規程案", "ルール案": a draft word right after a document word;
+    // "ドラフト", "たたき台" wherever they stand; "案" alone is not (提案, 案内).
+    for (i, d) in cues.draft.matches(text) {
+        if let Some(subject) = cues.draft_subjects.words().iter().find(|s| text[..i].ends_with(s.as_str())) {
+            return Some(format!("{subject}{d}"));
+        }
+        if d.chars().count() > 1 {
+            return Some(d.to_owned());
         }
     }
-    // "ドラフト", "たたき台" are drafts wherever they stand; "案" alone is not
-    // (提案, 案内).
-    cues.draft.iter().filter(|d| d.chars().count() > 1).find(|d| text.contains(d.as_str())).cloned()
+    None
 }
 
 fn partial_cue(text: &str, cues: &Cues) -> Option<String> {
@@ -269,12 +275,10 @@ fn partial_cue(text: &str, cues: &Cues) -> Option<String> {
     if let Some(w) = find(&t, &cues.partial) {
         return Some(w.to_owned());
     }
-    for scope in &cues.partial_scopes {
-        for only in ["のみ", "だけ", "に限", "限定"] {
-            let phrase = format!("{scope}{only}");
-            if t.contains(&phrase) {
-                return Some(phrase);
-            }
+    for (i, scope) in cues.partial_scopes.matches(&t) {
+        let after = &t[i + scope.len()..];
+        if let Some(only) = ["のみ", "だけ", "に限", "限定"].iter().find(|o| after.starts_with(**o)) {
+            return Some(format!("{scope}{only}"));
         }
     }
     if let Some(re) = COVERAGE.as_ref() {

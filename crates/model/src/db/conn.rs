@@ -236,7 +236,7 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
                 .run_pending_migrations(PG_MIGRATIONS)
                 .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
                 .map_err(|e| DbError::Migration(e.to_string()));
-            let result = result.and_then(|v| super::catalog::seed_builtin(&mut conn).map(|()| v));
+            let result = result.and_then(|v| super::seed_builtin(&mut conn).map(|()| v));
             if let DbConn::Pg(pg) = &mut conn {
                 pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
             }
@@ -248,7 +248,7 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
                 .run_pending_migrations(SQLITE_MIGRATIONS)
                 .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
                 .map_err(|e| DbError::Migration(e.to_string()))?;
-            super::catalog::seed_builtin(&mut conn)?;
+            super::seed_builtin(&mut conn)?;
             v
         }
         (DbConn::Sqlite(_), DbUrl::Postgres(_)) => {

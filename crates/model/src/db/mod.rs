@@ -5,18 +5,23 @@
 //! - [`schema`]: the portable schema;
 //! - one module per aggregate: [`catalog`], [`companies`], [`users`],
 //!   [`submissions`], [`flags`], [`audit`];
+//! - [`import`]: storing an uploaded sheet (company matching, department,
+//!   revision, size facts) and importing official catalog wording;
+//! - [`detection`]: the detector's stored configuration and risk scores;
 //! - [`integrity`]: the checks a database must pass after any crash.
 //!
 //! Functions take `&mut DbConn` and are blocking. Those that change data take
 //! an [`Actor`](crate::workflow::Actor), write an audit event in the same
-//! transaction, and run in a [`write_tx`](conn::write_tx) themselves unless
+//! transaction, and run in a [`write_tx`] themselves unless
 //! their name says they expect the caller's transaction (`*_in_tx`).
 
 pub mod audit;
 pub mod catalog;
 pub mod companies;
 pub mod conn;
+pub mod detection;
 pub mod flags;
+pub mod import;
 pub mod integrity;
 pub mod schema;
 pub mod submissions;
@@ -70,11 +75,15 @@ impl From<diesel::r2d2::Error> for DbError {
     }
 }
 
+/// Seeds what ships with hyoka: the built-in catalog and the detector
+/// configuration. Called by [`migrate`].
+pub fn seed_builtin(conn: &mut DbConn) -> Result<(), DbError> {
+    catalog::seed_builtin(conn)?;
+    detection::seed_builtin(conn)
+}
+
 /// Maps `NotFound` of a lookup by id to a message naming the thing.
-pub(crate) fn found<T>(
-    r: Result<T, diesel::result::Error>,
-    what: impl FnOnce() -> String,
-) -> Result<T, DbError> {
+pub(crate) fn found<T>(r: Result<T, diesel::result::Error>, what: impl FnOnce() -> String) -> Result<T, DbError> {
     match r {
         Ok(v) => Ok(v),
         Err(diesel::result::Error::NotFound) => Err(DbError::NotFound(what())),

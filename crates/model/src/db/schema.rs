@@ -204,4 +204,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviews,
     replies,
     audit_events,
+    detector_configs,
+    submission_risk,
 );
+
+diesel::table! {
+    detector_configs (id) {
+        id -> Text,
+        config_toml -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submission_risk (submission_id) {
+        submission_id -> BigInt,
+        score -> SmallInt,
+        top_reasons_json -> Text,
+        detector_version -> Text,
+        config_hash -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(submission_risk -> submissions (submission_id));

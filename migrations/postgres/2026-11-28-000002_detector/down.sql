@@ -1,0 +1,2 @@
+DROP TABLE submission_risk;
+DROP TABLE detector_configs;

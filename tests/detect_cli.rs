@@ -1,0 +1,106 @@
+//! End to end: the over-rating detector through the binary — `hyoka check
+//! --format json` reports flags, risk and suggested rates; `hyoka import`
+//! and `hyoka demo` store flags and risk with each submission.
+
+mod common;
+
+use std::process::Command;
+
+use common::{hyoka, workdir};
+use hyoka_generator::{Generator, demo_group, write_csv_utf8_bom};
+use hyoka_model::both_backends;
+use hyoka_model::catalog::Catalog;
+use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::{detection, flags, submissions};
+use hyoka_model::domain::{Evaluation, ItemNumber};
+use hyoka_model::sheet::Sheet;
+
+/// A generated sheet with two seed-question over-ratings: No.17 claimed 2
+/// with the seed's own "not done, SOC planned" text, and No.9 claimed 2
+/// with rules but no education.
+fn over_rated_sheet() -> (Catalog, Sheet) {
+    let catalog = Catalog::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let generator = Generator::new(demo_group(), &catalog);
+    let year = generator.spec().years[2];
+    let mut sheet = generator.sheet(0, year).unwrap_or_else(|e| panic!("{e}"));
+    for a in &mut sheet.answers {
+        if a.item == ItemNumber::new(17).unwrap_or_else(|e| panic!("{e}")) {
+            a.evaluation = Evaluation::DONE;
+            a.evidence = "現状実施できていない。今年度中にSOCを設置し、予兆検知等を実施予定".into();
+        }
+        if a.item == ItemNumber::new(9).unwrap_or_else(|e| panic!("{e}")) {
+            a.evaluation = Evaluation::DONE;
+            a.evidence = "法令を踏まえた情報セキュリティ規程を2021年4月に制定済。教育は未実施。".into();
+        }
+    }
+    (catalog, sheet)
+}
+
+fn write_sheet(dir: &std::path::Path) -> std::path::PathBuf {
+    let (catalog, sheet) = over_rated_sheet();
+    let path = dir.join("over_rated.csv");
+    std::fs::write(&path, write_csv_utf8_bom(&sheet, &catalog).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+#[test]
+fn check_reports_flags_risk_and_suggested_rates_without_a_database() {
+    let dir = workdir();
+    let file = write_sheet(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_hyoka"))
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let flags = v["flags"].as_array().cloned().unwrap_or_default();
+    let on = |item: u64, rule: &str| flags.iter().find(|f| f["item"] == item && f["rule"] == rule).cloned();
+    let no17 = on(17, "not_done").unwrap_or_else(|| panic!("No.17 not flagged: {flags:?}"));
+    assert_eq!(
+        (no17["severity"].as_str(), no17["claimed"].as_u64(), no17["suggested"].as_u64()),
+        (Some("high"), Some(2), Some(0))
+    );
+    assert!(no17["reason_ja"].as_str().is_some_and(|r| r.contains("実施できていない")), "{no17}");
+    assert!(no17["reason_en"].as_str().is_some_and(|r| r.contains("not done")), "{no17}");
+    let no9 = on(9, "parts_missing").unwrap_or_else(|| panic!("No.9 not flagged: {flags:?}"));
+    assert_eq!(no9["suggested"].as_u64(), Some(1));
+    assert!(v["risk"]["score"].as_u64().is_some_and(|s| s > 0));
+    let (self_lv1, suggested_lv1) = (v["achievement"]["lv1"].as_f64(), v["achievement"]["suggested"]["lv1"].as_f64());
+    assert!(matches!((self_lv1, suggested_lv1), (Some(a), Some(b)) if b < a), "{}", v["achievement"]);
+    assert!(!dir.path().join("data").exists(), "check never creates a database");
+}
+
+fn import_stores_flags_and_risk_with_the_submission(db: &TestDb) {
+    let dir = workdir();
+    let file = write_sheet(dir.path());
+    let out = hyoka(&db.url_string(), dir.path())
+        .args(["import", "--company", "株式会社テスト部品", "--create-company", "--year", "2025", "--it-staff", "1"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let mut conn = db.conn();
+    let all = submissions::list(&mut conn, &Default::default(), 0, 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.len(), 1);
+    let stored = flags::of_submission(&mut conn, all[0].id).unwrap_or_else(|e| panic!("{e}"));
+    let no17 = stored.iter().find(|f| f.flag.target.item().map(ItemNumber::get) == Some(17));
+    assert!(no17.is_some_and(|f| f.flag.rule == "not_done" && f.flag.config_hash.len() == 64), "{stored:?}");
+    assert!(stored.iter().all(|f| f.flag.detector_version.starts_with("hyoka-anomaly/")));
+    let risk = detection::risk_of(&mut conn, all[0].id).unwrap_or_else(|e| panic!("{e}"));
+    assert!(risk.is_some_and(|r| r.score > 0 && !r.top_reasons.is_empty()));
+    // The identical file again stores nothing new, flags included.
+    let again = hyoka(&db.url_string(), dir.path())
+        .args(["import", "--company", "株式会社テスト部品", "--year", "2025", "--it-staff", "1"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(again.status.success());
+    let after = flags::of_submission(&mut conn, all[0].id).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after.len(), stored.len());
+    assert_eq!(submissions::count(&mut conn).unwrap_or_else(|e| panic!("{e}")), 1);
+}
+
+both_backends!(import_stores_flags_and_risk_with_the_submission);
