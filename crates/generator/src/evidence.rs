@@ -439,20 +439,7 @@ impl<'a> Writer<'a> {
     // ------------------------------------------------------------ slots
 
     fn fill(&mut self, template: &str) -> String {
-        let mut out = String::with_capacity(template.len() + 48);
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else {
-                out.push_str(&rest[open..]);
-                return out;
-            };
-            self.slot(&after[..close], &mut out);
-            rest = &after[close + 1..];
-        }
-        out.push_str(rest);
-        out
+        fill_template(template, |key, out| self.slot(key, out))
     }
 
     fn slot(&mut self, key: &str, out: &mut String) {
@@ -600,6 +587,25 @@ pub(crate) fn to_fullwidth_digits(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_ascii_digit() { char::from_u32(u32::from(c) - 0x30 + 0xFF10).unwrap_or(c) } else { c })
         .collect()
+}
+
+/// Expands a template: each `{key}` is replaced by what `slot` writes for
+/// it; an unclosed brace is kept as text.
+pub(crate) fn fill_template(template: &str, mut slot: impl FnMut(&str, &mut String)) -> String {
+    let mut out = String::with_capacity(template.len() + 48);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        slot(&after[..close], &mut out);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

@@ -720,20 +720,7 @@ impl<'a, 'r> Writer<'a, 'r> {
     }
 
     fn fill(&mut self, template: &str) -> String {
-        let mut out = String::with_capacity(template.len() + 48);
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else {
-                out.push_str(&rest[open..]);
-                return out;
-            };
-            self.slot(&after[..close], &mut out);
-            rest = &after[close + 1..];
-        }
-        out.push_str(rest);
-        out
+        crate::evidence::fill_template(template, |key, out| self.slot(key, out))
     }
 
     fn slot(&mut self, key: &str, out: &mut String) {
