@@ -103,4 +103,58 @@ fn import_stores_flags_and_risk_with_the_submission(db: &TestDb) {
     assert_eq!(submissions::count(&mut conn).unwrap_or_else(|e| panic!("{e}")), 1);
 }
 
-both_backends!(import_stores_flags_and_risk_with_the_submission);
+fn decisions_carry_over_to_a_new_revision_for_unchanged_items(db: &TestDb) {
+    use hyoka_ingest::import::{ImportOptions, import_bytes};
+    use hyoka_model::domain::{Decision, Points};
+    use hyoka_model::workflow::Actor;
+    let (catalog, mut sheet) = over_rated_sheet();
+    let detector = hyoka_anomaly::Detector::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let options = ImportOptions {
+        company: Some("株式会社テスト部品".into()),
+        fiscal_year: Some(hyoka_model::domain::FiscalYear::new(2025).unwrap_or_else(|e| panic!("{e}"))),
+        it_staff: Some(1),
+        create_company: true,
+        ..Default::default()
+    };
+    let mut conn = db.conn();
+    let import = |sheet: &Sheet, conn: &mut hyoka_model::db::DbConn| {
+        let bytes = write_csv_utf8_bom(sheet, &catalog).unwrap_or_else(|e| panic!("{e}"));
+        import_bytes(conn, Actor::System, "sheet.csv", &bytes, &catalog, &detector, &Default::default(), &options)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .imported
+            .stored
+            .submission()
+            .id
+    };
+    let first = import(&sheet, &mut conn);
+    let flag_on = |conn: &mut hyoka_model::db::DbConn, submission: i64, item: u16| {
+        flags::of_submission(conn, submission)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .find(|f| f.flag.target.item().map(ItemNumber::get) == Some(item))
+            .unwrap_or_else(|| panic!("no flag on No.{item}"))
+    };
+    let decision = Decision::Confirmed { reviewed_score: Points::Zero };
+    for item in [9, 17] {
+        let f = flag_on(&mut conn, first, item);
+        flags::decide(&mut conn, Actor::System, f.id, decision, "根拠どおり未実施").unwrap_or_else(|e| panic!("{e}"));
+    }
+    // The second revision rewrites No.9's evidence and leaves No.17 as it was.
+    for a in &mut sheet.answers {
+        if a.item.get() == 9 {
+            a.evidence = "情報セキュリティ規程を2021年4月に制定済。教育は来年度から開始予定。".into();
+        }
+    }
+    let second = import(&sheet, &mut conn);
+    assert_ne!(first, second);
+    let latest = flags::latest_reviews(&mut conn, second).unwrap_or_else(|e| panic!("{e}"));
+    let on17 = flag_on(&mut conn, second, 17);
+    let on9 = flag_on(&mut conn, second, 9);
+    assert_eq!(latest.get(&on17.id).map(|r| (r.decision, r.carried_from.is_some())), Some((decision, true)));
+    assert!(!latest.contains_key(&on9.id), "a changed answer needs a new decision");
+}
+
+both_backends!(
+    import_stores_flags_and_risk_with_the_submission,
+    decisions_carry_over_to_a_new_revision_for_unchanged_items
+);

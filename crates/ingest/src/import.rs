@@ -9,7 +9,7 @@ use hyoka_anomaly::{CompanySize, Detector};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::db::DbConn;
 use hyoka_model::db::import::{self as db_import, CompanyRef, ImportError, Imported, Upload};
-use hyoka_model::db::submissions::NewSubmission;
+use hyoka_model::db::submissions::{NewSubmission, Stored};
 use hyoka_model::domain::FiscalYear;
 use hyoka_model::workflow::Actor;
 
@@ -139,7 +139,13 @@ pub fn store(
         };
         let assessed_on = crate::detect::assessed_on(submission.answered_on, fiscal_year);
         let report = crate::detect::check(detector, catalog, &upload.submission.answers, size, assessed_on);
-        crate::detect::store_in_tx(conn, detector, submission.id, &report)
+        crate::detect::store_in_tx(conn, detector, submission.id, &report)?;
+        // Reviewers' decisions carry over from the revision this one replaces,
+        // for items whose score and evidence did not change.
+        if let Stored::Created { superseded: Some(previous), .. } = &imported.stored {
+            hyoka_model::db::flags::carry_over_in_tx(conn, *previous, submission.id)?;
+        }
+        Ok(())
     };
     match db_import::store_upload_with(conn, actor, &upload, &mut detect) {
         Ok(imported) => Ok(Report { ingested, imported }),
