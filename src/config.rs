@@ -22,6 +22,8 @@ pub struct Config {
     pub log: Log,
     /// Upload limits (`[limits]`).
     pub limits: hyoka_ingest::Limits,
+    /// API settings (`[api]`), the upload limits included.
+    pub api: hyoka_api::Settings,
 }
 
 /// `[database]`.
@@ -69,6 +71,19 @@ struct Raw {
     server: RawServer,
     log: RawLog,
     limits: RawLimits,
+    api: RawApi,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApi {
+    upload_body_limit: i64,
+    json_body_limit: i64,
+    login_token_hours: i64,
+    max_token_days: i64,
+    login_max_failures: i64,
+    login_lockout_secs: i64,
+    subsidiary_sees_unreleased_flags: bool,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +196,7 @@ impl Config {
             max_rows: small("max_rows", raw.limits.max_rows)?,
             max_cell_chars: small("max_cell_chars", raw.limits.max_cell_chars)?,
         };
+        let api = validate_api(&raw.api, limits)?;
         tracing_subscriber::EnvFilter::try_new(&raw.log.level)
             .map_err(|e| ConfigError(format!("log.level {:?}: {e}", raw.log.level)))?;
         Ok(Config {
@@ -188,8 +204,33 @@ impl Config {
             server: Server { bind, workers, shutdown_timeout_secs },
             log: Log { format, level: raw.log.level },
             limits,
+            api,
         })
     }
+}
+
+fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api::Settings, ConfigError> {
+    let within = |key: &str, v: i64, min: i64, max: i64| {
+        if (min..=max).contains(&v) { Ok(v) } else { Err(ConfigError(format!("api.{key} is {v}; use {min}–{max}"))) }
+    };
+    let upload = within("upload_body_limit", raw.upload_body_limit, 1024, 1 << 30)?;
+    let json = within("json_body_limit", raw.json_body_limit, 1024, 16 << 20)?;
+    let login_hours = within("login_token_hours", raw.login_token_hours, 1, 24 * 31)?;
+    let max_days = within("max_token_days", raw.max_token_days, 1, 3660)?;
+    let failures = within("login_max_failures", raw.login_max_failures, 1, 1000)?;
+    let lockout = within("login_lockout_secs", raw.login_lockout_secs, 1, 7 * 24 * 3600)?;
+    Ok(hyoka_api::Settings {
+        upload_body_limit: usize::try_from(upload).unwrap_or(usize::MAX),
+        json_body_limit: usize::try_from(json).unwrap_or(usize::MAX),
+        login_token_lifetime: chrono::Duration::hours(login_hours),
+        max_token_lifetime: chrono::Duration::days(max_days),
+        login_policy: hyoka_model::db::logins::LoginPolicy {
+            max_failures: u32::try_from(failures).unwrap_or(u32::MAX),
+            lockout: chrono::Duration::seconds(lockout),
+        },
+        subsidiary_sees_unreleased_flags: raw.subsidiary_sees_unreleased_flags,
+        limits,
+    })
 }
 
 fn merge_file(table: &mut toml::Table, overrides: toml::Table, path: &Path) -> Result<(), ConfigError> {
@@ -243,6 +284,17 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), Co
             continue;
         };
         let typed = match target.get(&key) {
+            Some(toml::Value::Boolean(_)) => match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => toml::Value::Boolean(true),
+                "false" | "0" | "no" => toml::Value::Boolean(false),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "HYOKA_{}_{} must be true or false, not {value:?}",
+                        section.to_uppercase(),
+                        key.to_uppercase()
+                    )));
+                }
+            },
             Some(toml::Value::Integer(_)) => value.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| {
                 ConfigError(format!(
                     "HYOKA_{}_{} must be a whole number, not {value:?}",
@@ -336,6 +388,37 @@ mod tests {
             ("HYOKA_LIMITS_MAX_FILE_BYTES", "0", "above 0"),
             ("HYOKA_LIMITS_MAX_CELL_CHARS", "-1", "above 0"),
             ("HYOKA_LIMITS_MAX_ROWS", "99999999999", "at most"),
+        ] {
+            let err = Config::load(None, &env(&[(key, value)])).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(want), "{key}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn api_settings_come_from_the_api_section() {
+        let c = Config::load(None, &[]);
+        let Ok(c) = c else { panic!("{c:?}") };
+        assert!(!c.api.subsidiary_sees_unreleased_flags, "flags stay hidden until released by default");
+        assert_eq!(c.api.login_policy.max_failures, 5);
+        assert_eq!(c.api.upload_body_limit, 22_020_096);
+        assert_eq!(c.api.limits, c.limits);
+        let c = Config::load(
+            None,
+            &env(&[
+                ("HYOKA_API_SUBSIDIARY_SEES_UNRELEASED_FLAGS", "true"),
+                ("HYOKA_API_UPLOAD_BODY_LIMIT", "4096"),
+                ("HYOKA_API_LOGIN_LOCKOUT_SECS", "60"),
+            ]),
+        );
+        let Ok(c) = c else { panic!("{c:?}") };
+        assert!(c.api.subsidiary_sees_unreleased_flags);
+        assert_eq!(c.api.upload_body_limit, 4096);
+        assert_eq!(c.api.login_policy.lockout, chrono::Duration::seconds(60));
+        for (key, value, want) in [
+            ("HYOKA_API_SUBSIDIARY_SEES_UNRELEASED_FLAGS", "maybe", "true or false"),
+            ("HYOKA_API_JSON_BODY_LIMIT", "10", "api.json_body_limit is 10"),
+            ("HYOKA_API_LOGIN_MAX_FAILURES", "0", "api.login_max_failures"),
+            ("HYOKA_API_TOKEN_SECRET", "x", "unknown setting"),
         ] {
             let err = Config::load(None, &env(&[(key, value)])).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains(want), "{key}={value}: {err}");

@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, bail};
 use hyoka_generator::{Generator, SyntheticCompany, demo_group, write_csv_utf8_bom};
 use hyoka_model::catalog::Catalog;
+use hyoka_model::db::users::{self, Account};
 use hyoka_model::db::{self, DbConn, DbError, companies, submissions};
-use hyoka_model::domain::FiscalYear;
+use hyoka_model::domain::{FiscalYear, Role};
 use hyoka_model::workflow::Actor;
 use sha2::{Digest, Sha256};
 
@@ -44,6 +45,7 @@ pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
         println!("stopped by a signal; run `hyoka demo` again to add the rest");
         return Ok(());
     }
+    print_login_help(config);
     if options.serve {
         crate::serve::serve(config, pool)?;
     }
@@ -98,7 +100,65 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
             }
         }
     }
+    if let Some(first) = generator.companies().first() {
+        demo_accounts(conn, &first.code)?;
+    }
     Ok(filled)
+}
+
+/// The demo's accounts: login, password, role. The passwords are public
+/// (README, docs/api.md): the demo database is for trying hyoka out only.
+pub const DEMO_ACCOUNTS: [(&str, &str, Role); 4] = [
+    ("demo-admin", "hyoka-demo-admin", Role::Admin),
+    ("demo-reviewer", "hyoka-demo-reviewer", Role::Reviewer),
+    ("demo-subsidiary", "hyoka-demo-subsidiary", Role::Subsidiary),
+    ("demo-auditor", "hyoka-demo-auditor", Role::Auditor),
+];
+
+/// Creates the demo accounts that are missing (the subsidiary user belongs
+/// to the first demo company).
+fn demo_accounts(conn: &mut DbConn, first_company: &str) -> anyhow::Result<()> {
+    for (login, password, role) in DEMO_ACCOUNTS {
+        if users::by_login(conn, login)?.is_some() {
+            continue;
+        }
+        let account = match role {
+            Role::Admin => Account::Admin,
+            Role::Reviewer => Account::Reviewer,
+            Role::Auditor => Account::Auditor,
+            Role::Subsidiary => {
+                let c = companies::by_code(conn, first_company)?
+                    .with_context(|| format!("demo company {first_company} is missing"))?;
+                Account::Subsidiary(c.id)
+            }
+        };
+        let hash = hyoka_api::auth::hash_password(&hyoka_api::auth::Secret::new(password))?;
+        let new = users::NewUser {
+            login: login.to_owned(),
+            display_name: format!("デモ {login}"),
+            account,
+            password_hash: Some(hash),
+        };
+        users::create(conn, Actor::System, &new)?;
+    }
+    Ok(())
+}
+
+/// How to log in to the demo, printed after filling it.
+fn print_login_help(config: &Config) {
+    let addr = config.server.bind;
+    println!("demo accounts (login / password, role):");
+    for (login, password, role) in DEMO_ACCOUNTS {
+        println!("  {login:<16} / {password:<22} {role}");
+    }
+    println!("log in and list the submissions with the highest risk:");
+    println!(
+        "  TOKEN=$(curl -s -X POST http://{addr}/api/v1/login -H 'Content-Type: application/json' \\\n    -d '{{\"login\":\"demo-reviewer\",\"password\":\"hyoka-demo-reviewer\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
+    );
+    println!(
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" 'http://{addr}/api/v1/submissions?min_risk=20&current_only=true'"
+    );
+    println!("API documentation: http://{addr}/api/docs/ (OpenAPI: http://{addr}/api/openapi.json)");
 }
 
 /// One company-year in the caller's transaction: the company (if new), its

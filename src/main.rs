@@ -2,8 +2,10 @@
 //! self-assessments of a group's subsidiaries.
 //!
 //! Subcommands: `serve` (the HTTP API), `migrate` (create or update the
-//! database), `demo` (fill the database with a fixed demo group and serve it).
+//! database), `demo` (fill the database with a fixed demo group and serve it),
+//! `admin` (accounts, tokens, the audit-log check).
 
+mod admin;
 mod config;
 mod demo;
 mod eval;
@@ -71,6 +73,11 @@ enum Command {
         #[command(subcommand)]
         command: import::CatalogCommand,
     },
+    /// Accounts and API tokens (the first admin above all), and the audit-log check.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -91,6 +98,7 @@ fn main() -> ExitCode {
         Command::Import(args) => return import::import(&config, &args),
         Command::Check(args) => return import::check(&config, &args),
         Command::Catalog { command } => return import::catalog(&config, &command),
+        Command::Admin { command } => return admin::run(&config, &command),
         Command::Serve { .. } => serve::run(&config),
         Command::Migrate => migrate(&config),
         Command::Eval { seed, companies, json } => eval::run(eval::Options { seed, companies, json }),

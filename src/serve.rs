@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, web};
+use actix_web::HttpServer;
 use anyhow::Context;
 use hyoka_api::AppState;
 use hyoka_model::db::Pool;
@@ -19,12 +19,11 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
 /// Serves an already migrated database until SIGTERM or Ctrl-C; in-flight
 /// requests get `shutdown_timeout_secs` to finish.
 pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
-    let state = web::Data::new(AppState { pool });
+    let state = AppState { pool, settings: std::sync::Arc::new(config.api.clone()) };
     let mut server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
-            .configure(hyoka_api::configure)
+        // The log line holds the request line, status and time only: no
+        // header (so no Authorization), no body (so no password).
+        hyoka_api::app(state.clone()).wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
     })
     .shutdown_timeout(config.server.shutdown_timeout_secs)
     .client_request_timeout(Duration::from_secs(30));

@@ -1,50 +1,180 @@
 //! # hyoka-api
 //!
 //! The HTTP layer of hyoka (actix-web). Handlers are thin: they take the
-//! parsed request and the shared [`AppState`], call one domain function from
-//! `hyoka-model` on a blocking thread, and answer JSON.
+//! parsed request, the authenticated [`Caller`](auth::Caller) and the shared
+//! [`AppState`], check the caller's role and company, call one domain
+//! function from `hyoka-model` on a blocking thread (`web::block`), and answer
+//! JSON.
+//!
+//! - Every route is registered through `utoipa-actix-web`, so the OpenAPI
+//!   document at `/api/openapi.json` lists everything the server answers
+//!   (besides that document and the browsable page at `/api/docs/`).
+//! - Every error, actix's own included, has one JSON shape
+//!   ([`error::ErrorBody`]): `{"error": "snake_code", "message": "English / 日本語"}`.
+//! - Lists are paged (`?page=1&per_page=50`, at most [`pagination::MAX_PER_PAGE`]).
 //!
 //! This crate keeps no state in process memory that replicas would disagree
-//! on: several `hyoka serve` processes share one PostgreSQL database.
+//! on: several `hyoka serve` processes share one PostgreSQL database (tokens
+//! and failed-login counters included).
 
+pub mod auth;
+pub mod dto;
+pub mod error;
+mod handlers;
+pub mod pagination;
+mod routes;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, get, web};
 use hyoka_model::db::Pool;
+use hyoka_model::db::logins::LoginPolicy;
 use serde::Serialize;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+pub use crate::error::{ApiError, ErrorBody};
+
+/// API settings (the `[api]` section of the configuration).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Largest upload request body (multipart or JSON sheet), in bytes.
+    pub upload_body_limit: usize,
+    /// Largest body of every other JSON request, in bytes.
+    pub json_body_limit: usize,
+    /// How long a token made by `POST /api/v1/login` lives.
+    pub login_token_lifetime: chrono::Duration,
+    /// Longest lifetime a token made with `POST /api/v1/tokens` may ask for.
+    pub max_token_lifetime: chrono::Duration,
+    /// Failed-login lock.
+    pub login_policy: LoginPolicy,
+    /// Whether subsidiaries see flags before a reviewer releases them.
+    pub subsidiary_sees_unreleased_flags: bool,
+    /// What an uploaded sheet may cost to read.
+    pub limits: hyoka_ingest::Limits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            upload_body_limit: 21 * 1024 * 1024,
+            json_body_limit: 64 * 1024,
+            login_token_lifetime: chrono::Duration::hours(12),
+            max_token_lifetime: chrono::Duration::days(365),
+            login_policy: LoginPolicy { max_failures: 5, lockout: chrono::Duration::minutes(15) },
+            subsidiary_sees_unreleased_flags: false,
+            limits: hyoka_ingest::Limits::default(),
+        }
+    }
+}
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     /// The database pool.
     pub pool: Pool,
+    /// API settings.
+    pub settings: Arc<Settings>,
 }
 
-/// Registers every route on an actix `App`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz));
+/// The OpenAPI document's fixed parts; the paths come from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hyoka API",
+        description = "Collect and review the yearly JAMA/JAPIA cybersecurity self-assessment sheets of a group's \
+                       subsidiaries. Authenticate with `Authorization: Bearer hyoka_…` (POST /api/v1/login). \
+                       Every error is `{\"error\": \"snake_code\", \"message\": \"English / 日本語\"}`. \
+                       Times are shown in Japan time (+09:00).",
+        version = "1"
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "session", description = "Logging in and API tokens"),
+        (name = "users", description = "Accounts (admins)"),
+        (name = "companies", description = "Subsidiaries"),
+        (name = "collections", description = "Yearly collections (提出依頼)"),
+        (name = "submissions", description = "Uploaded sheets and the review workflow"),
+        (name = "flags", description = "Over-rating flags, decisions and replies"),
+        (name = "audit", description = "The tamper-evident audit log"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("hyoka_…").build()),
+        );
+    }
 }
 
-#[derive(Serialize)]
+/// The whole application: every route, the JSON error handling, the limits.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let json_limit = state.settings.json_body_limit;
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(web::JsonConfig::default().limit(json_limit).error_handler(error::json_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .configure(routes::configure)
+        .split_for_parts();
+    let table = Arc::new(routes::RouteTable::from_openapi(&api));
+    app.app_data(web::Data::from(table))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+                .url("/api/openapi.json", api)
+                // No validator badge: it would call a server on the internet.
+                .config(utoipa_swagger_ui::Config::default().validator_url("none").persist_authorization(true)),
+        )
+        .default_service(web::to(routes::fallback))
+        .wrap(error::json_errors())
+}
+
+/// The OpenAPI document, as the server serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
+    api
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 struct Status {
+    /// `ok` or `ready`.
     status: &'static str,
 }
 
-/// The JSON shape of every error: a stable snake_case code and a message.
-#[derive(Debug, Serialize)]
-pub struct ErrorBody {
-    /// Stable code, e.g. `not_ready`.
-    pub error: &'static str,
-    /// Human-readable message (Japanese and English).
-    pub message: String,
-}
-
 /// Liveness: 200 while the process runs.
+#[utoipa::path(tag = "health", responses((status = 200, body = Status)))]
+#[get("/healthz")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
 }
 
 /// Readiness: 200 only when the database answers within two seconds.
+#[utoipa::path(tag = "health", responses((status = 200, body = Status), (status = 503, body = ErrorBody)))]
+#[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
     let check = web::block(move || -> Result<(), String> {
@@ -67,8 +197,6 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 fn not_ready() -> HttpResponse {
-    HttpResponse::ServiceUnavailable().json(ErrorBody {
-        error: "not_ready",
-        message: "the database does not answer / データベースに接続できません".into(),
-    })
+    HttpResponse::ServiceUnavailable()
+        .json(ErrorBody::new("not_ready", "the database does not answer / データベースに接続できません".into()))
 }

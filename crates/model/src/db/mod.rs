@@ -8,6 +8,9 @@
 //! - [`import`]: storing an uploaded sheet (company matching, department,
 //!   revision, size facts) and importing official catalog wording;
 //! - [`detection`]: the detector's stored configuration and risk scores;
+//! - for the API: [`tokens`] (API tokens, stored as hashes), [`logins`]
+//!   (failed-login counters), [`collections`] (提出依頼 per fiscal year),
+//!   [`review`] (flag releases, searches and the submission detail);
 //! - [`integrity`]: the checks a database must pass after any crash.
 //!
 //! Functions take `&mut DbConn` and are blocking. Those that change data take
@@ -17,15 +20,19 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod collections;
 pub mod companies;
 pub mod conn;
 pub mod detection;
 pub mod flags;
 pub mod import;
 pub mod integrity;
+pub mod logins;
+pub mod review;
 pub mod schema;
 pub mod submissions;
 pub mod testing;
+pub mod tokens;
 pub mod users;
 
 pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, migrate, pool, write_tx};

@@ -206,6 +206,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     detector_configs,
     submission_risk,
+    api_tokens,
+    login_attempts,
+    collections,
+    collection_companies,
+    flag_releases,
 );
 
 diesel::table! {
@@ -228,3 +233,58 @@ diesel::table! {
 }
 
 diesel::joinable!(submission_risk -> submissions (submission_id));
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        prefix -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_attempts (login_key) {
+        login_key -> Text,
+        failures -> Integer,
+        first_failed_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    collections (id) {
+        id -> BigInt,
+        fiscal_year -> Integer,
+        title -> Text,
+        deadline -> Date,
+        message -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    collection_companies (collection_id, company_id) {
+        collection_id -> BigInt,
+        company_id -> BigInt,
+        target_level -> SmallInt,
+    }
+}
+
+diesel::table! {
+    flag_releases (submission_id) {
+        submission_id -> BigInt,
+        released_by -> Nullable<BigInt>,
+        released_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(collection_companies -> collections (collection_id));
+diesel::joinable!(collection_companies -> companies (company_id));
+diesel::joinable!(flag_releases -> submissions (submission_id));

@@ -1,0 +1,469 @@
+//! Submissions: upload (multipart file or JSON), list and filter, the whole
+//! picture of one, and the review workflow's moves.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use futures_util::StreamExt;
+use hyoka_ingest::import::{ImportOptions, import_bytes};
+use hyoka_ingest::{Fact, ProblemKind};
+use hyoka_model::catalog::Catalog;
+use hyoka_model::db::review::{self, SubmissionSearch};
+use hyoka_model::db::submissions::{self, Stored};
+use hyoka_model::db::{DbConn, companies};
+use hyoka_model::workflow::{Action, SubmissionStatus};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::companies::year;
+use super::{ANYONE, PARENT, UPLOADERS, db};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::dto::{
+    AnswerDto, FlagDetail, ProblemDto, RatesDto, ReleaseDto, ReturnRequest, RiskDto, SubmissionDetail, SubmissionDto,
+    TransitionDto, UploadResult,
+};
+use crate::error::{ApiError, ErrorBody};
+use crate::pagination::{Page, PageRequest};
+
+/// The multipart form of `POST /api/v1/submissions`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "describes the form for the OpenAPI document; the form is read field by field")]
+pub struct UploadForm {
+    /// The check sheet: the official xlsx workbook, a CSV export of it, or hyoka's JSON format.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Company code or name (parent-company IT only; a subsidiary user always uploads for its own company).
+    company: Option<String>,
+    /// Fiscal year (`2024`, `令和6年度`); wins over the cover sheet.
+    fiscal_year: Option<String>,
+    /// Department, for companies that submit one sheet per department.
+    department: Option<String>,
+}
+
+/// What the uploader says besides the file.
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+pub struct UploadFields {
+    /// Company code or name (parent-company IT only).
+    company: Option<String>,
+    /// Fiscal year (`2024`, `令和6年度`); wins over the file.
+    fiscal_year: Option<String>,
+    /// Department.
+    department: Option<String>,
+    /// File name shown in messages (JSON uploads; default `submission.json`).
+    file_name: Option<String>,
+}
+
+/// Reads a request body up to `limit` bytes; a larger one is 413.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::TooLarge(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest("invalid_body", format!("cannot read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn bad_form(e: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest(
+        "invalid_multipart",
+        format!("the multipart form cannot be read: {e} / フォームを読み取れません"),
+    )
+}
+
+/// Upload a check sheet as a multipart form (field `file`). The sheet is
+/// read and checked by ingest's rules and stored as a new revision with its
+/// over-rating flags, in one transaction; a refused sheet stores nothing and
+/// the answer lists every problem with its cell and item. A subsidiary user
+/// uploads for its own company only: a cover sheet naming another company is
+/// a warning on the result. The identical file again changes nothing (200).
+#[utoipa::path(
+    tag = "submissions",
+    security(("bearer" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "stored as a new revision", body = UploadResult),
+        (status = 200, description = "the identical file is already the current revision", body = UploadResult),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "the current revision cannot be replaced now (in review or accepted)", body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 422, description = "the sheet is refused; `problems` lists every problem", body = ErrorBody),
+    )
+)]
+#[post("/submissions")]
+pub async fn upload_submission(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(UPLOADERS)?;
+    let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
+    let stream = futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let mut form = actix_multipart::Multipart::new(req.headers(), stream);
+    let mut fields = UploadFields::default();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(bad_form)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            value.extend_from_slice(&chunk.map_err(bad_form)?);
+        }
+        let text = || String::from_utf8(value.clone()).map_err(|_| bad_form(format!("field {name} is not UTF-8")));
+        match name.as_str() {
+            "file" => file = Some((file_name.unwrap_or_else(|| "upload".to_owned()), value)),
+            "company" => fields.company = Some(text()?),
+            "fiscal_year" => fields.fiscal_year = Some(text()?),
+            "department" => fields.department = Some(text()?),
+            other => return Err(bad_form(format!("unknown field {other:?}"))),
+        }
+    }
+    let Some((file_name, bytes)) = file else {
+        return Err(bad_form("the field `file` is missing / file フィールドがありません"));
+    };
+    store(&state, caller, file_name, bytes, fields).await
+}
+
+/// Upload a check sheet in hyoka's JSON format (see docs/ingest.md) as the
+/// request body. Same rules and answers as the multipart upload.
+#[utoipa::path(
+    tag = "submissions",
+    security(("bearer" = [])),
+    params(UploadFields),
+    request_body(content = Object, content_type = "application/json", description = "a sheet in hyoka's JSON submission format"),
+    responses(
+        (status = 201, body = UploadResult), (status = 200, body = UploadResult),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/submissions/json")]
+pub async fn upload_submission_json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<UploadFields>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(UPLOADERS)?;
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the sheet as application/json / application/json で送信してください".into(),
+        ));
+    }
+    let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
+    let fields = q.into_inner();
+    let file_name = fields.file_name.clone().unwrap_or_else(|| "submission.json".to_owned());
+    store(&state, caller, file_name, body.to_vec(), fields).await
+}
+
+/// Reads, checks and stores one sheet for the caller.
+async fn store(
+    state: &AppState,
+    caller: Caller,
+    file_name: String,
+    bytes: Vec<u8>,
+    fields: UploadFields,
+) -> Result<HttpResponse, ApiError> {
+    let fiscal_year = match fields.fiscal_year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse().map_err(|e: hyoka_model::error::ParseError| ApiError::Invalid(e.to_string()))?),
+        None => None,
+    };
+    if caller.own_company().is_some() && fields.company.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+        // Harmless but misleading: the company is always the caller's own.
+        tracing::debug!("a subsidiary user named a company; it is ignored");
+    }
+    let limits = state.settings.limits;
+    let (status, result) = db(state, move |conn| {
+        let own = caller.own_company().map(|id| companies::get(conn, id)).transpose()?;
+        let options = ImportOptions {
+            company: own.as_ref().map(|c| c.code.clone()).or(fields.company),
+            fiscal_year,
+            employees: None,
+            it_staff: None,
+            department: fields.department,
+            create_company: false,
+        };
+        let catalog = catalog(conn)?;
+        let detector = detector(conn)?;
+        let report = import_bytes(conn, caller.actor(), &file_name, &bytes, &catalog, &detector, &limits, &options)
+            .map_err(refused)?;
+        // The import has stored the flags and carried reviewers' decisions on
+        // unchanged items over from the previous revision, in its transaction.
+        let mut warnings: Vec<ProblemDto> = report.ingested.warnings.iter().map(ProblemDto::from).collect();
+        if let Some(own) = &own {
+            warnings.extend(cover_mismatch(&report.ingested, own));
+        }
+        let (unchanged, superseded) = match &report.imported.stored {
+            Stored::Created { superseded, .. } => (false, *superseded),
+            Stored::Unchanged(_) => (true, None),
+        };
+        let result = UploadResult {
+            submission: report.imported.stored.submission().into(),
+            unchanged,
+            superseded,
+            company: (&report.imported.company).into(),
+            warnings,
+        };
+        Ok((if unchanged { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::CREATED }, result))
+    })
+    .await?;
+    Ok(HttpResponse::build(status).json(result))
+}
+
+/// The catalog sheets are read against: the built-in framework as stored
+/// (with any official wording imported into it).
+fn catalog(conn: &mut DbConn) -> Result<Catalog, ApiError> {
+    let framework = Catalog::builtin()
+        .map_err(|e| {
+            tracing::error!(error = %e, "the built-in catalog does not load");
+            ApiError::Internal
+        })?
+        .framework
+        .id;
+    Ok(hyoka_model::db::catalog::load(conn, &framework)?)
+}
+
+/// The detector with the configuration in force.
+fn detector(conn: &mut DbConn) -> Result<hyoka_anomaly::Detector, ApiError> {
+    let text = hyoka_model::db::detection::active_config(conn)?;
+    let config = hyoka_anomaly::DetectorConfig::from_toml(&text).map_err(|e| {
+        tracing::error!(error = %e, "the stored detector configuration does not load");
+        ApiError::Internal
+    })?;
+    Ok(hyoka_anomaly::Detector::new(config))
+}
+
+fn refused(r: hyoka_ingest::Refusal) -> ApiError {
+    let storage = r.problems.iter().find_map(|p| match &p.kind {
+        ProblemKind::Storage { detail } => Some(detail.clone()),
+        _ => None,
+    });
+    if let Some(detail) = storage {
+        return ApiError::Conflict(
+            "upload_conflict",
+            format!("the sheet cannot be stored now: {detail} / 現在この提出物は登録できません"),
+        );
+    }
+    let n = r.errors().count();
+    ApiError::Refused(
+        format!(
+            "the sheet was refused: {n} problem(s); nothing was stored / シートを受け付けられませんでした（{n}件）。何も保存されていません"
+        ),
+        r.problems.iter().map(ProblemDto::from).collect(),
+    )
+}
+
+/// A warning when the cover sheet names a company other than the
+/// subsidiary user's own.
+fn cover_mismatch(ingested: &hyoka_ingest::Ingested, own: &companies::Company) -> Option<ProblemDto> {
+    let cover = &ingested.sheet.cover;
+    let by_code = cover.company_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let by_name = cover.company_name.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let (named, fact) = match (by_code, by_name) {
+        (Some(code), _) if code != own.code => (code.to_owned(), Fact::CompanyCode),
+        (None, Some(name)) if companies::name_key(name) != companies::name_key(&own.name) => {
+            (name.to_owned(), Fact::CompanyName)
+        }
+        _ => return None,
+    };
+    Some(ProblemDto {
+        gravity: "warning".into(),
+        code: "cover_names_another_company".into(),
+        file: ingested.file.clone(),
+        sheet: None,
+        cell: ingested.cover_sources.get(&fact).cloned(),
+        item: None,
+        found: Some(named.clone()),
+        expected: Some(format!("{} {}", own.code, own.name)),
+        message_ja: format!(
+            "表紙の会社「{named}」は自社（{} {}）と異なります。自社の提出物として保存しました",
+            own.code, own.name
+        ),
+        message_en: format!(
+            "the cover sheet names {named:?}, not your company ({} {}); the sheet was stored for your company",
+            own.code, own.name
+        ),
+    })
+}
+
+/// Query of `GET /api/v1/submissions`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SubmissionQuery {
+    /// Page, from 1.
+    page: Option<u32>,
+    /// Items per page (1–200, default 50).
+    per_page: Option<u32>,
+    /// Only this fiscal year.
+    fiscal_year: Option<i32>,
+    /// Only this company.
+    company_id: Option<i64>,
+    /// Only this status: `submitted`, `in_review`, `returned`, `accepted`, `superseded`.
+    status: Option<String>,
+    /// Only current revisions.
+    #[serde(default)]
+    current_only: bool,
+    /// Only risk scores at or above this (not for subsidiary users).
+    min_risk: Option<u8>,
+    /// Only risk scores at or below this (not for subsidiary users).
+    max_risk: Option<u8>,
+}
+
+/// Submissions, newest year first, filtered by year, company, status and
+/// risk (a subsidiary user: its own company's, without risk).
+#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(SubmissionQuery), responses((status = 200, body = Page<SubmissionDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[get("/submissions")]
+pub async fn list_submissions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<SubmissionQuery>,
+) -> Result<web::Json<Page<SubmissionDto>>, ApiError> {
+    caller.require(ANYONE)?;
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let own = caller.own_company();
+    if own.is_some() && (q.min_risk.is_some() || q.max_risk.is_some()) {
+        return Err(ApiError::forbidden());
+    }
+    if let (Some(own), Some(asked)) = (own, q.company_id)
+        && own != asked
+    {
+        return Ok(web::Json(page.page(Vec::new(), 0)));
+    }
+    let search = SubmissionSearch {
+        fiscal_year: q.fiscal_year.map(year).transpose()?,
+        company_id: own.or(q.company_id),
+        status: q
+            .status
+            .as_deref()
+            .map(|s| s.parse::<SubmissionStatus>())
+            .transpose()
+            .map_err(|e| ApiError::BadRequest("invalid_query", e.to_string()))?,
+        current_only: q.current_only,
+        min_risk: q.min_risk,
+        max_risk: q.max_risk,
+    };
+    let (items, total) =
+        db(&state, move |conn| Ok(review::search_submissions(conn, &search, page.offset(), page.limit())?)).await?;
+    let items = items
+        .iter()
+        .map(|l| SubmissionDto {
+            risk: if own.is_some() { None } else { l.risk },
+            ..SubmissionDto::from(&l.submission)
+        })
+        .collect();
+    Ok(web::Json(page.page(items, total)))
+}
+
+/// One submission: the three achievement rates (self, suggested by the
+/// flags, reviewed), flags with their decisions and replies, answers,
+/// revisions, moves and risk. A subsidiary user sees flags, the two
+/// flag-driven rates and the risk only once they are released.
+#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(("id" = i64, Path, description = "submission id")), responses((status = 200, body = SubmissionDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/submissions/{id}")]
+pub async fn get_submission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<SubmissionDetail>, ApiError> {
+    caller.require(ANYONE)?;
+    let id = id.into_inner();
+    let own = caller.own_company();
+    let d = db(&state, move |conn| {
+        let s = submissions::get(conn, id)?;
+        if own.is_some_and(|own| own != s.company_id) {
+            return Err(ApiError::not_found(format!("submission {id}")));
+        }
+        Ok(review::detail(conn, id)?)
+    })
+    .await?;
+    let shown = own.is_none() || state.settings.subsidiary_sees_unreleased_flags || d.flags_released;
+    Ok(web::Json(SubmissionDetail {
+        submission: (&d.submission).into(),
+        company: (&d.company).into(),
+        target_level: d.target_level.number(),
+        rates: RatesDto::new(&d.rates, shown),
+        flags_released: d.flags_released,
+        flags: shown.then(|| d.flags.iter().map(FlagDetail::from).collect()),
+        risk: if shown { d.risk.as_ref().map(RiskDto::from) } else { None },
+        answers: d.answers.iter().map(AnswerDto::from).collect(),
+        revisions: d.revisions.iter().map(SubmissionDto::from).collect(),
+        transitions: d.transitions.iter().map(TransitionDto::from).collect(),
+    }))
+}
+
+async fn step(
+    state: &AppState,
+    caller: Caller,
+    id: i64,
+    action: Action,
+    message: Option<String>,
+) -> Result<web::Json<SubmissionDto>, ApiError> {
+    caller.require(PARENT)?;
+    let s = db(state, move |conn| Ok(submissions::transition(conn, caller.actor(), id, action, message.as_deref())?))
+        .await?;
+    Ok(web::Json((&s).into()))
+}
+
+/// Take a submitted sheet up for review (submitted → in_review).
+#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(("id" = i64, Path, description = "submission id")), responses((status = 200, body = SubmissionDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "not allowed from its status, or someone else moved it first", body = ErrorBody)))]
+#[post("/submissions/{id}/start-review")]
+pub async fn start_review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<SubmissionDto>, ApiError> {
+    step(&state, caller, id.into_inner(), Action::StartReview, None).await
+}
+
+/// Return a sheet to its subsidiary with a message (in_review → returned).
+/// The subsidiary then sees the flags, replies and uploads a new revision.
+#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(("id" = i64, Path, description = "submission id")), request_body = ReturnRequest, responses((status = 200, body = SubmissionDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/submissions/{id}/return")]
+pub async fn return_submission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: web::Json<ReturnRequest>,
+) -> Result<web::Json<SubmissionDto>, ApiError> {
+    step(&state, caller, id.into_inner(), Action::Return, Some(body.into_inner().message)).await
+}
+
+/// Accept a sheet (in_review → accepted).
+#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(("id" = i64, Path, description = "submission id")), responses((status = 200, body = SubmissionDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[post("/submissions/{id}/accept")]
+pub async fn accept_submission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<SubmissionDto>, ApiError> {
+    step(&state, caller, id.into_inner(), Action::Accept, None).await
+}
+
+/// Show a submission's flags to its subsidiary now (returning or accepting
+/// it releases them too).
+#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(("id" = i64, Path, description = "submission id")), responses((status = 200, body = ReleaseDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[post("/submissions/{id}/release-flags")]
+pub async fn release_flags(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<ReleaseDto>, ApiError> {
+    caller.require(PARENT)?;
+    let id = id.into_inner();
+    let r = db(&state, move |conn| Ok(review::release_flags(conn, caller.actor(), id)?)).await?;
+    Ok(web::Json((&r).into()))
+}

@@ -1,0 +1,75 @@
+//! Pagination: every list takes `?page=` (from 1) and `?per_page=` (1 to
+//! [`MAX_PER_PAGE`], default [`DEFAULT_PER_PAGE`]) and answers a [`Page`].
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// Items per page when `per_page` is not given.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+/// The most items one page may hold.
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// A checked page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Page number, from 1.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    /// Checks `page` and `per_page` from a query.
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<PageRequest, ApiError> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if page == 0 || page > 1_000_000 {
+            return Err(ApiError::BadRequest("invalid_query", "page starts at 1 / page は 1 以上です".into()));
+        }
+        if per_page == 0 || per_page > MAX_PER_PAGE {
+            return Err(ApiError::BadRequest(
+                "invalid_query",
+                format!("per_page must be 1–{MAX_PER_PAGE} / per_page は 1〜{MAX_PER_PAGE} です"),
+            ));
+        }
+        Ok(PageRequest { page, per_page })
+    }
+
+    /// Rows to skip.
+    pub fn offset(self) -> i64 {
+        (i64::from(self.page) - 1) * i64::from(self.per_page)
+    }
+
+    /// Rows to take.
+    pub fn limit(self) -> i64 {
+        i64::from(self.per_page)
+    }
+
+    /// One page of a list held in memory (small tables).
+    pub fn slice<T>(self, all: Vec<T>) -> (Vec<T>, i64) {
+        let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+        let start = usize::try_from(self.offset()).unwrap_or(usize::MAX);
+        let items = all.into_iter().skip(start).take(self.per_page as usize).collect();
+        (items, total)
+    }
+
+    /// Wraps a page of items.
+    pub fn page<T>(self, items: Vec<T>, total: i64) -> Page<T> {
+        Page { items, page: self.page, per_page: self.per_page, total }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// This page's number, from 1.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// Items in the whole list.
+    pub total: i64,
+}

@@ -1,0 +1,418 @@
+//! What the review workflow needs beyond single rows: releasing a
+//! submission's flags to its subsidiary, deciding on a flag only while its
+//! submission is under review, searching submissions and flags, and the
+//! whole picture of one submission (rates, flags with decisions and replies,
+//! revisions, moves, risk).
+//!
+//! # When a subsidiary sees flags
+//! A subsidiary sees the flags of a submission once a reviewer has released
+//! them ([`release_flags`]), or once a reviewer has returned or accepted the
+//! submission (a returned sheet comes with its reasons). The API may be
+//! configured to show them earlier.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use serde::Serialize;
+
+use super::audit::{self, Change};
+use super::companies::{self, Company};
+use super::detection::{self, RiskRecord};
+use super::flags::{self, Flag, Reply, Review};
+use super::schema::{flag_releases, flags as flags_t, submission_risk, submission_transitions, submissions};
+use super::submissions::{self as subs, Submission, Transition};
+use super::{DbConn, DbError, write_tx};
+use crate::domain::{Decision, FiscalYear, ItemNumber, Level, Role, Severity};
+use crate::scoring::{ScoredItem, ThreeRates, three_rates};
+use crate::sheet::Answer;
+use crate::workflow::{Actor, SubmissionStatus};
+
+/// A reviewer released a submission's flags to its subsidiary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Release {
+    /// Submission.
+    pub submission_id: i64,
+    /// Reviewer.
+    pub released_by: Option<i64>,
+    /// When.
+    pub released_at: DateTime<Utc>,
+}
+
+fn parent_only(actor: Actor, what: &str) -> Result<(), DbError> {
+    if matches!(actor.role(), Role::Admin | Role::Reviewer) {
+        Ok(())
+    } else {
+        Err(DbError::Forbidden(format!("only reviewers may {what} / この操作はレビュー担当者のみ行えます")))
+    }
+}
+
+/// Releases a submission's flags to its subsidiary (again: nothing changes).
+pub fn release_flags(conn: &mut DbConn, actor: Actor, submission_id: i64) -> Result<Release, DbError> {
+    parent_only(actor, "release flags")?;
+    write_tx(conn, |conn| {
+        subs::get(conn, submission_id)?;
+        if let Some(r) = release_of(conn, submission_id)? {
+            return Ok(r);
+        }
+        let at = crate::time::now().naive_utc();
+        diesel::insert_into(flag_releases::table)
+            .values((
+                flag_releases::submission_id.eq(submission_id),
+                flag_releases::released_by.eq(actor.user_id()),
+                flag_releases::released_at.eq(at),
+            ))
+            .execute(conn)?;
+        let r = Release { submission_id, released_by: actor.user_id(), released_at: crate::time::from_db(at) };
+        audit::append(conn, actor, "flags.release", Change::created("submission", submission_id, &r))?;
+        Ok(r)
+    })
+}
+
+/// The release of a submission's flags, if any.
+pub fn release_of(conn: &mut DbConn, submission_id: i64) -> Result<Option<Release>, DbError> {
+    let row: Option<(i64, Option<i64>, NaiveDateTime)> =
+        flag_releases::table.find(submission_id).first(conn).optional()?;
+    Ok(row.map(|(submission_id, released_by, at)| Release {
+        submission_id,
+        released_by,
+        released_at: crate::time::from_db(at),
+    }))
+}
+
+/// SQL condition: the flags of the row's submission are released
+/// (explicitly, or by a return or an accept).
+const RELEASED_SQL: &str = "(EXISTS (SELECT 1 FROM flag_releases fr WHERE fr.submission_id = submissions.id) \
+     OR EXISTS (SELECT 1 FROM submission_transitions st WHERE st.submission_id = submissions.id \
+     AND st.action IN ('return', 'accept')))";
+
+/// Whether a submission's flags are released to its subsidiary.
+pub fn flags_released(conn: &mut DbConn, submission_id: i64) -> Result<bool, DbError> {
+    if release_of(conn, submission_id)?.is_some() {
+        return Ok(true);
+    }
+    let n: i64 = submission_transitions::table
+        .filter(submission_transitions::submission_id.eq(submission_id))
+        .filter(submission_transitions::action.eq_any(["return", "accept"]))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Records a reviewer's decision on a flag, only while its submission is
+/// submitted or in review. The submission row is locked (PostgreSQL) so a
+/// concurrent accept or return cannot slip in between the check and the
+/// decision.
+pub fn decide(
+    conn: &mut DbConn,
+    actor: Actor,
+    flag_id: i64,
+    decision: Decision,
+    comment: &str,
+) -> Result<Review, DbError> {
+    parent_only(actor, "decide on flags")?;
+    write_tx(conn, |conn| {
+        let flag = flags::get(conn, flag_id)?;
+        if let DbConn::Pg(pg) = conn {
+            submissions::table.find(flag.submission_id).select(submissions::id).for_update().first::<i64>(pg)?;
+        }
+        let sub = subs::get(conn, flag.submission_id)?;
+        if !matches!(sub.status, SubmissionStatus::Submitted | SubmissionStatus::InReview) {
+            return Err(DbError::Conflict(format!(
+                "submission {} is {}: decisions are taken only while it is submitted or in review / \
+                 提出物 {} は{}のため判定できません",
+                sub.id,
+                sub.status,
+                sub.id,
+                crate::workflow::status_ja(sub.status)
+            )));
+        }
+        if matches!(decision, Decision::Confirmed { .. }) && comment.trim().is_empty() {
+            return Err(DbError::Invalid(
+                "confirming a flag needs a comment for the subsidiary / 確定にはコメントが必要です".into(),
+            ));
+        }
+        flags::decide_in_tx(conn, actor, flag_id, decision, comment)
+    })
+}
+
+/// Which decision a flag's latest review holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionFilter {
+    /// No review yet.
+    Undecided,
+    /// Latest review confirmed the flag.
+    Confirmed,
+    /// Latest review dismissed it.
+    Dismissed,
+}
+
+/// Filters for [`search_flags`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagFilter {
+    /// Only this submission.
+    pub submission_id: Option<i64>,
+    /// Only this company's submissions.
+    pub company_id: Option<i64>,
+    /// Only this fiscal year.
+    pub fiscal_year: Option<FiscalYear>,
+    /// Only this rule.
+    pub rule: Option<String>,
+    /// Only this severity.
+    pub severity: Option<Severity>,
+    /// Only this item.
+    pub item: Option<ItemNumber>,
+    /// Only flags whose latest decision is this.
+    pub decision: Option<DecisionFilter>,
+    /// Only flags of current revisions.
+    pub current_only: bool,
+    /// Only flags released to the subsidiary.
+    pub released_only: bool,
+}
+
+/// Flags matching a filter, by submission, item and id; with the total.
+pub fn search_flags(conn: &mut DbConn, f: &FlagFilter, offset: i64, limit: i64) -> Result<(Vec<Flag>, i64), DbError> {
+    let filtered = || {
+        let mut q = flags_t::table.inner_join(submissions::table).into_boxed();
+        if let Some(s) = f.submission_id {
+            q = q.filter(flags_t::submission_id.eq(s));
+        }
+        if let Some(c) = f.company_id {
+            q = q.filter(submissions::company_id.eq(c));
+        }
+        if let Some(y) = f.fiscal_year {
+            q = q.filter(submissions::fiscal_year.eq(y.get()));
+        }
+        if let Some(r) = &f.rule {
+            q = q.filter(flags_t::rule.eq(r.clone()));
+        }
+        if let Some(s) = f.severity {
+            q = q.filter(flags_t::severity.eq(s.code()));
+        }
+        if let Some(i) = f.item {
+            q = q.filter(flags_t::item_number.eq(i32::from(i)));
+        }
+        if f.current_only {
+            q = q.filter(submissions::is_current.eq(true));
+        }
+        if f.released_only {
+            q = q.filter(sql::<Bool>(RELEASED_SQL));
+        }
+        q = match f.decision {
+            None => q,
+            Some(DecisionFilter::Undecided) => {
+                q.filter(sql::<Bool>("NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.flag_id = flags.id)"))
+            }
+            Some(d) => q.filter(sql::<Bool>(match d {
+                DecisionFilter::Confirmed => {
+                    "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1) = 'confirmed'"
+                }
+                _ => {
+                    "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1) = 'dismissed'"
+                }
+            })),
+        };
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let ids: Vec<i64> = filtered()
+        .select(flags_t::id)
+        .order((flags_t::submission_id.desc(), flags_t::item_number, flags_t::id))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let items = ids.into_iter().map(|id| flags::get(conn, id)).collect::<Result<Vec<_>, _>>()?;
+    Ok((items, total))
+}
+
+/// Filters for [`search_submissions`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubmissionSearch {
+    /// Only this fiscal year.
+    pub fiscal_year: Option<FiscalYear>,
+    /// Only this company.
+    pub company_id: Option<i64>,
+    /// Only this status.
+    pub status: Option<SubmissionStatus>,
+    /// Only current revisions.
+    pub current_only: bool,
+    /// Only risk scores at or above this.
+    pub min_risk: Option<u8>,
+    /// Only risk scores at or below this.
+    pub max_risk: Option<u8>,
+}
+
+/// A submission in a list, with its risk score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    /// The submission.
+    pub submission: Submission,
+    /// Its risk score (0–100), when computed.
+    pub risk: Option<u8>,
+}
+
+/// Submissions matching a search, newest year first; with the total.
+pub fn search_submissions(
+    conn: &mut DbConn,
+    s: &SubmissionSearch,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Listed>, i64), DbError> {
+    let filtered = || {
+        let mut q = submissions::table.left_join(submission_risk::table).into_boxed();
+        if let Some(y) = s.fiscal_year {
+            q = q.filter(submissions::fiscal_year.eq(y.get()));
+        }
+        if let Some(c) = s.company_id {
+            q = q.filter(submissions::company_id.eq(c));
+        }
+        if let Some(st) = s.status {
+            q = q.filter(submissions::status.eq(st.code()));
+        }
+        if s.current_only {
+            q = q.filter(submissions::is_current.eq(true));
+        }
+        if let Some(min) = s.min_risk {
+            q = q.filter(submission_risk::score.ge(i16::from(min)));
+        }
+        if let Some(max) = s.max_risk {
+            q = q.filter(submission_risk::score.le(i16::from(max)));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows: Vec<(i64, Option<i16>)> = filtered()
+        .select((submissions::id, submission_risk::score.nullable()))
+        .order((submissions::fiscal_year.desc(), submissions::company_id, submissions::revision.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(id, risk)| {
+            Ok(Listed { submission: subs::get(conn, id)?, risk: risk.and_then(|r| u8::try_from(r).ok()) })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok((items, total))
+}
+
+/// A flag with its decisions and replies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlagView {
+    /// The flag.
+    pub flag: Flag,
+    /// The decision in force (the latest).
+    pub latest: Option<Review>,
+    /// Every decision, oldest first.
+    pub reviews: Vec<Review>,
+    /// The subsidiary's replies, oldest first.
+    pub replies: Vec<Reply>,
+}
+
+/// A flag with its decisions and replies.
+pub fn flag_view(conn: &mut DbConn, flag_id: i64) -> Result<FlagView, DbError> {
+    let flag = flags::get(conn, flag_id)?;
+    let reviews = flags::reviews_of(conn, flag_id)?;
+    let replies = flags::replies_of(conn, flag_id)?;
+    Ok(FlagView { flag, latest: reviews.last().cloned(), reviews, replies })
+}
+
+/// Everything about one submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detail {
+    /// The submission.
+    pub submission: Submission,
+    /// Its company.
+    pub company: Company,
+    /// The target level its rates are computed for: the collection's for
+    /// that year, else the company's.
+    pub target_level: Level,
+    /// Self, suggested and reviewed achievement rates.
+    pub rates: ThreeRates,
+    /// Whether its flags are released to the subsidiary.
+    pub flags_released: bool,
+    /// Its flags with decisions and replies, by item.
+    pub flags: Vec<FlagView>,
+    /// Its answers, by item.
+    pub answers: Vec<Answer>,
+    /// Every revision of its key, oldest first.
+    pub revisions: Vec<Submission>,
+    /// Its workflow moves, oldest first.
+    pub transitions: Vec<Transition>,
+    /// Its risk score.
+    pub risk: Option<RiskRecord>,
+}
+
+/// Everything about one submission.
+pub fn detail(conn: &mut DbConn, id: i64) -> Result<Detail, DbError> {
+    let submission = subs::get(conn, id)?;
+    let company = companies::get(conn, submission.company_id)?;
+    let target_level =
+        super::collections::target_level_for(conn, company.id, submission.fiscal_year)?.unwrap_or(company.target_level);
+    let answers = subs::answers_of(conn, id)?;
+    let flag_list = flags::of_submission(conn, id)?;
+    let latest: BTreeMap<i64, Review> = flags::latest_reviews(conn, id)?;
+    let items: Vec<ScoredItem> =
+        answers.iter().map(|a| ScoredItem { number: a.item, level: a.level, evaluation: a.evaluation }).collect();
+    let suggestions: Vec<_> = flag_list.iter().filter_map(Flag::suggestion).collect();
+    let confirmed = flags::confirmed_scores(conn, id)?;
+    let rates = three_rates(&items, &suggestions, &confirmed, target_level);
+    let mut views = Vec::with_capacity(flag_list.len());
+    for flag in flag_list {
+        let reviews = flags::reviews_of(conn, flag.id)?;
+        let replies = flags::replies_of(conn, flag.id)?;
+        views.push(FlagView { latest: latest.get(&flag.id).cloned(), flag, reviews, replies });
+    }
+    Ok(Detail {
+        flags_released: flags_released(conn, id)?,
+        revisions: subs::revisions(conn, submission.company_id, submission.fiscal_year, submission.department_id)?,
+        transitions: subs::transitions_of(conn, id)?,
+        risk: detection::risk_of(conn, id)?,
+        target_level,
+        rates,
+        flags: views,
+        answers,
+        company,
+        submission,
+    })
+}
+
+/// Filters for [`audit_page`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this kind of thing.
+    pub entity: Option<String>,
+    /// Only this thing's id.
+    pub entity_id: Option<String>,
+    /// Only this acting user.
+    pub actor_id: Option<i64>,
+}
+
+/// Audit entries, newest first, one page; with the total.
+pub fn audit_page(
+    conn: &mut DbConn,
+    f: &AuditFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<audit::AuditEvent>, i64), DbError> {
+    use super::schema::audit_events;
+    let filtered = || {
+        let mut q = audit_events::table.into_boxed();
+        if let Some(e) = &f.entity {
+            q = q.filter(audit_events::entity.eq(e.clone()));
+        }
+        if let Some(id) = &f.entity_id {
+            q = q.filter(audit_events::entity_id.eq(id.clone()));
+        }
+        if let Some(a) = f.actor_id {
+            q = q.filter(audit_events::actor_id.eq(a));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let items = filtered().order(audit_events::id.desc()).offset(offset).limit(limit).load(conn)?;
+    Ok((items, total))
+}

@@ -1,0 +1,26 @@
+//! End to end: the REST API of `hyoka serve`, on SQLite and PostgreSQL.
+//!
+//! - `walk`: the whole yearly path (collection → refused and good upload →
+//!   flags → review → return → reply and resubmit → accept) with the rates
+//!   and the state checked at each step; JSON errors; limits; no secret in
+//!   the log;
+//! - `authz`: every operation of the OpenAPI document as every role;
+//! - `audit`: a tampered audit entry is reported by the API and the CLI;
+//! - `concurrent`: two `hyoka serve` processes on one database taking
+//!   concurrent reviews, and sharing the failed-login counter.
+
+mod common;
+
+#[path = "api/client.rs"]
+mod client;
+#[path = "api/fixtures.rs"]
+mod fixtures;
+
+#[path = "api/audit.rs"]
+mod audit;
+#[path = "api/authz.rs"]
+mod authz;
+#[path = "api/concurrent.rs"]
+mod concurrent;
+#[path = "api/walk.rs"]
+mod walk;
