@@ -214,14 +214,19 @@ fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
 /// Works on a whole folded text (a cue such as 共通のID・パスワード spans
 /// what clause splitting would cut).
 pub fn contradiction_cue(text: &str, cues: &Cues) -> Option<String> {
+    const DOCUMENTS: [&str; 10] =
+        ["規程", "規定", "規則", "ルール", "基準", "方針", "ポリシー", "手順", "要領", "マニュアル"];
     const NEGATORS: [&str; 8] = ["ない", "ず", "禁止", "させない", "しない", "廃止", "なし", "無し"];
     for (i, w) in cues.contradictions.matches(text) {
-        {
-            let rest = &text[i + w.len()..];
-            let after = rest.split(['。', '、']).next().unwrap_or(rest);
-            if !NEGATORS.iter().any(|n| after.contains(n)) || w.ends_with("ない") || w.ends_with('ず') {
-                return Some(w.to_owned());
-            }
+        let rest = &text[i + w.len()..];
+        let after = rest.split(['。', '、']).next().unwrap_or(rest);
+        // Part of a document's name (共通のID・パスワード管理規程), not a practice.
+        let name_tail = after.trim_start_matches("パスワード").trim_start_matches("の").trim_start_matches("管理");
+        if DOCUMENTS.iter().any(|d| name_tail.starts_with(d)) {
+            continue;
+        }
+        if !NEGATORS.iter().any(|n| after.contains(n)) || w.ends_with("ない") || w.ends_with('ず') {
+            return Some(w.to_owned());
         }
     }
     None
@@ -234,21 +239,19 @@ fn negation_cue(text: &str, cues: &Cues) -> Option<String> {
         return Some(w.to_owned());
     }
     for (i, w) in cues.negation.matches(text) {
-        {
-            let before: String = {
-                let head: Vec<char> = text[..i].chars().collect();
-                head[head.len().saturating_sub(12)..].iter().collect()
-            };
-            if cues.bad_practices.find_in(&before).is_some() {
-                continue;
-            }
-            let quote: String = {
-                let head: Vec<char> = text[..i].chars().collect();
-                let start = head.len().saturating_sub(6);
-                head[start..].iter().collect::<String>() + w
-            };
-            return Some(quote.replace('□', ""));
+        let before: String = {
+            let head: Vec<char> = text[..i].chars().collect();
+            head[head.len().saturating_sub(12)..].iter().collect()
+        };
+        if cues.bad_practices.find_in(&before).is_some() {
+            continue;
         }
+        let quote: String = {
+            let head: Vec<char> = text[..i].chars().collect();
+            let start = head.len().saturating_sub(6);
+            head[start..].iter().collect::<String>() + w
+        };
+        return Some(quote.replace('□', ""));
     }
     None
 }

@@ -146,3 +146,16 @@ fn pasted_evidence_and_guttman_errors_are_sheet_flags() {
     assert!(sheet.contains(&("guttman", Severity::Medium)), "{sheet:?}");
     assert!(sheet.contains(&("pasted_evidence", Severity::Medium)), "{sheet:?}");
 }
+
+#[test]
+fn a_shared_id_is_a_contradiction_but_a_group_wide_id_rule_is_not() {
+    let shared = [answer(113, Level::Lv1, Evaluation::DONE, "部署ごとに共通のID・パスワードを使用している")];
+    assert_eq!(marks(&check(&shared, Some(3), day(2024, 6, 30))), [("contradiction", Some(Points::Zero))]);
+    let rule = [answer(
+        115,
+        Level::Lv1,
+        Evaluation::DONE,
+        "グループ共通のID・パスワード管理規程を令和3年5月に当社向けに制定済",
+    )];
+    assert!(marks(&check(&rule, Some(3), day(2024, 6, 30))).is_empty());
+}
