@@ -256,6 +256,24 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         "合計 / total: 取込 {imported} imported, 変更なし {unchanged} unchanged, 拒否 {refused} refused (database {})",
         config.database.url
     );
+    // The group rules run once per import batch, for every framework and
+    // fiscal year it added sheets to.
+    let touched: std::collections::BTreeSet<(String, FiscalYear)> = outcomes
+        .iter()
+        .filter_map(|(_, o)| o.as_ref().ok())
+        .filter(|r| matches!(r.imported.stored, Stored::Created { .. }))
+        .map(|r| {
+            let s = r.imported.stored.submission();
+            (s.framework_id.clone(), s.fiscal_year)
+        })
+        .collect();
+    for (framework, year) in touched {
+        let o = crate::analyze::analyze(&mut conn, &detector, &framework, year)?;
+        println!(
+            "グループ分析 / group analysis {year}: {} sheets, {} new flags (run {})",
+            o.sheets, o.stored, o.run_id
+        );
+    }
     Ok(if refused > 0 { ExitCode::from(REFUSED) } else { ExitCode::SUCCESS })
 }
 

@@ -6,6 +6,7 @@
 //! `admin` (accounts, tokens, the audit-log check).
 
 mod admin;
+mod analyze;
 mod config;
 mod demo;
 mod eval;
@@ -56,6 +57,15 @@ enum Command {
     Import(import::ImportArgs),
     /// Read one check sheet and print what hyoka sees (no database).
     Check(import::CheckArgs),
+    /// Run the group rules (size cohorts, year over year, copied evidence) for one fiscal year.
+    Analyze {
+        /// The fiscal year to analyse (2024, 令和6年度, R6).
+        #[arg(long)]
+        year: hyoka_model::domain::FiscalYear,
+        /// The framework.
+        #[arg(long, default_value = "jama-japia-2.3")]
+        framework: String,
+    },
     /// Measure the over-rating detector on the labelled set and on generated groups, next to baselines.
     Eval {
         /// Seed of the generated groups.
@@ -101,6 +111,7 @@ fn main() -> ExitCode {
         Command::Admin { command } => return admin::run(&config, &command),
         Command::Serve { .. } => serve::run(&config),
         Command::Migrate => migrate(&config),
+        Command::Analyze { year, framework } => analyze::run(&config, year, &framework),
         Command::Eval { seed, companies, json } => eval::run(eval::Options { seed, companies, json }),
         Command::Demo { no_serve, allow_non_demo, .. } => {
             demo::run(&config, demo::Options { serve: !no_serve, allow_non_demo })

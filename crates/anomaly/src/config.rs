@@ -159,6 +159,26 @@ pub struct RiskWeights {
     pub top_reasons: usize,
 }
 
+/// Group rules: cohorts, year over year, copied evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs, reason = "each setting is documented in config/detector.toml")]
+pub struct GroupSettings {
+    pub min_cohort: usize,
+    pub min_shown: usize,
+    pub robust_z: f64,
+    pub smoothing: f64,
+    pub rare_share: f64,
+    pub unchanged_similarity: f64,
+    pub copy_similarity: f64,
+    pub copy_min_chars: usize,
+    pub common_share: f64,
+    pub copy_min_distinct: usize,
+    pub rollout_share: f64,
+    pub rollout_min: usize,
+    pub group_cues: Lexicon,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -171,6 +191,8 @@ pub struct DetectorConfig {
     pub thresholds: Thresholds,
     /// Risk weights.
     pub risk: RiskWeights,
+    /// Group rules.
+    pub group: GroupSettings,
 }
 
 /// A configuration that cannot be used.

@@ -27,6 +27,7 @@
 
 pub mod config;
 pub mod eval;
+pub mod group;
 pub mod risk;
 pub mod rules;
 pub mod text;

@@ -35,17 +35,27 @@ fn weight(s: Severity, w: &RiskWeights) -> f64 {
 
 /// Scores a sheet's findings.
 pub fn score(findings: &[Finding], _answered: usize, w: &RiskWeights) -> Risk {
+    score_parts(findings.iter().map(|f| (f.rule, f.severity, f.reason_ja.as_str(), f.reason_en.as_str())), w)
+}
+
+/// Scores flags given as (rule, severity, reason_ja, reason_en): what the
+/// risk of a stored submission is recomputed from once group rules add flags.
+pub fn score_parts<'a>(
+    flags: impl IntoIterator<Item = (&'a str, Severity, &'a str, &'a str)>,
+    w: &RiskWeights,
+) -> Risk {
+    let flags: Vec<_> = flags.into_iter().collect();
     let mut per_rule: BTreeMap<&str, f64> = BTreeMap::new();
-    for f in findings {
-        *per_rule.entry(f.rule).or_default() += weight(f.severity, w);
+    for (rule, severity, _, _) in &flags {
+        *per_rule.entry(rule).or_default() += weight(*severity, w);
     }
     let s: f64 = per_rule.values().map(|v| v.min(w.cap_per_rule)).sum();
     let score = (100.0 * (1.0 - (-s / w.scale).exp())).round().clamp(0.0, 100.0) as u8;
-    let mut ranked: Vec<&Finding> = findings.iter().filter(|f| f.severity > Severity::Info).collect();
-    ranked.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut ranked: Vec<_> = flags.iter().filter(|f| f.1 > Severity::Info).collect();
+    ranked.sort_by_key(|f| std::cmp::Reverse(f.1));
     Risk {
         score,
-        top_reasons: ranked.iter().take(w.top_reasons).map(|f| f.reason_ja.clone()).collect(),
-        top_reasons_en: ranked.iter().take(w.top_reasons).map(|f| f.reason_en.clone()).collect(),
+        top_reasons: ranked.iter().take(w.top_reasons).map(|f| f.2.to_owned()).collect(),
+        top_reasons_en: ranked.iter().take(w.top_reasons).map(|f| f.3.to_owned()).collect(),
     }
 }

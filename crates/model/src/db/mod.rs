@@ -8,6 +8,7 @@
 //! - [`import`]: storing an uploaded sheet (company matching, department,
 //!   revision, size facts) and importing official catalog wording;
 //! - [`detection`]: the detector's stored configuration and risk scores;
+//!   [`analysis`]: group analysis runs and the flags they raised;
 //! - for the API: [`tokens`] (API tokens, stored as hashes), [`logins`]
 //!   (failed-login counters), [`collections`] (提出依頼 per fiscal year),
 //!   [`review`] (flag releases, searches and the submission detail);
@@ -18,6 +19,7 @@
 //! transaction, and run in a [`write_tx`] themselves unless
 //! their name says they expect the caller's transaction (`*_in_tx`).
 
+pub mod analysis;
 pub mod audit;
 pub mod catalog;
 pub mod collections;

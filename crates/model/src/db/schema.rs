@@ -211,6 +211,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     collections,
     collection_companies,
     flag_releases,
+    analysis_runs,
+    analysis_flags,
 );
 
 diesel::table! {
@@ -288,3 +290,28 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(collection_companies -> collections (collection_id));
 diesel::joinable!(collection_companies -> companies (company_id));
 diesel::joinable!(flag_releases -> submissions (submission_id));
+
+diesel::table! {
+    analysis_runs (id) {
+        id -> BigInt,
+        framework_id -> Text,
+        fiscal_year -> Integer,
+        detector_version -> Text,
+        config_hash -> Text,
+        sheets -> Integer,
+        findings -> Integer,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    analysis_flags (flag_id) {
+        flag_id -> BigInt,
+        run_id -> BigInt,
+        is_new -> Bool,
+    }
+}
+
+diesel::joinable!(analysis_flags -> flags (flag_id));
+diesel::joinable!(analysis_flags -> analysis_runs (run_id));

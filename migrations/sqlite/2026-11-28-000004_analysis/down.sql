@@ -1,0 +1,2 @@
+DROP TABLE analysis_flags;
+DROP TABLE analysis_runs;

@@ -1,0 +1,103 @@
+//! End to end: `hyoka analyze` records versioned group-analysis runs, keeps
+//! earlier runs' flags without storing them twice, and marks a new flag on a
+//! sheet a reviewer already worked on.
+
+mod common;
+
+use common::{hyoka, workdir};
+use hyoka_model::both_backends;
+use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::{analysis, companies, flags, submissions};
+use hyoka_model::domain::{Decision, FiscalYear, ImpactTier, Level, Points};
+use hyoka_model::workflow::Actor;
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run(db: &TestDb, dir: &std::path::Path, args: &[&str]) -> String {
+    let out = ok(hyoka(&db.url_string(), dir).args(args).output());
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn analysis_runs_are_versioned_kept_and_mark_new_flags_on_reviewed_sheets(db: &TestDb) {
+    let dir = workdir();
+    run(db, dir.path(), &["demo", "--no-serve"]);
+    let fy = ok(FiscalYear::new(2025));
+    let first = run(db, dir.path(), &["analyze", "--year", "2025"]);
+    assert!(first.contains("analysis run"), "{first}");
+    let mut conn = db.conn();
+    let runs = ok(analysis::runs(&mut conn, "jama-japia-2.3", fy));
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].sheets, runs[0].config_hash.len()), (40, 64));
+    assert!(runs[0].detector_version.starts_with("hyoka-anomaly/"));
+    let stored_first = ok(analysis::flags_of_run(&mut conn, runs[0].id)).len();
+    assert!(stored_first > 0, "the demo group raises some group flags (rare 2s for the size)");
+
+    // The same data again: a second run, nothing stored twice.
+    let second = run(db, dir.path(), &["analyze", "--year", "令和7年度"]);
+    assert!(second.contains(" 0 new flags stored"), "{second}");
+    assert_eq!(ok(analysis::runs(&mut conn, "jama-japia-2.3", fy)).len(), 2);
+
+    // A reviewer works on one sheet; then a new company copies that sheet's
+    // evidence word for word, and the next run flags the copy on both.
+    let current = ok(submissions::list(
+        &mut conn,
+        &submissions::SubmissionFilter { fiscal_year: Some(fy), current_only: true, ..Default::default() },
+        0,
+        1,
+    ));
+    let reviewed = &current[0];
+    let some_flag = ok(flags::of_submission(&mut conn, reviewed.id)).into_iter().next();
+    let some_flag = some_flag.unwrap_or_else(|| panic!("the demo sheet has flags"));
+    ok(flags::decide(
+        &mut conn,
+        Actor::System,
+        some_flag.id,
+        Decision::Confirmed { reviewed_score: Points::One },
+        "確認",
+    ));
+    let copier = ok(companies::create(
+        &mut conn,
+        Actor::System,
+        &companies::NewCompany {
+            code: "COPY-1".into(),
+            name: "株式会社コピー".into(),
+            industry: None,
+            target_level: Level::Lv1,
+            impact_tier: ok(ImpactTier::new(3)),
+            is_demo: true,
+        },
+    ));
+    let answers = ok(submissions::answers_of(&mut conn, reviewed.id));
+    let copy = submissions::NewSubmission {
+        company_id: copier.id,
+        fiscal_year: fy,
+        department_id: None,
+        framework_id: "jama-japia-2.3".into(),
+        source_filename: "copy.csv".into(),
+        source_sha256: "c".repeat(64),
+        answered_on: reviewed.answered_on,
+        respondent: None,
+        answers,
+    };
+    ok(submissions::store(&mut conn, Actor::System, &copy));
+    run(db, dir.path(), &["analyze", "--year", "2025"]);
+    let runs = ok(analysis::runs(&mut conn, "jama-japia-2.3", fy));
+    assert_eq!(runs.len(), 3);
+    let third = ok(analysis::flags_of_run(&mut conn, runs[2].id));
+    let on_reviewed: Vec<bool> = third
+        .iter()
+        .filter(|(id, _)| ok(flags::get(&mut conn, *id)).submission_id == reviewed.id)
+        .map(|(_, is_new)| *is_new)
+        .collect();
+    assert!(!on_reviewed.is_empty() && on_reviewed.iter().all(|n| *n), "{third:?}");
+    let copied = third.iter().filter(|(id, _)| ok(flags::get(&mut conn, *id)).flag.rule == "copied_evidence").count();
+    assert!(copied >= 20, "{copied} copied-evidence flags");
+    // Earlier runs' flags and the decision are still there.
+    assert_eq!(ok(analysis::flags_of_run(&mut conn, runs[0].id)).len(), stored_first);
+    assert!(ok(flags::latest_reviews(&mut conn, reviewed.id)).contains_key(&some_flag.id));
+}
+
+both_backends!(analysis_runs_are_versioned_kept_and_mark_new_flags_on_reviewed_sheets);
