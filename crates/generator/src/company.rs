@@ -282,6 +282,7 @@ pub(crate) mod stream {
     pub const NOT_APPLICABLE: u64 = 9;
     pub const OVERRATING: u64 = 10;
     pub const LABELS: u64 = 11;
+    pub const SCENARIO: u64 = 12;
 }
 
 const PLACES: &[&str] = &[

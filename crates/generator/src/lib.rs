@@ -20,6 +20,12 @@
 //!   [`labelled_group`] makes a labelled group of honest and inflated sheets.
 //!   Inflated evidence is worded from one of two disjoint phrase families
 //!   ([`TemplateSet::Tuning`], [`TemplateSet::HeldOut`]).
+//! - Group scenarios for the group-level detector: [`group_scenario`]
+//!   builds a multi-year group ([`GroupScenarioSpec`]) whose last year has
+//!   uniformly inflating companies, companies copying another's evidence
+//!   and 0→2 jumps keeping last year's evidence, each with ground truth
+//!   ([`SheetTruth`]), next to honest look-alikes: group-wide
+//!   [`Rollout`]s and the generator's own year-over-year progress.
 //! - Writers: [`write_xlsx`] (official-like workbook with cover sheet,
 //!   two-row header and pulldown), [`write_csv_cp932`] and
 //!   [`write_csv_utf8_bom`].
@@ -51,6 +57,7 @@ mod levels;
 mod overrating;
 mod plan;
 pub mod rng;
+mod scenarios;
 mod vocab;
 mod xlsx;
 
@@ -65,6 +72,10 @@ pub use levels::synthetic_levels;
 pub use overrating::{
     InjectedItem, LabelledSheet, MAX_INFLATED_ITEMS, Pattern, SheetKind, TemplateSet, inflate_items, inflate_uniformly,
     labelled_group, phrase_templates,
+};
+pub use scenarios::{
+    GroupScenario, GroupScenarioSpec, Rollout, RolloutItem, SCENARIO_CODE_PREFIX, ScenarioSheet, SheetTruth,
+    group_scenario,
 };
 pub use xlsx::{
     COVER_SHEET, EVALUATION_CHOICES, EVIDENCE_HEADER, ITEM_COLUMNS, ITEM_SHEET, XlsxStyle, fiscal_year_label,

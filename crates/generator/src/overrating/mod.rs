@@ -291,6 +291,31 @@ pub fn inflate_uniformly(sheet: &Sheet) -> (Sheet, Vec<InjectedItem>) {
     (out, injected)
 }
 
+/// Rewords answer `index` of `sheet` with `pattern` worded from
+/// `templates`, as [`inflate_items`] would: the claimed answer, its
+/// evidence and the score an honest reviewer would give; `None` when the
+/// pattern does not suit the answer. For the group scenarios, whose
+/// uniformly inflating companies touch up a few texts.
+#[expect(clippy::too_many_arguments, reason = "the inflation context spelled out for one crate-internal caller")]
+pub(crate) fn reword(
+    sheet: &Sheet,
+    catalog: &Catalog,
+    plans: &[ItemPlan],
+    size: YearSize,
+    templates: TemplateSet,
+    index: usize,
+    pattern: Pattern,
+    rng: &mut Rng,
+) -> Option<(Evaluation, String, Option<Points>)> {
+    let ctx = Context::new(sheet, catalog, plans, size, templates);
+    let answer = sheet.answers.get(index)?;
+    if !ctx.suits(pattern, answer) {
+        return None;
+    }
+    let (item, plan) = (catalog.item(answer.item)?, ctx.plan(answer.item)?);
+    Some(apply(pattern, answer, item, plan, &ctx, rng))
+}
+
 /// A labelled group for evaluating detectors: every sheet of `spec` (company
 /// by company, years in spec order), of which a share `share_bad` has 1–3
 /// items over-rated by [`inflate_items`] and a share `share_uniform` is
