@@ -3,8 +3,11 @@
 //! the baselines, and prints the figures `docs/detection.md` records.
 
 use hyoka_anomaly::eval::{self as ev, Prf};
+use hyoka_anomaly::group::{GroupInput, GroupSheet};
 use hyoka_anomaly::{CompanySize, Detector};
-use hyoka_generator::{GroupSpec, LabelledSheet, SheetKind, TemplateSet, labelled_group};
+use hyoka_generator::{
+    GroupScenarioSpec, GroupSpec, LabelledSheet, ScenarioSheet, SheetKind, TemplateSet, group_scenario, labelled_group,
+};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::domain::{Evaluation, FiscalYear, Severity};
 use serde::Serialize;
@@ -43,6 +46,21 @@ struct GroupResult {
 }
 
 #[derive(Debug, Serialize)]
+struct GroupScenarioResult {
+    companies: usize,
+    seeds: Vec<u64>,
+    uniform_auc_risk: Vec<Option<f64>>,
+    uniform_auc_count_of_twos: Vec<Option<f64>>,
+    uniform_auc_achievement: Vec<Option<f64>>,
+    uniform_precision_at_k_risk: Vec<f64>,
+    uniform_precision_at_k_count_of_twos: Vec<f64>,
+    any_auc_risk: Vec<Option<f64>>,
+    copied_items: Prf,
+    jumped_items: Prf,
+    strong_group_flags_per_honest_sheet: f64,
+}
+
+#[derive(Debug, Serialize)]
 struct EvalReport {
     detector_version: &'static str,
     config_hash: String,
@@ -53,6 +71,7 @@ struct EvalReport {
     labelled_baseline_keywords: Prf,
     labelled_per_rule: Vec<(String, Prf)>,
     generated: Vec<GroupResult>,
+    group_scenarios: Vec<GroupScenarioResult>,
 }
 
 /// Runs the evaluation and prints it.
@@ -67,6 +86,17 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .into_iter()
         .map(|t| evaluate_group(&detector, &catalog, &labelled_group(&spec, &catalog, t, 0.3, 0.1), t))
         .collect();
+    // Group scenarios on held-out phrasing and seeds never looked at while
+    // tuning: five 30-company groups, and one of 1,000.
+    let group_scenarios = vec![
+        evaluate_scenarios(
+            &detector,
+            &catalog,
+            30,
+            &[options.seed + 1, options.seed + 2, options.seed + 3, options.seed + 4, options.seed + 5],
+        )?,
+        evaluate_scenarios(&detector, &catalog, 1000, &[options.seed + 6])?,
+    ];
     let report = EvalReport {
         detector_version: hyoka_anomaly::DETECTOR_VERSION,
         config_hash: detector.config_hash().to_owned(),
@@ -77,6 +107,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         labelled_baseline_keywords: labelled.baseline_keywords,
         labelled_per_rule: labelled.per_rule.into_iter().collect(),
         generated,
+        group_scenarios,
     };
     if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -84,6 +115,114 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         print_text(&report, options);
     }
     Ok(())
+}
+
+/// Sheet-level and item-level figures for the group rules: the last year of
+/// each scenario, checked with every per-sheet rule and the group rules
+/// against the year before; risk combines both.
+fn evaluate_scenarios(
+    detector: &Detector,
+    catalog: &Catalog,
+    companies: usize,
+    seeds: &[u64],
+) -> anyhow::Result<GroupScenarioResult> {
+    let mut r = GroupScenarioResult {
+        companies,
+        seeds: seeds.to_vec(),
+        uniform_auc_risk: vec![],
+        uniform_auc_count_of_twos: vec![],
+        uniform_auc_achievement: vec![],
+        uniform_precision_at_k_risk: vec![],
+        uniform_precision_at_k_count_of_twos: vec![],
+        any_auc_risk: vec![],
+        copied_items: Prf::default(),
+        jumped_items: Prf::default(),
+        strong_group_flags_per_honest_sheet: 0.0,
+    };
+    let (mut honest, mut honest_strong) = (0usize, 0usize);
+    for &seed in seeds {
+        let spec = GroupScenarioSpec::consecutive(seed, companies, FiscalYear::new(2023)?, 2)
+            .with_templates(TemplateSet::HeldOut);
+        let scenario = group_scenario(&spec, catalog);
+        let Some(last) = spec.last_year() else { continue };
+        let current: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year == last).collect();
+        let previous: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year != last).collect();
+        let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| view(s)).collect();
+        let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| view(s)).collect();
+        let group =
+            hyoka_anomaly::group::analyse(&GroupInput { catalog, current: &cur, previous: &prev }, detector.config());
+        let (mut risk, mut twos, mut achievement, mut uniform, mut any) = (vec![], vec![], vec![], vec![], vec![]);
+        for (i, s) in current.iter().enumerate() {
+            let own = crate_check(detector, catalog, s);
+            let mine: Vec<&hyoka_anomaly::Finding> =
+                group.iter().filter(|f| f.sheet == i).map(|f| &f.finding).collect();
+            let all = own.iter().chain(mine.iter().copied());
+            let score = hyoka_anomaly::risk::score_parts(
+                all.map(|f| (f.rule, f.severity, f.reason_ja.as_str(), f.reason_en.as_str())),
+                &detector.config().risk,
+            )
+            .score;
+            risk.push(f64::from(score));
+            twos.push(s.sheet.answers.iter().filter(|a| a.evaluation == Evaluation::DONE).count() as f64);
+            let items: Vec<_> = s.sheet.scored_items();
+            achievement.push(
+                hyoka_model::scoring::achievement(&items, hyoka_model::domain::Level::Lv3).overall.rate.unwrap_or(0.0),
+            );
+            uniform.push(s.truth.uniform_inflation);
+            any.push(!s.truth.is_honest());
+            let flagged = |rule: &str| -> std::collections::BTreeSet<_> {
+                mine.iter().filter(|f| f.rule == rule).filter_map(|f| f.target.item()).collect()
+            };
+            let copied = flagged("copied_evidence");
+            let jumped = flagged("raised_same_evidence");
+            for a in &s.sheet.answers {
+                r.copied_items.add(copied.contains(&a.item), s.truth.copied_items.contains(&a.item));
+                // The jump rule on its own: uniform inflators (whose raises
+                // the per-sheet rules mostly catch) are left out.
+                if !s.truth.uniform_inflation {
+                    r.jumped_items.add(jumped.contains(&a.item), s.truth.jumped_items.contains(&a.item));
+                }
+            }
+            if s.truth.is_honest() {
+                honest += 1;
+                honest_strong += mine.iter().filter(|f| f.severity >= Severity::Medium).count();
+            }
+        }
+        // Uniform inflation against honest sheets only.
+        let pick = |v: &[f64]| -> (Vec<f64>, Vec<bool>) {
+            v.iter().zip(uniform.iter().zip(&any)).filter(|(_, (u, a))| **u || !**a).map(|(x, (u, _))| (*x, *u)).unzip()
+        };
+        let (ur, ul) = pick(&risk);
+        let (ut, _) = pick(&twos);
+        let (ua, _) = pick(&achievement);
+        let k = (companies / 10).max(1);
+        r.uniform_auc_risk.push(ev::roc_auc(&ur, &ul));
+        r.uniform_auc_count_of_twos.push(ev::roc_auc(&ut, &ul));
+        r.uniform_auc_achievement.push(ev::roc_auc(&ua, &ul));
+        r.uniform_precision_at_k_risk.push(ev::precision_at_k(&ur, &ul, k));
+        r.uniform_precision_at_k_count_of_twos.push(ev::precision_at_k(&ut, &ul, k));
+        r.any_auc_risk.push(ev::roc_auc(&risk, &any));
+    }
+    r.strong_group_flags_per_honest_sheet = honest_strong as f64 / honest.max(1) as f64;
+    Ok(r)
+}
+
+fn view(s: &ScenarioSheet) -> GroupSheet<'_> {
+    GroupSheet {
+        company: s.company_index as i64,
+        size: CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) },
+        answers: &s.sheet.answers,
+        assessed_on: crate_assessed_on(s),
+    }
+}
+
+fn crate_assessed_on(s: &ScenarioSheet) -> chrono::NaiveDate {
+    hyoka_ingest::detect::assessed_on(s.sheet.cover.answered_on, s.year)
+}
+
+fn crate_check(detector: &Detector, catalog: &Catalog, s: &ScenarioSheet) -> Vec<hyoka_anomaly::Finding> {
+    let size = CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) };
+    hyoka_ingest::detect::check(detector, catalog, &s.sheet.answers, size, crate_assessed_on(s)).findings
 }
 
 fn evaluate_group(detector: &Detector, catalog: &Catalog, group: &[LabelledSheet], set: TemplateSet) -> GroupResult {
@@ -173,7 +312,43 @@ fn auc(a: Option<f64>) -> String {
     a.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"))
 }
 
+fn aucs(v: &[Option<f64>]) -> String {
+    let known: Vec<f64> = v.iter().flatten().copied().collect();
+    let mean = if known.is_empty() { None } else { Some(known.iter().sum::<f64>() / known.len() as f64) };
+    format!("{} [{}]", auc(mean), v.iter().map(|a| auc(*a)).collect::<Vec<_>>().join(" "))
+}
+
+fn means(v: &[f64]) -> String {
+    let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+    format!("{mean:.3} [{}]", v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" "))
+}
+
 fn print_text(r: &EvalReport, o: Options) {
+    print_generated(r, o);
+    for g in &r.group_scenarios {
+        println!();
+        println!(
+            "Group scenarios, held-out phrasing: {} companies × 2 years, seeds {:?}; 10 % raise every answer, 10 % copy evidence, 10 % raise scores keeping last year's text",
+            g.companies, g.seeds
+        );
+        println!("  uniform inflation vs honest sheets (mean [per seed]):");
+        println!("    ROC-AUC  risk {}", aucs(&g.uniform_auc_risk));
+        println!("             baseline count of 2s {}", aucs(&g.uniform_auc_count_of_twos));
+        println!("             baseline achievement {}", aucs(&g.uniform_auc_achievement));
+        println!(
+            "    precision@{}  risk {}   baseline count of 2s {}",
+            (g.companies / 10).max(1),
+            means(&g.uniform_precision_at_k_risk),
+            means(&g.uniform_precision_at_k_count_of_twos)
+        );
+        println!("  any over-rating vs honest: ROC-AUC risk {}", aucs(&g.any_auc_risk));
+        println!("  copied items:  {}", prf(&g.copied_items));
+        println!("  jumped items (raised keeping last year's text):  {}", prf(&g.jumped_items));
+        println!("  medium-or-higher group flags per honest sheet: {:.2}", g.strong_group_flags_per_honest_sheet);
+    }
+}
+
+fn print_generated(r: &EvalReport, o: Options) {
     println!("hyoka eval — {} (configuration {})", r.detector_version, &r.config_hash[..12.min(r.config_hash.len())]);
     println!();
     println!("Hand-labelled item set: {} cases, {} over-rated", r.labelled_cases, r.labelled_positives);
@@ -217,7 +392,7 @@ fn print_text(r: &EvalReport, o: Options) {
             g.k, g.precision_at_k_risk, g.precision_at_k_count_of_twos
         );
         println!(
-            "    uniform inflation vs honest: ROC-AUC risk {}   baseline count of 2s {}  (group rules: next detector issue)",
+            "    uniform inflation vs honest (per-sheet rules only): ROC-AUC risk {}   baseline count of 2s {}",
             auc(g.uniform_auc_risk),
             auc(g.uniform_auc_count_of_twos)
         );

@@ -174,6 +174,7 @@ pub struct GroupSettings {
     pub copy_min_chars: usize,
     pub common_share: f64,
     pub copy_min_distinct: usize,
+    pub copy_min_items: usize,
     pub rollout_share: f64,
     pub rollout_min: usize,
     pub group_cues: Lexicon,

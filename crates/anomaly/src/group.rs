@@ -11,6 +11,7 @@
 //! `min_shown` companies.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 use hyoka_model::catalog::Catalog;
@@ -67,8 +68,31 @@ fn cohort_of(size: CompanySize) -> (&'static str, &'static str) {
     }
 }
 
+/// Hasher for shingles: they are already well-mixed 64-bit hashes: hashing them again (the
+/// standard SipHash) would only cost time.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A set of shingles.
+pub type Shingles = HashSet<u64, BuildHasherDefault<IdHasher>>;
+type ShingleMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
 /// Character 3-grams of folded text, hashed.
-fn shingles(folded: &str) -> HashSet<u64> {
+fn shingles(folded: &str) -> Shingles {
     let chars: Vec<char> = folded.chars().filter(|c| !c.is_whitespace() && !"。、・()「」".contains(*c)).collect();
     if chars.len() < 3 {
         return chars.iter().map(|c| u64::from(*c)).collect();
@@ -86,7 +110,7 @@ fn shingles(folded: &str) -> HashSet<u64> {
 }
 
 /// Jaccard similarity of two shingle sets.
-pub fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+pub fn jaccard(a: &Shingles, b: &Shingles) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
@@ -96,7 +120,17 @@ pub fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
 
 /// Similarity of two evidence texts (character 3-gram Jaccard, 0–1).
 pub fn similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
     jaccard(&shingles(&text::fold(a)), &shingles(&text::fold(b)))
+}
+
+/// Whether two texts can be at least `threshold` similar at all: Jaccard
+/// cannot exceed the ratio of the shorter to the longer.
+fn may_be_similar(a: &str, b: &str, threshold: f64) -> bool {
+    let (la, lb) = (a.chars().count() as f64, b.chars().count() as f64);
+    la.min(lb) >= threshold * la.max(lb) - 3.0
 }
 
 fn item_finding(
@@ -160,17 +194,19 @@ fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFin
             e.1 += 1;
         }
     }
+    // Median and spread once per cohort (and for the whole group): the
+    // company itself is in them, which the median and MAD shrug off.
+    let rated = |idx: &mut dyn Iterator<Item = usize>| -> Vec<f64> { idx.filter_map(|j| rates[j]).collect() };
+    let pooled_stats = Spread::of(&rated(&mut (0..n)));
+    let cohort_stats: HashMap<&str, Option<Spread>> =
+        cohorts.iter().map(|(c, m)| (*c, Spread::of(&rated(&mut m.iter().copied())))).collect();
     let mut out = Vec::new();
     for (i, s) in input.current.iter().enumerate() {
         let (c_ja, c_en) = cohort_of(s.size);
         let members = &cohorts[c_ja];
         let pooled = members.len() < g.min_cohort;
-        let peers: Vec<f64> = if pooled {
-            (0..n).filter(|j| *j != i).filter_map(|j| rates[j]).collect()
-        } else {
-            members.iter().filter(|j| **j != i).filter_map(|j| rates[*j]).collect()
-        };
-        if let (Some(x), Some((med, z))) = (rates[i], robust_z(&peers, rates[i]))
+        let (stats, peers) = if pooled { (pooled_stats, n - 1) } else { (cohort_stats[c_ja], members.len() - 1) };
+        if let (Some(x), Some((med, z))) = (rates[i], stats.and_then(|st| st.z(rates[i])))
             && z > g.robust_z
         {
             let (scope_ja, scope_en) = if pooled {
@@ -181,11 +217,11 @@ fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFin
             } else {
                 (format!("同規模({c_ja})"), format!("companies with {c_en}"))
             };
-            let shown = peers.len() + 1 >= g.min_shown;
+            let shown = peers + 1 >= g.min_shown;
             let (fig_ja, fig_en) = if shown {
                 (
-                    format!("の{}社の中央値 {:.0}%", peers.len(), med * 100.0),
-                    format!(" ({} companies, median {:.0}%)", peers.len(), med * 100.0),
+                    format!("の{peers}社の中央値 {:.0}%", med * 100.0),
+                    format!(" ({peers} companies, median {:.0}%)", med * 100.0),
                 )
             } else {
                 (String::new(), String::new())
@@ -247,26 +283,39 @@ fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFin
     out
 }
 
-/// Median of the peers and the robust z of `x` against them (MAD, with the
-/// mean absolute deviation as fallback when half the peers are equal).
-fn robust_z(peers: &[f64], x: Option<f64>) -> Option<(f64, f64)> {
-    let x = x?;
-    if peers.len() < 3 {
-        return None;
-    }
-    let med = median(peers);
-    let deviations: Vec<f64> = peers.iter().map(|p| (p - med).abs()).collect();
-    let mad = median(&deviations);
-    let z = if mad > 1e-9 {
-        0.6745 * (x - med) / mad
-    } else {
-        let mean_ad = deviations.iter().sum::<f64>() / deviations.len() as f64;
-        if mean_ad <= 1e-9 {
+/// Median and spread of a set of rates: the MAD, or the mean absolute
+/// deviation (scaled to match) when more than half the values are equal.
+#[derive(Debug, Clone, Copy)]
+struct Spread {
+    median: f64,
+    mad: f64,
+    mean_ad: f64,
+}
+
+impl Spread {
+    fn of(values: &[f64]) -> Option<Spread> {
+        if values.len() < 4 {
             return None;
         }
-        (x - med) / (1.2533 * mean_ad)
-    };
-    Some((med, z))
+        let median = median(values);
+        let deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
+        let mad = crate::group::median(&deviations);
+        let mean_ad = deviations.iter().sum::<f64>() / deviations.len() as f64;
+        Some(Spread { median, mad, mean_ad })
+    }
+
+    /// The median and the robust z of `x`: 0.6745 (x − median) / MAD.
+    fn z(&self, x: Option<f64>) -> Option<(f64, f64)> {
+        let x = x?;
+        let z = if self.mad > 1e-9 {
+            0.6745 * (x - self.median) / self.mad
+        } else if self.mean_ad > 1e-9 {
+            (x - self.median) / (1.2533 * self.mean_ad)
+        } else {
+            return None;
+        };
+        Some((self.median, z))
+    }
 }
 
 fn median(v: &[f64]) -> f64 {
@@ -312,7 +361,11 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
             let Some(b) = before.get(&a.item) else { continue };
             let (Some(now), Some(then)) = (points(a.evaluation), points(b.evaluation)) else { continue };
             if now > then && a.evaluation == Evaluation::DONE && !rollout(a.item) {
-                let sim = similarity(&a.evidence, &b.evidence);
+                let sim = if may_be_similar(&a.evidence, &b.evidence, g.unchanged_similarity) {
+                    similarity(&a.evidence, &b.evidence)
+                } else {
+                    0.0
+                };
                 if sim >= g.unchanged_similarity {
                     let prev = b.evaluation.label_ja();
                     out.push(GroupFinding {
@@ -414,10 +467,10 @@ fn points(e: Evaluation) -> Option<u8> {
 }
 
 /// MinHash signature length and LSH bands (rows per band = SIG / BANDS).
-const SIG: usize = 32;
-const BANDS: usize = 8;
+const SIG: usize = 16;
+const BANDS: usize = 4;
 
-fn minhash(set: &HashSet<u64>) -> [u64; SIG] {
+fn minhash(set: &Shingles) -> [u64; SIG] {
     let mut sig = [u64::MAX; SIG];
     for &x in set {
         for (k, slot) in sig.iter_mut().enumerate() {
@@ -447,28 +500,65 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
             }
         }
     }
-    let mut out = Vec::new();
-    for entries in by_item.values() {
-        if entries.len() < 2 {
-            continue;
+    // Items are independent: share them between two threads.
+    let items: Vec<&Vec<(usize, &Answer)>> = by_item.values().filter(|e| e.len() >= 2).collect();
+    let (left, right) = items.split_at(items.len() / 2);
+    let (mut found, other) = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| copies_in(right, companies, config));
+        let mine = copies_in(left, companies, config);
+        (mine, worker.join().unwrap_or_default())
+    });
+    found.extend(other);
+    // Copying is wholesale: keep an item only when its sheet shares nearly the
+    // same wording with one other sheet on several items. Two honest
+    // companies may happen to phrase one item alike; rarely several.
+    let mut pairs: HashMap<(usize, usize), usize> = HashMap::new();
+    for (f, partners) in &found {
+        for p in partners {
+            *pairs.entry((f.sheet.min(*p), f.sheet.max(*p))).or_default() += 1;
         }
+    }
+    // Each shared item was counted once from each side.
+    let together = |a: usize, b: usize| pairs.get(&(a.min(b), a.max(b))).copied().unwrap_or(0) / 2;
+    found
+        .into_iter()
+        .filter(|(f, partners)| partners.iter().any(|p| together(f.sheet, *p) >= config.group.copy_min_items))
+        .map(|(f, _)| f)
+        .collect()
+}
+
+/// [`copied_evidence`] for some items: each finding with the other sheets
+/// whose evidence on that item is nearly the same.
+fn copies_in(
+    items: &[&Vec<(usize, &Answer)>],
+    companies: usize,
+    config: &DetectorConfig,
+) -> Vec<(GroupFinding, Vec<usize>)> {
+    let g = &config.group;
+    let mut out = Vec::new();
+    for entries in items {
         let folded: Vec<String> = entries.iter().map(|(_, a)| text::fold(&a.evidence)).collect();
-        let mut sets: Vec<HashSet<u64>> = folded.iter().map(|f| shingles(f)).collect();
-        // Wording many companies use on this item (a sheet's example answer, a
-        // common phrase) says nothing about copying: keep only the shingles at
+        let mut sets: Vec<Shingles> = folded.iter().map(|f| shingles(f)).collect();
+        // Wording many of the group's companies use on this item (a sheet's
+        // example answer, a common phrase) says nothing about copying: keep only the shingles at
         // most a few companies share, and compare on those.
-        let mut df: HashMap<u64, usize> = HashMap::new();
+        let mut df: ShingleMap<usize> = ShingleMap::default();
         for set in &sets {
             for x in set {
                 *df.entry(*x).or_default() += 1;
             }
         }
-        let common = ((entries.len() as f64) * g.common_share).ceil().max(2.0) as usize;
+        let common = ((companies as f64) * g.common_share).ceil().max(2.0) as usize;
         for set in &mut sets {
             set.retain(|x| df.get(x).copied().unwrap_or(0) <= common);
         }
         let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
         for (k, set) in sets.iter().enumerate() {
+            // Too little of its own wording left to compare (and an empty set
+            // would share every bucket with every other).
+            if set.len() < g.copy_min_distinct {
+                continue;
+            }
             let sig = minhash(set);
             for (b, band) in sig.chunks(SIG / BANDS).enumerate() {
                 let h = band.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, x| (h ^ x).wrapping_mul(0x0100_0000_01b3));
@@ -523,7 +613,8 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
             for k in members {
                 let (sheet, a) = entries[*k];
                 let sim = best.get(k).copied().unwrap_or(0.0);
-                out.push(GroupFinding {
+                let partners: Vec<usize> = firms.iter().copied().filter(|f| *f != sheet).collect();
+                out.push((GroupFinding {
                     sheet,
                     finding: item_finding(
                         "copied_evidence",
@@ -536,7 +627,7 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
                             firms.len()
                         ),
                     ),
-                });
+                }, partners));
             }
         }
     }
@@ -559,7 +650,7 @@ mod tests {
     #[test]
     fn robust_z_by_hand() {
         let peers = [0.4, 0.5, 0.5, 0.6, 0.45, 0.55];
-        let (med, z) = robust_z(&peers, Some(0.95)).unwrap_or_default();
+        let (med, z) = Spread::of(&peers).and_then(|s| s.z(Some(0.95))).unwrap_or_default();
         assert!((med - 0.5).abs() < 1e-9);
         // MAD = median(|0.1, 0, 0, 0.1, 0.05, 0.05|) = 0.05 → z = 0.6745 × 0.45 / 0.05
         assert!((z - 6.0705).abs() < 1e-3, "{z}");

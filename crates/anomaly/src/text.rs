@@ -18,7 +18,7 @@ use crate::config::{Cues, Lexicon};
 /// NFKC, ASCII lower case, no whitespace: the form cues and evidence are
 /// compared in.
 pub fn fold(s: &str) -> String {
-    hyoka_model::text::normalize_compact(s).to_lowercase()
+    hyoka_model::text::fold(s)
 }
 
 /// One clause of an evidence text and what it says.

@@ -98,15 +98,26 @@ fn a_date_that_contradicts_last_years_zero_is_caught() {
 #[test]
 fn copied_evidence_is_flagged_without_naming_or_quoting_the_other_company() {
     let cat = catalog();
-    let long = "標的型攻撃メール訓練を外部サービスで年2回実施し、開封率を経営会議へ報告、未開封者への再教育まで行っている(2024年5月・11月)";
-    let mut sheets: Vec<Vec<Answer>> = (0..10).map(|c| sheet(c, 3, honest_text)).collect();
+    let long = [
+        "標的型攻撃メール訓練を外部サービスで年2回実施し、開封率を経営会議へ報告、未開封者への再教育まで行っている(2024年5月・11月)",
+        "退職者のアカウントは人事システムの退職日連携で翌営業日に自動停止し、月次で棚卸して残存ゼロを確認している",
+        "重要データは夜間にNASへ取得し、週次で遠隔地のデータセンターへ複製、四半期ごとに復元テストを実施している",
+    ];
+    let mut sheets: Vec<Vec<Answer>> = (0..20).map(|c| sheet(c, 3, honest_text)).collect();
     for c in [3, 7] {
-        sheets[c][0].evidence = long.into();
+        for (k, text) in long.iter().enumerate() {
+            sheets[c][k].evidence = (*text).into();
+        }
     }
+    // One shared item alone is not copying.
+    sheets[5][0].evidence = long[0].into();
     let cur: Vec<_> = sheets.iter().enumerate().map(|(i, a)| group_sheet(i as i64, a, 2024)).collect();
     let found = analyse(&GroupInput { catalog: &cat, current: &cur, previous: &[] }, &config());
     let copied: Vec<_> = found.iter().filter(|f| f.finding.rule == "copied_evidence").collect();
-    assert_eq!(copied.iter().map(|f| f.sheet).collect::<Vec<_>>(), [3, 7], "{found:?}");
+    let mut sheets_flagged: Vec<usize> = copied.iter().map(|f| f.sheet).collect();
+    sheets_flagged.dedup();
+    assert_eq!(sheets_flagged, [3, 7], "{found:?}");
+    assert_eq!(copied.len(), 6);
     for f in copied {
         assert!(
             !f.finding.reason_ja.contains("標的型") && !f.finding.reason_ja.contains("会社3"),

@@ -9,16 +9,24 @@ use unicode_normalization::UnicodeNormalization;
 /// NFKC-normalised text with the wave-dash and dash variants unified and
 /// surrounding whitespace trimmed. `１７` → `17`, `ｶﾞ` → `ガ`, `㋿` → `令和`.
 pub fn normalize(s: &str) -> String {
-    let nfkc: String = s.nfkc().collect();
-    nfkc.chars()
-        .map(|c| match c {
-            '〜' | '～' => '~',
-            '‐' | '‑' | '‒' | '–' | '—' | '−' | '－' => '-',
-            c => c,
-        })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    let unify = |c: char| match c {
+        '〜' | '～' => '~',
+        '‐' | '‑' | '‒' | '–' | '—' | '−' | '－' => '-',
+        c => c,
+    };
+    // Most text is already in NFKC: the quick check spares the rewrite.
+    let out: String = if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        s.chars().map(unify).collect()
+    } else {
+        s.nfkc().map(unify).collect()
+    };
+    out.trim().to_owned()
+}
+
+/// [`normalize`] with every whitespace character removed and ASCII letters
+/// lower-cased, in one pass: the form detectors compare text in.
+pub fn fold(s: &str) -> String {
+    normalize(s).chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// [`normalize`] with every whitespace character removed: the form header
