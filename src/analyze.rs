@@ -86,17 +86,7 @@ pub fn analyze(conn: &mut DbConn, detector: &Detector, framework: &str, year: Fi
             let fresh: Vec<NewFlag> = findings
                 .iter()
                 .filter(|f| !earlier.contains(&(f.target.item().map(i32::from), f.rule.to_owned())))
-                .map(|f| NewFlag {
-                    target: f.target,
-                    rule: f.rule.to_owned(),
-                    severity: f.severity,
-                    claimed: f.claimed,
-                    suggested: f.suggested,
-                    reason_ja: f.reason_ja.clone(),
-                    reason_en: f.reason_en.clone(),
-                    detector_version: hyoka_anomaly::DETECTOR_VERSION.to_owned(),
-                    config_hash: detector.config_hash().to_owned(),
-                })
+                .map(|f| hyoka_ingest::detect::to_flag(detector, f))
                 .collect();
             if fresh.is_empty() {
                 continue;

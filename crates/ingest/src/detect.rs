@@ -46,21 +46,23 @@ pub fn check(
 
 /// The findings as flags to store.
 pub fn to_flags(detector: &Detector, report: &Report) -> Vec<NewFlag> {
-    report
-        .findings
-        .iter()
-        .map(|f| NewFlag {
-            target: f.target,
-            rule: f.rule.to_owned(),
-            severity: f.severity,
-            claimed: f.claimed,
-            suggested: f.suggested,
-            reason_ja: f.reason_ja.clone(),
-            reason_en: f.reason_en.clone(),
-            detector_version: hyoka_anomaly::DETECTOR_VERSION.to_owned(),
-            config_hash: detector.config_hash().to_owned(),
-        })
-        .collect()
+    report.findings.iter().map(|f| to_flag(detector, f)).collect()
+}
+
+/// One finding as a flag to store, with the detector version and the hash of
+/// the configuration it ran with.
+pub fn to_flag(detector: &Detector, f: &hyoka_anomaly::Finding) -> NewFlag {
+    NewFlag {
+        target: f.target,
+        rule: f.rule.to_owned(),
+        severity: f.severity,
+        claimed: f.claimed,
+        suggested: f.suggested,
+        reason_ja: f.reason_ja.clone(),
+        reason_en: f.reason_en.clone(),
+        detector_version: hyoka_anomaly::DETECTOR_VERSION.to_owned(),
+        config_hash: detector.config_hash().to_owned(),
+    }
 }
 
 /// Stores a report's flags and risk with a submission, in the caller's
