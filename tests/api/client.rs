@@ -165,7 +165,7 @@ pub fn serve(database_url: &str, dir: &Path, env: &[(&str, &str)]) -> Server {
     }
     let file = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}"));
     cmd.stderr(Stdio::from(file));
-    let running = start_keeping_stderr(cmd);
+    let running = common::start_keeping_stderr(cmd, Duration::from_secs(60));
     let api = Api { addr: running.addr };
     Server { running, api, log }
 }
@@ -173,37 +173,4 @@ pub fn serve(database_url: &str, dir: &Path, env: &[(&str, &str)]) -> Server {
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| u64::from(d.subsec_nanos())).unwrap_or(0)
         % 1000
-}
-
-/// Like `common::start`, but leaves the stderr set on `cmd` alone.
-fn start_keeping_stderr(mut cmd: Command) -> Running {
-    use std::io::{BufRead, BufReader};
-    cmd.stdout(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawning hyoka: {e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) => {
-                if let Some(rest) = line.split("serving on http://").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap_or_default();
-                    let addr: SocketAddr = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
-                    return Running { child, addr, stdout: rx };
-                }
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("hyoka did not start serving");
-            }
-        }
-    }
 }

@@ -32,7 +32,14 @@ pub struct Running {
 /// Starts `cmd` (which must print "serving on http://ADDR") and waits until
 /// it serves, at most `timeout`.
 pub fn start(mut cmd: Command, timeout: Duration) -> Running {
-    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.stderr(Stdio::inherit());
+    start_keeping_stderr(cmd, timeout)
+}
+
+/// Like [`start`], but leaves whatever stderr is set on `cmd` alone (a log
+/// file a test reads afterwards).
+pub fn start_keeping_stderr(mut cmd: Command, timeout: Duration) -> Running {
+    cmd.stdout(Stdio::piped());
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawning hyoka: {e}"));
     let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
     let (tx, rx) = mpsc::channel();

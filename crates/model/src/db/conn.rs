@@ -109,11 +109,24 @@ impl DbUrl {
                 let mut conn =
                     SqliteConnection::establish(path_str).map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
                 // busy_timeout before WAL: the other order can fail with "database is locked".
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
-                .map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
+                conn.batch_execute("PRAGMA busy_timeout = 10000;")
+                    .map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
+                // Switching a brand-new file to WAL needs the file to itself and
+                // does not wait on busy_timeout: retry while another process is
+                // creating the same database.
+                let mut attempts = 0;
+                loop {
+                    match conn.batch_execute("PRAGMA journal_mode = WAL;") {
+                        Ok(()) => break,
+                        Err(e) if attempts < 100 && e.to_string().contains("locked") => {
+                            attempts += 1;
+                            std::thread::sleep(Duration::from_millis(50));
+                        }
+                        Err(e) => return Err(DbError::Connect(format!("{self}: {e}"))),
+                    }
+                }
+                conn.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+                    .map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -228,6 +241,12 @@ const MIGRATION_LOCK_KEY: i64 = 0x6879_6f6b_6131; // "hyoka1"
 /// from several processes at once: PostgreSQL serialises on an advisory lock,
 /// SQLite on a lock file beside the database. Returns the versions applied.
 pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
+    // On SQLite, take the lock before even opening the file, so a second
+    // process never races the first one creating it.
+    let _sqlite_lock = match url {
+        DbUrl::Sqlite(path) => Some(lock_file(path)?),
+        DbUrl::Postgres(_) => None,
+    };
     let mut conn = url.connect()?;
     let applied = match (&mut conn, url) {
         (DbConn::Pg(pg), _) => {
@@ -242,8 +261,7 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
             }
             result?
         }
-        (DbConn::Sqlite(sqlite), DbUrl::Sqlite(path)) => {
-            let _lock = lock_file(path)?;
+        (DbConn::Sqlite(sqlite), DbUrl::Sqlite(_)) => {
             let v = sqlite
                 .run_pending_migrations(SQLITE_MIGRATIONS)
                 .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
