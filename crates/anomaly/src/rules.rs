@@ -10,6 +10,7 @@
 //! | `guessed` | 2 | medium | 1 |
 //! | `empty_evidence` | 2 | medium | 1 |
 //! | `placeholder` | 2 or 1 | medium | — |
+//! | `copies_example` | 2 | medium | — |
 //! | `restates_requirement` | 2 | medium | 1 |
 //! | `capacity` | 2 | medium | 1 |
 //! | `dependency` | 2 | medium | the prerequisite's score |
@@ -160,10 +161,13 @@ fn check_two(ctx: &Ctx<'_>) -> Vec<Finding> {
         out.extend(future_date(ctx, &clauses));
     }
     // Weaker signals, in order, only while nothing of medium or more was found.
-    let weaker: [&dyn Fn() -> Option<Finding>; 4] =
-        [&|| partial_or_guess(ctx, &clauses), &|| stale(ctx, &folded, &clauses), &|| restates(ctx, &folded), &|| {
-            capacity(ctx, &folded)
-        }];
+    let weaker: [&dyn Fn() -> Option<Finding>; 5] = [
+        &|| partial_or_guess(ctx, &clauses),
+        &|| stale(ctx, &folded, &clauses),
+        &|| copies_example(ctx, &folded),
+        &|| restates(ctx, &folded),
+        &|| capacity(ctx, &folded),
+    ];
     for rule in weaker {
         if out.iter().any(|f| f.severity >= Severity::Medium) {
             break;
@@ -394,6 +398,34 @@ fn parts_findings(ctx: &Ctx<'_>, clauses: &[Clause]) -> Vec<Finding> {
             miss_en.join(", ")
         ),
     )]
+}
+
+/// Evidence that repeats the sheet's own example answers (他社事例, known
+/// once the user imported the official workbook) instead of saying what this
+/// company did.
+fn copies_example(ctx: &Ctx<'_>, folded: &str) -> Option<Finding> {
+    let examples = text::fold(ctx.item?.examples.as_deref()?);
+    if folded.chars().count() < 12 {
+        return None;
+    }
+    let share = text::containment(folded, &examples);
+    (share >= ctx.config.thresholds.restate_containment).then(|| {
+        ctx.finding(
+            "copies_example",
+            Severity::Medium,
+            None,
+            format!(
+                "根拠がチェックシートの他社事例とほぼ同じ(一致 {:.0}%)。自社で実施した内容か確認を:「{}」",
+                share * 100.0,
+                quote(folded)
+            ),
+            format!(
+                "the evidence repeats the sheet's example answer ({:.0}% the same); check it describes this company: “{}”",
+                share * 100.0,
+                quote(folded)
+            ),
+        )
+    })
 }
 
 fn restates(ctx: &Ctx<'_>, folded: &str) -> Option<Finding> {

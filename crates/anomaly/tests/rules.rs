@@ -159,3 +159,24 @@ fn a_shared_id_is_a_contradiction_but_a_group_wide_id_rule_is_not() {
     )];
     assert!(marks(&check(&rule, Some(3), day(2024, 6, 30))).is_empty());
 }
+
+#[test]
+fn evidence_repeating_the_sheets_example_answer_is_flagged_once_the_examples_are_imported() {
+    let (mut catalog, detector) = setup();
+    let example = "標的型攻撃メール訓練を年2回実施し、開封者には個別に再教育を行っている。";
+    let a = [answer(
+        28,
+        Level::Lv1,
+        Evaluation::DONE,
+        "標的型攻撃メール訓練を年2回実施し、開封者には個別に再教育を行っている",
+    )];
+    let run = |catalog: &Catalog| {
+        let input = SheetInput { answers: &a, catalog, company: CompanySize::default(), assessed_on: day(2024, 6, 30) };
+        detector.check(&input).findings.into_iter().map(|f| f.rule).collect::<Vec<_>>()
+    };
+    assert!(!run(&catalog).contains(&"copies_example"), "no examples known yet");
+    if let Some(item) = catalog.items.iter_mut().find(|i| i.number.get() == 28) {
+        item.examples = Some(example.into());
+    }
+    assert!(run(&catalog).contains(&"copies_example"));
+}

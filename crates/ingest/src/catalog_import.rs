@@ -1,5 +1,5 @@
-//! Reading the official wording of every item (達成条件, 達成基準, レベル,
-//! 担当領域) from the user's own copy of the official workbook, for
+//! Reading the official wording of every item (達成条件, 達成基準, 他社事例,
+//! レベル, 担当領域) from the user's own copy of the official workbook, for
 //! `hyoka catalog import`. hyoka ships none of that text.
 
 use std::collections::HashMap;
@@ -60,6 +60,7 @@ pub fn read(file: &str, bytes: &[u8], catalog: &Catalog, limits: &Limits) -> Res
             level,
             condition: text(&row.condition),
             criteria: text(&row.criteria),
+            examples: text(&row.examples),
             responsible_area: text(&row.area),
         });
     }

@@ -41,6 +41,7 @@ const SYNONYMS: &[(Column, &[&str])] = &[
     (Column::Requirement, &["要求事項"]),
     (Column::Condition, &["達成条件"]),
     (Column::Criteria, &["達成基準"]),
+    (Column::Examples, &["他社事例", "参考事例"]),
     (Column::Category, &["ラベル", "カテゴリ", "カテゴリー", "分類"]),
     (Column::Area, &["担当領域"]),
     (Column::Evaluation, &["達成条件評価", "評価", "自己評価"]),

@@ -242,6 +242,7 @@ pub fn read(file: &str, text: &str, warnings: &mut Vec<Problem>) -> Result<Parse
             area: a.responsible_area.clone().map(|t| cell(i, "responsible_area", t)),
             condition: None,
             criteria: None,
+            examples: None,
         })
         .collect();
     Ok(Parsed {

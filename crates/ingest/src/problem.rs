@@ -32,6 +32,8 @@ pub enum Column {
     Condition,
     /// 達成基準.
     Criteria,
+    /// 他社事例.
+    Examples,
     /// ラベル / 分類.
     Category,
     /// 担当領域.
@@ -52,6 +54,7 @@ impl Column {
             Column::Requirement => "要求事項",
             Column::Condition => "達成条件",
             Column::Criteria => "達成基準",
+            Column::Examples => "他社事例",
             Column::Category => "ラベル",
             Column::Area => "担当領域",
             Column::Evaluation => "達成条件評価",
@@ -68,6 +71,7 @@ impl Column {
             Column::Requirement => "requirement",
             Column::Condition => "achievement condition",
             Column::Criteria => "achievement criteria",
+            Column::Examples => "examples from other companies",
             Column::Category => "label",
             Column::Area => "responsible area",
             Column::Evaluation => "evaluation",

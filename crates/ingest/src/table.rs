@@ -42,6 +42,8 @@ pub struct RawRow {
     pub condition: Option<RawCell>,
     /// The criteria (達成基準) cell.
     pub criteria: Option<RawCell>,
+    /// The examples (他社事例) cell.
+    pub examples: Option<RawCell>,
 }
 
 /// The item table of one file.
@@ -91,6 +93,7 @@ pub fn from_grid(grid: &Grid, header: &Header) -> RawTable {
             area: get(row, Column::Area, false),
             condition: get(row, Column::Condition, false),
             criteria: get(row, Column::Criteria, false),
+            examples: get(row, Column::Examples, false),
         });
     }
     let col = col_name(item_col);

@@ -79,6 +79,9 @@ pub struct Item {
     /// 達成基準, only from a user-imported official workbook.
     #[serde(default)]
     pub criteria: Option<String>,
+    /// 他社事例 (example answers), only from a user-imported official workbook.
+    #[serde(default)]
+    pub examples: Option<String>,
     /// Tags detectors use (`universal`, `cap-24x7`, …).
     #[serde(default)]
     pub tags: Vec<String>,

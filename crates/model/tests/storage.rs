@@ -480,7 +480,28 @@ fn concurrent_uploads_keep_every_revision_and_one_current(db: &TestDb) {
     assert!(ok(integrity::check(&mut c)).is_empty());
 }
 
+fn imported_example_answers_are_stored_and_kept_when_the_catalog_is_refreshed(db: &TestDb) {
+    let mut c = db.conn();
+    let wording = [hyoka_model::db::import::ItemWording {
+        number: item(28),
+        level: None,
+        condition: Some("標的型攻撃メールに関する教育を行っている".into()),
+        criteria: None,
+        examples: Some("標的型攻撃メール訓練を年2回実施".into()),
+        responsible_area: None,
+    }];
+    assert_eq!(ok(hyoka_model::db::import::import_catalog_wording(&mut c, Actor::System, FW, &wording)), 1);
+    let stored = ok(hyoka_model::db::catalog::load(&mut c, FW));
+    assert_eq!(stored.item(item(28)).and_then(|i| i.examples.as_deref()), Some("標的型攻撃メール訓練を年2回実施"));
+    let mut refreshed = ok(hyoka_model::catalog::Catalog::builtin());
+    refreshed.items[0].subject_en.push_str(" (revised)");
+    ok(hyoka_model::db::catalog::seed(&mut c, &refreshed));
+    let after = ok(hyoka_model::db::catalog::load(&mut c, FW));
+    assert_eq!(after.item(item(28)).and_then(|i| i.examples.as_deref()), Some("標的型攻撃メール訓練を年2回実施"));
+}
+
 both_backends!(
+    imported_example_answers_are_stored_and_kept_when_the_catalog_is_refreshed,
     companies_are_created_read_updated_and_listed,
     users_are_bound_to_their_company_by_role,
     a_sheet_is_stored_whole_and_revisions_keep_one_current,

@@ -83,6 +83,7 @@ pub fn seed(conn: &mut DbConn, catalog: &Catalog) -> Result<(), DbError> {
                         items::subject_en.eq(&item.subject_en),
                         items::condition_text.eq(&item.condition),
                         items::criteria_text.eq(&item.criteria),
+                        items::examples_text.eq(&item.examples),
                         items::parts_json.eq(&parts),
                         items::tags_json.eq(&tags),
                         items::depends_on_json.eq(&deps),
@@ -101,6 +102,7 @@ type ItemRow = (
     Option<String>,
     String,
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
     String,
@@ -129,6 +131,7 @@ pub fn load(conn: &mut DbConn, framework_id: &str) -> Result<Catalog, DbError> {
             items::subject_en,
             items::condition_text,
             items::criteria_text,
+            items::examples_text,
             items::parts_json,
             items::tags_json,
             items::depends_on_json,
@@ -136,7 +139,7 @@ pub fn load(conn: &mut DbConn, framework_id: &str) -> Result<Catalog, DbError> {
         .load(conn)?;
     let bad_json = |e: serde_json::Error| DbError::Invalid(format!("stored catalog JSON: {e}"));
     let mut items_out = Vec::with_capacity(rows.len());
-    for (number, level, category, area, sja, sen, cond, crit, parts, tags, deps) in rows {
+    for (number, level, category, area, sja, sen, cond, crit, examples, parts, tags, deps) in rows {
         items_out.push(Item {
             number: ItemNumber::try_from(number)?,
             level: level.map(|l| Level::try_from(i32::from(l))).transpose()?,
@@ -147,6 +150,7 @@ pub fn load(conn: &mut DbConn, framework_id: &str) -> Result<Catalog, DbError> {
             subject_en: sen,
             condition: cond,
             criteria: crit,
+            examples,
             tags: serde_json::from_str(&tags).map_err(bad_json)?,
             parts: serde_json::from_str(&parts).map_err(bad_json)?,
             depends_on: serde_json::from_str(&deps).map_err(bad_json)?,

@@ -262,6 +262,8 @@ pub struct ItemWording {
     pub condition: Option<String>,
     /// 達成基準.
     pub criteria: Option<String>,
+    /// 他社事例: the example answers of the official sheet.
+    pub examples: Option<String>,
     /// 担当領域.
     pub responsible_area: Option<String>,
 }
@@ -289,11 +291,17 @@ pub fn import_catalog_wording(
                     w.number, w.number
                 )));
             }
-            type Row = (Option<i16>, Option<String>, Option<String>, Option<String>);
+            type Row = (Option<i16>, Option<String>, Option<String>, Option<String>, Option<String>);
             let before: Row = found(
                 items::table
                     .find((framework_id, number))
-                    .select((items::level, items::condition_text, items::criteria_text, items::responsible_area))
+                    .select((
+                        items::level,
+                        items::condition_text,
+                        items::criteria_text,
+                        items::responsible_area,
+                        items::examples_text,
+                    ))
                     .first(conn),
                 || format!("{framework_id} {}", w.number),
             )?;
@@ -302,6 +310,7 @@ pub fn import_catalog_wording(
                 w.condition.clone().or_else(|| before.1.clone()),
                 w.criteria.clone().or_else(|| before.2.clone()),
                 w.responsible_area.clone().or_else(|| before.3.clone()),
+                w.examples.clone().or_else(|| before.4.clone()),
             );
             if after == before {
                 continue;
@@ -312,6 +321,7 @@ pub fn import_catalog_wording(
                     items::condition_text.eq(&after.1),
                     items::criteria_text.eq(&after.2),
                     items::responsible_area.eq(&after.3),
+                    items::examples_text.eq(&after.4),
                 ))
                 .execute(conn)?;
             changed += 1;

@@ -28,6 +28,7 @@ diesel::table! {
         subject_en -> Text,
         condition_text -> Nullable<Text>,
         criteria_text -> Nullable<Text>,
+        examples_text -> Nullable<Text>,
         parts_json -> Text,
         tags_json -> Text,
         depends_on_json -> Text,
