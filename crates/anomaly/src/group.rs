@@ -141,16 +141,7 @@ fn item_finding(
     ja: String,
     en: String,
 ) -> Finding {
-    let n = answer.item;
-    Finding {
-        target: FlagTarget::Item(n),
-        rule,
-        severity,
-        claimed: answer.evaluation,
-        suggested: if severity.may_suggest_lower() { suggested } else { None },
-        reason_ja: format!("{n}: {ja}"),
-        reason_en: format!("{n}: {en}"),
-    }
+    Finding::on_item(answer, rule, severity, suggested, &ja, &en)
 }
 
 /// Runs every group rule.

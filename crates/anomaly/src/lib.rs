@@ -87,6 +87,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding on one answer. The reasons get the item number in front;
+    /// a `low` or `info` finding never suggests a score (it may not lower
+    /// the claim), whatever the rule passed.
+    pub fn on_item(
+        answer: &Answer,
+        rule: &'static str,
+        severity: Severity,
+        suggested: Option<Points>,
+        reason_ja: &str,
+        reason_en: &str,
+    ) -> Finding {
+        let n = answer.item;
+        Finding {
+            target: FlagTarget::Item(n),
+            rule,
+            severity,
+            claimed: answer.evaluation,
+            suggested: if severity.may_suggest_lower() { suggested } else { None },
+            reason_ja: format!("{n}: {reason_ja}"),
+            reason_en: format!("{n}: {reason_en}"),
+        }
+    }
+
     /// Whether this finding marks its item as over-rated: medium or high, or a
     /// suggestion below the claim.
     pub fn marks_over_rating(&self) -> bool {
@@ -140,7 +163,7 @@ impl Detector {
     pub fn check(&self, input: &SheetInput<'_>) -> Report {
         let mut findings = rules::item_findings(input, &self.config);
         findings.extend(rules::sheet_findings(input, &self.config));
-        let risk = risk::score(&findings, input.answers.len(), &self.config.risk);
+        let risk = risk::score(&findings, &self.config.risk);
         Report { findings, risk }
     }
 }

@@ -34,7 +34,7 @@ fn weight(s: Severity, w: &RiskWeights) -> f64 {
 }
 
 /// Scores a sheet's findings.
-pub fn score(findings: &[Finding], _answered: usize, w: &RiskWeights) -> Risk {
+pub fn score(findings: &[Finding], w: &RiskWeights) -> Risk {
     score_parts(findings.iter().map(|f| (f.rule, f.severity, f.reason_ja.as_str(), f.reason_en.as_str())), w)
 }
 

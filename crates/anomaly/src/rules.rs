@@ -61,18 +61,7 @@ impl Ctx<'_> {
         ja: String,
         en: String,
     ) -> Finding {
-        let n = self.answer.item;
-        // low and info never suggest below the claim
-        let suggested = if severity.may_suggest_lower() { suggested } else { None };
-        Finding {
-            target: FlagTarget::Item(n),
-            rule,
-            severity,
-            claimed: self.answer.evaluation,
-            suggested,
-            reason_ja: format!("{n}: {ja}"),
-            reason_en: format!("{n}: {en}"),
-        }
+        Finding::on_item(self.answer, rule, severity, suggested, &ja, &en)
     }
 
     fn small_company(&self) -> bool {
@@ -609,19 +598,14 @@ fn dependencies(input: &SheetInput<'_>) -> Vec<Finding> {
                 _ => continue,
             };
             let dep_subject = input.catalog.item(*dep).map_or("", |i| i.subject_ja.as_str());
-            out.push(Finding {
-                target: FlagTarget::Item(a.item),
-                rule: "dependency",
+            out.push(Finding::on_item(
+                a,
+                "dependency",
                 severity,
-                claimed: a.evaluation,
-                suggested: suggest,
-                reason_ja: format!("{}: 前提となる{dep}({dep_subject})が{shown}なのに対策完了(2点)としている", a.item),
-                reason_en: format!(
-                    "{}: claimed 2 although its prerequisite {dep} is {}",
-                    a.item,
-                    prereq.evaluation.code()
-                ),
-            });
+                suggest,
+                &format!("前提となる{dep}({dep_subject})が{shown}なのに対策完了(2点)としている"),
+                &format!("claimed 2 although its prerequisite {dep} is {}", prereq.evaluation.code()),
+            ));
             break;
         }
     }

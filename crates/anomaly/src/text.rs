@@ -15,11 +15,7 @@ use regex::Regex;
 
 use crate::config::{Cues, Lexicon};
 
-/// NFKC, ASCII lower case, no whitespace: the form cues and evidence are
-/// compared in.
-pub fn fold(s: &str) -> String {
-    hyoka_model::text::fold(s)
-}
+pub use hyoka_model::text::fold;
 
 /// One clause of an evidence text and what it says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
