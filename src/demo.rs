@@ -204,14 +204,6 @@ fn add_company_year(
     }
     let sheet = generator.sheet(company.index, year)?;
     let file = write_csv_utf8_bom(&sheet, catalog)?;
-    let company_size = hyoka_anomaly::CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) };
-    let report = hyoka_ingest::detect::check(
-        detector,
-        catalog,
-        &sheet.answers,
-        company_size,
-        hyoka_ingest::detect::assessed_on(sheet.cover.answered_on, year),
-    );
     let new = submissions::NewSubmission {
         company_id,
         fiscal_year: year,
@@ -225,7 +217,16 @@ fn add_company_year(
     };
     match submissions::store_in_tx(conn, Actor::System, &new) {
         Ok(stored) => {
-            hyoka_ingest::detect::store_in_tx(conn, detector, stored.submission().id, &report)?;
+            let company_size =
+                hyoka_anomaly::CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) };
+            hyoka_ingest::detect::check_and_store_in_tx(
+                conn,
+                detector,
+                catalog,
+                stored.submission(),
+                &new.answers,
+                company_size,
+            )?;
             Ok(true)
         }
         Err(DbError::Workflow(e)) => Err(e).context(format!("demo sheet {} {year}", company.code)),

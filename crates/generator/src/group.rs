@@ -6,7 +6,7 @@ use hyoka_model::domain::{Evaluation, FiscalYear, Level};
 use hyoka_model::sheet::{Answer, CoverFacts, Sheet};
 use serde::Serialize;
 
-use crate::company::{self, SyntheticCompany, stream};
+use crate::company::{self, SyntheticCompany, YearSize, stream};
 use crate::error::GeneratorError;
 use crate::evidence::{self, Input};
 use crate::levels::synthetic_levels;
@@ -140,6 +140,13 @@ impl Generator {
     /// The group's companies.
     pub fn companies(&self) -> &[SyntheticCompany] {
         &self.companies
+    }
+
+    /// The size of the company at `index` in `year`.
+    pub(crate) fn size_of(&self, index: usize, year: FiscalYear) -> YearSize {
+        // Sheets come from this generator's own companies, so the fallback
+        // never shows; it keeps the labelled builders total.
+        self.company(index).map_or(YearSize { year, employees: 0, it_staff: 0 }, |c| c.size(year))
     }
 
     /// The company at `index`.

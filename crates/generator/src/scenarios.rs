@@ -506,9 +506,7 @@ pub fn group_scenario(spec: &GroupScenarioSpec, catalog: &Catalog) -> GroupScena
     let mut sheets: Vec<ScenarioSheet> = generator
         .sheets()
         .map(|g| {
-            let company_size = generator
-                .company(g.company_index)
-                .map_or(YearSize { year: g.year, employees: 0, it_staff: 0 }, |c| c.size(g.year));
+            let company_size = generator.size_of(g.company_index, g.year);
             ScenarioSheet {
                 company_index: g.company_index,
                 year: g.year,

@@ -65,6 +65,24 @@ pub fn to_flag(detector: &Detector, f: &hyoka_anomaly::Finding) -> NewFlag {
     }
 }
 
+/// Checks a stored submission's answers and stores the flags and risk with
+/// it, in the caller's write transaction: what every path that stores a
+/// sheet does. The sheet is judged as of its 回答日, else the end of its
+/// fiscal year.
+pub fn check_and_store_in_tx(
+    conn: &mut DbConn,
+    detector: &Detector,
+    catalog: &Catalog,
+    submission: &hyoka_model::db::submissions::Submission,
+    answers: &[Answer],
+    company: CompanySize,
+) -> Result<Report, DbError> {
+    let assessed_on = assessed_on(submission.answered_on, submission.fiscal_year);
+    let report = check(detector, catalog, answers, company, assessed_on);
+    store_in_tx(conn, detector, submission.id, &report)?;
+    Ok(report)
+}
+
 /// Stores a report's flags and risk with a submission, in the caller's
 /// write transaction.
 pub fn store_in_tx(conn: &mut DbConn, detector: &Detector, submission_id: i64, report: &Report) -> Result<(), DbError> {

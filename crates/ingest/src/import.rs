@@ -137,9 +137,7 @@ pub fn store(
             employees: upload.employees.or(stored_size.and_then(|y| y.employees)),
             it_staff: upload.it_staff.or(stored_size.and_then(|y| y.it_staff)),
         };
-        let assessed_on = crate::detect::assessed_on(submission.answered_on, fiscal_year);
-        let report = crate::detect::check(detector, catalog, &upload.submission.answers, size, assessed_on);
-        crate::detect::store_in_tx(conn, detector, submission.id, &report)?;
+        crate::detect::check_and_store_in_tx(conn, detector, catalog, submission, &upload.submission.answers, size)?;
         // Reviewers' decisions carry over from the revision this one replaces,
         // for items whose score and evidence did not change.
         if let Stored::Created { superseded: Some(previous), .. } = &imported.stored {

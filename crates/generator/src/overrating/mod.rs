@@ -338,9 +338,7 @@ pub fn labelled_group(
     let mut sheets: Vec<LabelledSheet> = generator
         .sheets()
         .map(|g| {
-            let company_size = generator
-                .company(g.company_index)
-                .map_or(YearSize { year: g.year, employees: 0, it_staff: 0 }, |c| c.size(g.year));
+            let company_size = generator.size_of(g.company_index, g.year);
             LabelledSheet {
                 company_index: g.company_index,
                 year: g.year,
