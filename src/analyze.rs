@@ -56,12 +56,11 @@ pub fn analyze(conn: &mut DbConn, detector: &Detector, framework: &str, year: Fi
     let started_at = hyoka_model::time::now().naive_utc();
     let catalog = db_catalog::load(conn, framework)?;
     let current = analysis::current_sheets(conn, framework, year)?;
-    let previous = match FiscalYear::new(year.get() - 1) {
-        Ok(prev) => analysis::current_sheets(conn, framework, prev)?,
-        Err(_) => Vec::new(),
+    let (previous, prev_year) = match FiscalYear::new(year.get() - 1) {
+        Ok(prev) => (analysis::current_sheets(conn, framework, prev)?, prev),
+        Err(_) => (Vec::new(), year),
     };
     let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| as_group(s, year)).collect();
-    let prev_year = FiscalYear::new(year.get() - 1).unwrap_or(year);
     let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| as_group(s, prev_year)).collect();
     let found = group::analyse(&GroupInput { catalog: &catalog, current: &cur, previous: &prev }, detector.config());
     let mut by_sheet: BTreeMap<usize, Vec<&hyoka_anomaly::Finding>> = BTreeMap::new();
@@ -80,18 +79,24 @@ pub fn analyze(conn: &mut DbConn, detector: &Detector, framework: &str, year: Fi
     let (run_id, stored, new_on_reviewed) = write_tx(conn, |conn| -> anyhow::Result<_> {
         let run_id = analysis::record_run_in_tx(conn, &run)?;
         let (mut stored, mut new_on_reviewed) = (0, 0);
+        let earlier = analysis::group_flags(conn, framework, year)?;
+        let reviewed = analysis::reviewed_submissions(conn, framework, year)?;
         for (sheet, findings) in &by_sheet {
             let submission = current[*sheet].submission_id;
-            let earlier = analysis::group_flags_of(conn, submission)?;
+            let raised_before = |f: &&&hyoka_anomaly::Finding| {
+                earlier
+                    .get(&submission)
+                    .is_some_and(|e| e.contains(&(f.target.item().map(i32::from), f.rule.to_owned())))
+            };
             let fresh: Vec<NewFlag> = findings
                 .iter()
-                .filter(|f| !earlier.contains(&(f.target.item().map(i32::from), f.rule.to_owned())))
+                .filter(|f| !raised_before(f))
                 .map(|f| hyoka_ingest::detect::to_flag(detector, f))
                 .collect();
             if fresh.is_empty() {
                 continue;
             }
-            let is_new = analysis::reviewed(conn, submission)?;
+            let is_new = reviewed.contains(&submission);
             for flag in flags::insert_in_tx(conn, submission, &fresh)? {
                 analysis::link_flag_in_tx(conn, run_id, flag.id, is_new)?;
                 stored += 1;

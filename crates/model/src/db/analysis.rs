@@ -3,7 +3,7 @@
 //! the decisions on them are kept; a flag raised again by a later run is not
 //! stored twice.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -125,24 +125,43 @@ pub fn record_run_in_tx(conn: &mut DbConn, run: &NewRun) -> Result<i64, DbError>
         .get_result(conn)?)
 }
 
-/// (item, rule) of the flags earlier runs raised on a submission.
-pub fn group_flags_of(conn: &mut DbConn, submission_id: i64) -> Result<HashSet<(Option<i32>, String)>, DbError> {
-    let rows: Vec<(Option<i32>, String)> = flags::table
+/// (item number, rule) of a flag: what makes a group flag the same across runs.
+pub type FlagKey = (Option<i32>, String);
+
+/// (item, rule) of the flags earlier runs raised, per current submission of
+/// a framework and year: one query for the whole group.
+pub fn group_flags(
+    conn: &mut DbConn,
+    framework_id: &str,
+    year: FiscalYear,
+) -> Result<HashMap<i64, HashSet<FlagKey>>, DbError> {
+    let rows: Vec<(i64, Option<i32>, String)> = flags::table
         .inner_join(analysis_flags::table)
-        .filter(flags::submission_id.eq(submission_id))
-        .select((flags::item_number, flags::rule))
+        .inner_join(submissions::table)
+        .filter(submissions::framework_id.eq(framework_id))
+        .filter(submissions::fiscal_year.eq(year.get()))
+        .filter(submissions::is_current.eq(true))
+        .select((flags::submission_id, flags::item_number, flags::rule))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    let mut out: HashMap<i64, HashSet<FlagKey>> = HashMap::new();
+    for (submission, item, rule) in rows {
+        out.entry(submission).or_default().insert((item, rule));
+    }
+    Ok(out)
 }
 
-/// Whether a reviewer has decided on any flag of a submission.
-pub fn reviewed(conn: &mut DbConn, submission_id: i64) -> Result<bool, DbError> {
-    let n: i64 = reviews::table
-        .inner_join(flags::table)
-        .filter(flags::submission_id.eq(submission_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+/// The current submissions of a framework and year on whose flags a reviewer
+/// has decided: one query for the whole group.
+pub fn reviewed_submissions(conn: &mut DbConn, framework_id: &str, year: FiscalYear) -> Result<HashSet<i64>, DbError> {
+    let ids: Vec<i64> = reviews::table
+        .inner_join(flags::table.inner_join(submissions::table))
+        .filter(submissions::framework_id.eq(framework_id))
+        .filter(submissions::fiscal_year.eq(year.get()))
+        .filter(submissions::is_current.eq(true))
+        .select(flags::submission_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Links a stored flag to the run that raised it.
