@@ -84,6 +84,10 @@ pub enum AdminCommand {
     ListUsers,
     /// Walk the audit log's hash chain; report the first broken link (exit 1).
     AuditVerify,
+    /// Recompute the dashboards' summaries and group totals from the sheets.
+    RebuildSummaries,
+    /// Compare the dashboards' summaries with a fresh computation; list differences (exit 1).
+    CheckSummaries,
 }
 
 /// Runs an admin command.
@@ -167,6 +171,21 @@ fn execute(config: &Config, command: &AdminCommand) -> anyhow::Result<ExitCode> 
             }
             (None, None) => bail!("give --id or --login"),
         },
+        AdminCommand::RebuildSummaries => {
+            let n = hyoka_model::db::summaries::rebuild_all(&mut conn)?;
+            println!("dashboard summaries rebuilt for {n} company-years");
+        }
+        AdminCommand::CheckSummaries => {
+            let problems = hyoka_model::db::summaries::verify(&mut conn)?;
+            if !problems.is_empty() {
+                for p in &problems {
+                    println!("{p}");
+                }
+                println!("{} difference(s); `hyoka admin rebuild-summaries` recomputes them", problems.len());
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("dashboard summaries agree with the sheets");
+        }
         AdminCommand::ListUsers => {
             for u in users::list(&mut conn)? {
                 let company = match u.account.company_id() {

@@ -118,6 +118,7 @@ pub fn analyze(conn: &mut DbConn, detector: &Detector, framework: &str, year: Fi
                 hyoka_anomaly::DETECTOR_VERSION,
                 detector.config_hash(),
             )?;
+            hyoka_model::db::summaries::refresh_submission_in_tx(conn, submission)?;
         }
         Ok((run_id, stored, new_on_reviewed))
     })?;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
-use hyoka_generator::{Generator, SyntheticCompany, demo_group, write_csv_utf8_bom};
+use hyoka_generator::{Generator, GroupSpec, SyntheticCompany, demo_group, write_csv_utf8_bom};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::db::users::{self, Account};
 use hyoka_model::db::{self, DbConn, DbError, companies, submissions};
@@ -26,6 +26,8 @@ pub struct Options {
     pub serve: bool,
     /// Fill even when the database holds companies the demo did not create.
     pub allow_non_demo: bool,
+    /// Companies in the demo group.
+    pub companies: usize,
 }
 
 /// Runs the demo.
@@ -80,7 +82,7 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
     }
     let catalog = Catalog::builtin().context("the built-in catalog")?;
     let detector = hyoka_ingest::detect::from_db(conn)?;
-    let generator = Generator::new(demo_group(), &catalog);
+    let generator = Generator::new(GroupSpec { companies: options.companies, ..demo_group() }, &catalog);
     let years = generator.spec().years.clone();
     let mut filled = Filled { companies: generator.companies().len(), years: years.len(), added: 0, present: 0 };
     for company in generator.companies() {
@@ -227,6 +229,7 @@ fn add_company_year(
                 &new.answers,
                 company_size,
             )?;
+            hyoka_model::db::summaries::refresh_in_tx(conn, company_id, year)?;
             Ok(true)
         }
         Err(DbError::Workflow(e)) => Err(e).context(format!("demo sheet {} {year}", company.code)),

@@ -52,6 +52,9 @@ enum Command {
         /// Add the demo group even though the database holds companies the demo did not create.
         #[arg(long)]
         allow_non_demo: bool,
+        /// Companies in the demo group (a larger group makes a load-test data set; use a fresh database).
+        #[arg(long, default_value_t = hyoka_generator::DEMO_COMPANIES as u32, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        companies: u32,
     },
     /// Import check sheets (xlsx, CSV, JSON; files or folders) into the database.
     Import(import::ImportArgs),
@@ -113,8 +116,8 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Analyze { year, framework } => analyze::run(&config, year, &framework),
         Command::Eval { seed, companies, json } => eval::run(eval::Options { seed, companies, json }),
-        Command::Demo { no_serve, allow_non_demo, .. } => {
-            demo::run(&config, demo::Options { serve: !no_serve, allow_non_demo })
+        Command::Demo { no_serve, allow_non_demo, companies, .. } => {
+            demo::run(&config, demo::Options { serve: !no_serve, allow_non_demo, companies: companies as usize })
         }
     };
     match result {

@@ -6,6 +6,8 @@
 //!   the log;
 //! - `authz`: every operation of the OpenAPI document as every role;
 //! - `audit`: a tampered audit entry is reported by the API and the CLI;
+//! - `exports`: the flagged-items CSV and JSON, the audit log as CSV and the
+//!   feedback workbook, read back with a CSV parser and calamine;
 //! - `concurrent`: two `hyoka serve` processes on one database taking
 //!   concurrent reviews, and sharing the failed-login counter.
 
@@ -22,5 +24,9 @@ mod audit;
 mod authz;
 #[path = "api/concurrent.rs"]
 mod concurrent;
+#[path = "api/dashboards.rs"]
+mod dashboards;
+#[path = "api/exports.rs"]
+mod exports;
 #[path = "api/walk.rs"]
 mod walk;

@@ -39,6 +39,7 @@ const SIGNED_IN: &[Who] = &[Admin, Reviewer, SubOwn, SubOther, Auditor];
 const SEES_OWN: &[Who] = &[Admin, Reviewer, SubOwn, Auditor];
 const PARENT: &[Who] = &[Admin, Reviewer];
 const ADMIN: &[Who] = &[Admin];
+const GROUP: &[Who] = &[Admin, Reviewer, Auditor];
 
 /// Who may call each operation. Every operation of the document must be here.
 fn allowed() -> BTreeMap<&'static str, &'static [Who]> {
@@ -77,6 +78,15 @@ fn allowed() -> BTreeMap<&'static str, &'static [Who]> {
         ("reply_to_flag", &[Admin, SubOwn][..]),
         ("list_audit_events", &[Admin, Auditor][..]),
         ("verify_audit_log", &[Admin, Auditor][..]),
+        ("export_flags_csv", GROUP),
+        ("export_flags", GROUP),
+        ("export_audit_csv", &[Admin, Auditor][..]),
+        ("feedback_workbook", SEES_OWN),
+        ("compare_submission", SEES_OWN),
+        ("get_overview", GROUP),
+        ("get_review_queue", GROUP),
+        ("get_trend", GROUP),
+        ("get_item_dashboard", GROUP),
     ])
 }
 
@@ -217,6 +227,15 @@ fn call(op: &str, w: &World, conn: &mut DbConn) -> (&'static str, String, Body) 
         }
         "list_audit_events" => ("GET", "/api/v1/audit".into(), Body::None),
         "verify_audit_log" => ("GET", "/api/v1/audit/verify".into(), Body::None),
+        "export_flags_csv" => ("GET", "/api/v1/exports/flags.csv".into(), Body::None),
+        "export_flags" => ("GET", "/api/v1/exports/flags".into(), Body::None),
+        "export_audit_csv" => ("GET", "/api/v1/exports/audit.csv".into(), Body::None),
+        "feedback_workbook" => ("GET", format!("/api/v1/submissions/{}/feedback.xlsx", fresh(conn).id), Body::None),
+        "compare_submission" => ("GET", format!("/api/v1/submissions/{}/compare", fresh(conn).id), Body::None),
+        "get_overview" => ("GET", "/api/v1/dashboards/overview?fiscal_year=2000".into(), Body::None),
+        "get_review_queue" => ("GET", "/api/v1/dashboards/review-queue?fiscal_year=2000".into(), Body::None),
+        "get_trend" => ("GET", format!("/api/v1/dashboards/trend?company_id={a}"), Body::None),
+        "get_item_dashboard" => ("GET", "/api/v1/dashboards/items?fiscal_year=2000".into(), Body::None),
         other => panic!("operation {other} has no request in this test: add it to `call` and `allowed`"),
     }
 }

@@ -17,6 +17,8 @@ pub struct Resp {
     pub status: u16,
     pub headers: String,
     pub body: String,
+    /// The body's bytes as received (dechunked), for files.
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -76,7 +78,7 @@ pub fn request(
         body = dechunk(&body);
     }
     let status = headers.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    Resp { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    Resp { status, headers, body: String::from_utf8_lossy(&body).into_owned(), bytes: body }
 }
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {

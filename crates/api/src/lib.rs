@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod dto;
 pub mod error;
+pub mod export;
 mod handlers;
 pub mod pagination;
 mod routes;
@@ -101,6 +102,8 @@ pub struct AppState {
         (name = "submissions", description = "Uploaded sheets and the review workflow"),
         (name = "flags", description = "Over-rating flags, decisions and replies"),
         (name = "audit", description = "The tamper-evident audit log"),
+        (name = "dashboards", description = "Group figures per year, the review queue, the trend, items across the group"),
+        (name = "exports", description = "CSV and Excel files for auditors and subsidiaries"),
     )
 )]
 struct ApiDoc;

@@ -8,7 +8,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::handlers::{audit, collections, companies, flags, session, submissions, users};
+use crate::handlers::{audit, collections, companies, dashboards, exports, flags, session, submissions, users};
 
 /// Registers every route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -40,12 +40,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(submissions::return_submission)
             .service(submissions::accept_submission)
             .service(submissions::release_flags)
+            .service(dashboards::compare_submission)
+            .service(dashboards::get_overview)
+            .service(dashboards::get_review_queue)
+            .service(dashboards::get_trend)
+            .service(dashboards::get_item_dashboard)
             .service(flags::list_flags)
             .service(flags::get_flag)
             .service(flags::decide_flag)
             .service(flags::reply_to_flag)
             .service(audit::list_audit_events)
-            .service(audit::verify_audit_log),
+            .service(audit::verify_audit_log)
+            .service(exports::export_flags_csv)
+            .service(exports::export_flags)
+            .service(exports::export_audit_csv)
+            .service(exports::feedback_workbook),
     );
 }
 

@@ -13,7 +13,8 @@ use crate::dto::{AuditEventDto, AuditVerification};
 use crate::error::{ApiError, ErrorBody};
 use crate::pagination::{Page, PageRequest};
 
-const AUDIT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
+/// Who reads the audit log.
+pub(super) const AUDIT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 
 /// Query of `GET /api/v1/audit`.
 #[derive(Debug, Deserialize, IntoParams)]

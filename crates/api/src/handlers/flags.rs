@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use hyoka_model::db::flags as model_flags;
 use hyoka_model::db::review::{self, DecisionFilter, FlagFilter};
 use hyoka_model::db::{DbConn, submissions};
-use hyoka_model::domain::{Decision, ItemNumber, Points, Role, Severity};
+use hyoka_model::domain::{Decision, ItemNumber, Level, Points, Role, Severity};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -19,6 +19,7 @@ use crate::pagination::{Page, PageRequest};
 
 /// Query of `GET /api/v1/flags`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct FlagQuery {
     /// Page, from 1.
     page: Option<u32>,
@@ -36,6 +37,8 @@ pub struct FlagQuery {
     severity: Option<String>,
     /// Only this item number.
     item: Option<u16>,
+    /// Only flags on answers of this level (1–3).
+    level: Option<u8>,
     /// Only this decision in force: `undecided`, `confirmed`, `dismissed`.
     decision: Option<String>,
     /// Only flags of current revisions.
@@ -43,7 +46,8 @@ pub struct FlagQuery {
     current_only: bool,
 }
 
-fn bad_query(e: impl std::fmt::Display) -> ApiError {
+/// 400 `invalid_query` with the reason.
+pub(super) fn bad_query(e: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest("invalid_query", e.to_string())
 }
 
@@ -71,24 +75,16 @@ pub async fn list_flags(
         rule: q.rule.clone(),
         severity: q.severity.as_deref().map(str::parse::<Severity>).transpose().map_err(bad_query)?,
         item: q.item.map(ItemNumber::new).transpose().map_err(bad_query)?,
-        decision: match q.decision.as_deref() {
-            None => None,
-            Some("undecided") => Some(DecisionFilter::Undecided),
-            Some("confirmed") => Some(DecisionFilter::Confirmed),
-            Some("dismissed") => Some(DecisionFilter::Dismissed),
-            Some(other) => return Err(bad_query(format!("decision {other:?}: use undecided, confirmed or dismissed"))),
-        },
+        level: q.level.map(|l| Level::try_from(i32::from(l))).transpose().map_err(bad_query)?,
+        decision: q.decision.as_deref().map(str::parse::<DecisionFilter>).transpose().map_err(bad_query)?,
         current_only: q.current_only,
         released_only: own.is_some() && !state.settings.subsidiary_sees_unreleased_flags,
     };
     let (items, total) = db(&state, move |conn| {
         let (flags, total) = review::search_flags(conn, &filter, page.offset(), page.limit())?;
-        let mut out = Vec::with_capacity(flags.len());
-        for f in &flags {
-            let latest = model_flags::reviews_of(conn, f.id)?.pop();
-            out.push(FlagDto::new(f, latest.as_ref()));
-        }
-        Ok((out, total))
+        let ids: Vec<i64> = flags.iter().map(|f| f.id).collect();
+        let latest = model_flags::latest_reviews_of(conn, &ids)?;
+        Ok((flags.iter().map(|f| FlagDto::new(f, latest.get(&f.id))).collect::<Vec<_>>(), total))
     })
     .await?;
     Ok(web::Json(page.page(items, total)))

@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod collections;
 pub mod companies;
+pub mod dashboards;
+pub mod exports;
 pub mod flags;
 pub mod session;
 pub mod submissions;
@@ -21,6 +23,8 @@ use crate::error::ApiError;
 pub(crate) const PARENT: &[Role] = &[Role::Admin, Role::Reviewer];
 /// Everyone who may upload a sheet.
 pub(crate) const UPLOADERS: &[Role] = &[Role::Admin, Role::Reviewer, Role::Subsidiary];
+/// Everyone who reads the whole group (the dashboards).
+pub(crate) const GROUP_READERS: &[Role] = &[Role::Admin, Role::Reviewer, Role::Auditor];
 /// Every role.
 pub(crate) const ANYONE: &[Role] = &Role::ALL;
 

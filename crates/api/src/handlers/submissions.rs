@@ -383,10 +383,7 @@ pub async fn get_submission(
     let id = id.into_inner();
     let own = caller.own_company();
     let d = db(&state, move |conn| {
-        let s = submissions::get(conn, id)?;
-        if own.is_some_and(|own| own != s.company_id) {
-            return Err(ApiError::not_found(format!("submission {id}")));
-        }
+        visible_submission(conn, own, id)?;
         Ok(review::detail(conn, id)?)
     })
     .await?;
@@ -403,6 +400,20 @@ pub async fn get_submission(
         revisions: d.revisions.iter().map(SubmissionDto::from).collect(),
         transitions: d.transitions.iter().map(TransitionDto::from).collect(),
     }))
+}
+
+/// A submission, or 404 for a subsidiary user (`own`) of another company, so
+/// its existence is not revealed.
+pub(super) fn visible_submission(
+    conn: &mut DbConn,
+    own: Option<i64>,
+    id: i64,
+) -> Result<submissions::Submission, ApiError> {
+    let s = submissions::get(conn, id)?;
+    if own.is_some_and(|own| own != s.company_id) {
+        return Err(ApiError::not_found(format!("submission {id}")));
+    }
+    Ok(s)
 }
 
 async fn step(

@@ -162,6 +162,9 @@ pub fn open(conn: &mut DbConn, actor: Actor, new: &NewCollection) -> Result<Coll
         upsert_members(conn, id, &new.members)?;
         let c = get(conn, id)?;
         audit::append(conn, actor, "collection.open", Change::created("collection", id, &c))?;
+        for m in &c.members {
+            super::summaries::refresh_in_tx(conn, m.company_id, c.fiscal_year)?;
+        }
         Ok(c)
     })
 }
@@ -191,6 +194,11 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CollectionChan
         }
         let after = get(conn, id)?;
         audit::append(conn, actor, "collection.update", Change::updated("collection", id, &before, &after))?;
+        // A target level set, changed or dropped moves the target rate.
+        let touched = changes.upsert_members.iter().map(|m| m.0).chain(changes.remove_members.iter().copied());
+        for company_id in touched.collect::<std::collections::BTreeSet<_>>() {
+            super::summaries::refresh_in_tx(conn, company_id, after.fiscal_year)?;
+        }
         Ok(after)
     })
 }

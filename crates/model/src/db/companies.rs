@@ -95,9 +95,9 @@ pub fn name_key(name: &str) -> String {
     key.to_lowercase()
 }
 
-type CompanyRow = (i64, String, String, Option<String>, i16, i16, bool, chrono::NaiveDateTime);
+pub(crate) type CompanyRow = (i64, String, String, Option<String>, i16, i16, bool, chrono::NaiveDateTime);
 
-fn cols() -> (
+pub(crate) fn cols() -> (
     companies::id,
     companies::code,
     companies::name,
@@ -119,7 +119,7 @@ fn cols() -> (
     )
 }
 
-fn from_row(r: CompanyRow) -> Result<Company, DbError> {
+pub(crate) fn from_row(r: CompanyRow) -> Result<Company, DbError> {
     Ok(Company {
         id: r.0,
         code: r.1,
@@ -224,6 +224,9 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CompanyChanges
             .execute(conn)?;
         let after = get(conn, id)?;
         audit::append(conn, actor, "company.update", Change::updated("company", id, &before, &after))?;
+        if after.target_level != before.target_level {
+            super::summaries::refresh_company_in_tx(conn, id)?;
+        }
         Ok(after)
     })
 }

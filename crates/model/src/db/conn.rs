@@ -29,6 +29,9 @@ mod multi {
 }
 pub use multi::DbConn;
 
+/// The backend type of [`DbConn`], for boxed queries shared by functions.
+pub(crate) type Db = <DbConn as Connection>::Backend;
+
 impl DbConn {
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
@@ -234,6 +237,17 @@ pub fn pool(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
+/// Builds the dashboards' summaries when sheets lack them (a database from
+/// before summaries existed, or one whose summaries were dropped).
+fn summarise_missing(conn: &mut DbConn) -> Result<(), DbError> {
+    let missing = super::summaries::missing(conn)?;
+    if missing > 0 {
+        let n = super::summaries::rebuild_all(conn)?;
+        tracing::info!(missing, rebuilt = n, "dashboard summaries rebuilt");
+    }
+    Ok(())
+}
+
 /// An arbitrary key for the PostgreSQL advisory lock held while migrating.
 const MIGRATION_LOCK_KEY: i64 = 0x6879_6f6b_6131; // "hyoka1"
 
@@ -256,6 +270,7 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
                 .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
                 .map_err(|e| DbError::Migration(e.to_string()));
             let result = result.and_then(|v| super::seed_builtin(&mut conn).map(|()| v));
+            let result = result.and_then(|v| summarise_missing(&mut conn).map(|()| v));
             if let DbConn::Pg(pg) = &mut conn {
                 pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
             }
@@ -267,6 +282,7 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
                 .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
                 .map_err(|e| DbError::Migration(e.to_string()))?;
             super::seed_builtin(&mut conn)?;
+            summarise_missing(&mut conn)?;
             v
         }
         (DbConn::Sqlite(_), DbUrl::Postgres(_)) => {

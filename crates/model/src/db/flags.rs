@@ -62,10 +62,12 @@ impl Flag {
     }
 }
 
-type FlagRow =
+/// A `flags` row as selected with `flags::all_columns`.
+pub(crate) type FlagRow =
     (i64, i64, Option<i32>, String, String, String, Option<i16>, String, String, String, String, NaiveDateTime);
 
-fn flag_from_row(r: FlagRow) -> Result<Flag, DbError> {
+/// A flag from its row.
+pub(crate) fn flag_from_row(r: FlagRow) -> Result<Flag, DbError> {
     Ok(Flag {
         id: r.0,
         submission_id: r.1,
@@ -117,9 +119,14 @@ pub fn insert_in_tx(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> R
     Ok(out)
 }
 
-/// [`insert_in_tx`] in its own transaction.
+/// [`insert_in_tx`] in its own transaction (the dashboards' summary of the
+/// company-year follows).
 pub fn insert(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> Result<Vec<Flag>, DbError> {
-    write_tx(conn, |conn| insert_in_tx(conn, submission_id, new))
+    write_tx(conn, |conn| {
+        let stored = insert_in_tx(conn, submission_id, new)?;
+        super::summaries::refresh_submission_in_tx(conn, submission_id)?;
+        Ok(stored)
+    })
 }
 
 /// A flag by id.
@@ -222,6 +229,7 @@ pub fn decide_in_tx(
     get(conn, flag_id)?;
     let review = insert_review(conn, flag_id, decision, comment, actor.user_id(), None)?;
     audit::append(conn, actor, "flag.decide", Change::created("review", review.id, &review))?;
+    super::summaries::refresh_flag_in_tx(conn, flag_id)?;
     Ok(review)
 }
 
@@ -234,6 +242,18 @@ pub fn reviews_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Review>, DbErro
         .into_iter()
         .map(review_from_row)
         .collect()
+}
+
+/// The latest decision on each of some flags, by flag id (one query).
+pub fn latest_reviews_of(conn: &mut DbConn, flag_ids: &[i64]) -> Result<BTreeMap<i64, Review>, DbError> {
+    let rows: Vec<ReviewRow> =
+        reviews::table.filter(reviews::flag_id.eq_any(flag_ids)).order(reviews::id).load(conn)?;
+    let mut latest = BTreeMap::new();
+    for r in rows {
+        let review = review_from_row(r)?;
+        latest.insert(review.flag_id, review);
+    }
+    Ok(latest)
 }
 
 /// The latest decision on each flag of a submission, by flag id.

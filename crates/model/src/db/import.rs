@@ -170,6 +170,8 @@ pub fn store_upload_with(
             let imported = store_upload_in_tx(conn, actor, upload)?;
             if matches!(imported.stored, Stored::Created { .. }) {
                 after(conn, &imported)?;
+                let s = imported.stored.submission();
+                super::summaries::refresh_in_tx(conn, s.company_id, s.fiscal_year)?;
             }
             Ok(imported)
         })

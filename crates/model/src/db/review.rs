@@ -84,7 +84,7 @@ pub fn release_of(conn: &mut DbConn, submission_id: i64) -> Result<Option<Releas
 
 /// SQL condition: the flags of the row's submission are released
 /// (explicitly, or by a return or an accept).
-const RELEASED_SQL: &str = "(EXISTS (SELECT 1 FROM flag_releases fr WHERE fr.submission_id = submissions.id) \
+pub(crate) const RELEASED_SQL: &str = "(EXISTS (SELECT 1 FROM flag_releases fr WHERE fr.submission_id = submissions.id) \
      OR EXISTS (SELECT 1 FROM submission_transitions st WHERE st.submission_id = submissions.id \
      AND st.action IN ('return', 'accept')))";
 
@@ -150,6 +150,18 @@ pub enum DecisionFilter {
     Dismissed,
 }
 
+impl std::str::FromStr for DecisionFilter {
+    type Err = crate::error::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "undecided" => Ok(DecisionFilter::Undecided),
+            "confirmed" => Ok(DecisionFilter::Confirmed),
+            "dismissed" => Ok(DecisionFilter::Dismissed),
+            _ => Err(crate::error::ParseError::new("decision", s, "undecided, confirmed or dismissed")),
+        }
+    }
+}
+
 /// Filters for [`search_flags`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlagFilter {
@@ -165,6 +177,8 @@ pub struct FlagFilter {
     pub severity: Option<Severity>,
     /// Only this item.
     pub item: Option<ItemNumber>,
+    /// Only flags on answers of this level.
+    pub level: Option<Level>,
     /// Only flags whose latest decision is this.
     pub decision: Option<DecisionFilter>,
     /// Only flags of current revisions.
@@ -195,6 +209,16 @@ pub fn search_flags(conn: &mut DbConn, f: &FlagFilter, offset: i64, limit: i64) 
         if let Some(i) = f.item {
             q = q.filter(flags_t::item_number.eq(i32::from(i)));
         }
+        if let Some(l) = f.level {
+            q = q.filter(
+                sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = flags.submission_id \
+                     AND a.item_number = flags.item_number AND a.level = ",
+                )
+                .bind::<diesel::sql_types::SmallInt, _>(i16::from(l.number()))
+                .sql(")"),
+            );
+        }
         if f.current_only {
             q = q.filter(submissions::is_current.eq(true));
         }
@@ -218,13 +242,13 @@ pub fn search_flags(conn: &mut DbConn, f: &FlagFilter, offset: i64, limit: i64) 
         q
     };
     let total: i64 = filtered().count().get_result(conn)?;
-    let ids: Vec<i64> = filtered()
-        .select(flags_t::id)
+    let rows: Vec<flags::FlagRow> = filtered()
+        .select(flags_t::all_columns)
         .order((flags_t::submission_id.desc(), flags_t::item_number, flags_t::id))
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    let items = ids.into_iter().map(|id| flags::get(conn, id)).collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(flags::flag_from_row).collect::<Result<Vec<_>, _>>()?;
     Ok((items, total))
 }
 
@@ -399,20 +423,23 @@ pub fn audit_page(
     limit: i64,
 ) -> Result<(Vec<audit::AuditEvent>, i64), DbError> {
     use super::schema::audit_events;
-    let filtered = || {
-        let mut q = audit_events::table.into_boxed();
-        if let Some(e) = &f.entity {
-            q = q.filter(audit_events::entity.eq(e.clone()));
-        }
-        if let Some(id) = &f.entity_id {
-            q = q.filter(audit_events::entity_id.eq(id.clone()));
-        }
-        if let Some(a) = f.actor_id {
-            q = q.filter(audit_events::actor_id.eq(a));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let items = filtered().order(audit_events::id.desc()).offset(offset).limit(limit).load(conn)?;
+    let total: i64 = audit_filtered(f).count().get_result(conn)?;
+    let items = audit_filtered(f).order(audit_events::id.desc()).offset(offset).limit(limit).load(conn)?;
     Ok((items, total))
+}
+
+/// The audit entries a filter lets through, unordered.
+pub(crate) fn audit_filtered(f: &AuditFilter) -> super::schema::audit_events::BoxedQuery<'static, super::conn::Db> {
+    use super::schema::audit_events;
+    let mut q = audit_events::table.into_boxed();
+    if let Some(e) = &f.entity {
+        q = q.filter(audit_events::entity.eq(e.clone()));
+    }
+    if let Some(id) = &f.entity_id {
+        q = q.filter(audit_events::entity_id.eq(id.clone()));
+    }
+    if let Some(a) = f.actor_id {
+        q = q.filter(audit_events::actor_id.eq(a));
+    }
+    q
 }

@@ -214,6 +214,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     flag_releases,
     analysis_runs,
     analysis_flags,
+    company_year_summaries,
+    year_totals,
 );
 
 diesel::table! {
@@ -316,3 +318,36 @@ diesel::table! {
 
 diesel::joinable!(analysis_flags -> flags (flag_id));
 diesel::joinable!(analysis_flags -> analysis_runs (run_id));
+
+diesel::table! {
+    company_year_summaries (company_id, fiscal_year) {
+        company_id -> BigInt,
+        fiscal_year -> Integer,
+        submission_id -> BigInt,
+        sheets -> Integer,
+        status -> Text,
+        revision -> Integer,
+        uploaded_at -> Timestamp,
+        target_level -> SmallInt,
+        risk -> Nullable<SmallInt>,
+        rates -> Text,
+        flags_total -> Integer,
+        flags_open -> Integer,
+        flags_confirmed -> Integer,
+        flags_dismissed -> Integer,
+        item_codes -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    year_totals (fiscal_year, metric) {
+        fiscal_year -> Integer,
+        metric -> Text,
+        total -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::joinable!(company_year_summaries -> companies (company_id));
+diesel::joinable!(company_year_summaries -> submissions (submission_id));

@@ -166,8 +166,13 @@ pub fn current(
 
 /// Stores a sheet as a new revision in one transaction, or returns the
 /// current revision when it came from the identical file.
+/// The dashboards' summary of the company-year follows.
 pub fn store(conn: &mut DbConn, actor: Actor, new: &NewSubmission) -> Result<Stored, DbError> {
-    write_tx(conn, |conn| store_in_tx(conn, actor, new))
+    write_tx(conn, |conn| {
+        let stored = store_in_tx(conn, actor, new)?;
+        super::summaries::refresh_in_tx(conn, new.company_id, new.fiscal_year)?;
+        Ok(stored)
+    })
 }
 
 /// [`store`] inside the caller's write transaction.
@@ -405,7 +410,9 @@ pub fn transition(
 ) -> Result<Submission, DbError> {
     write_tx(conn, |conn| {
         let sub = get(conn, submission_id)?;
-        transition_in_tx(conn, actor, &sub, action, message)
+        let after = transition_in_tx(conn, actor, &sub, action, message)?;
+        super::summaries::refresh_in_tx(conn, after.company_id, after.fiscal_year)?;
+        Ok(after)
     })
 }
 

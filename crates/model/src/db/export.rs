@@ -1,0 +1,325 @@
+//! What the exports read: the flagged items of many submissions (each flag
+//! with its company, answer, item subject and latest decision) in **one
+//! joined query** per page or batch, the audit log in batches, and everything
+//! a subsidiary's feedback workbook shows.
+//!
+//! Large exports are read in bounded batches with a keyset (the position of
+//! the last row read), not with growing offsets: each batch costs the same,
+//! and a row added while an export runs neither repeats nor pushes another
+//! row out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer};
+use serde::Serialize;
+
+use super::audit::AuditEvent;
+use super::flags::{Flag, FlagRow, flag_from_row};
+use super::review::{self, AuditFilter, DecisionFilter, Detail, RELEASED_SQL};
+use super::schema::{answers, audit_events, companies, flags, items, reviews, submissions, users};
+use super::{DbConn, DbError};
+use crate::domain::{Decision, FiscalYear, ItemNumber, Level, Severity};
+
+/// Filters of the flagged-items export; every one is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagExportFilter {
+    /// Only this fiscal year.
+    pub fiscal_year: Option<FiscalYear>,
+    /// Only this company.
+    pub company_id: Option<i64>,
+    /// Only items of this level (the answer's level; leaves out flags on a whole sheet).
+    pub level: Option<Level>,
+    /// Only this item.
+    pub item: Option<ItemNumber>,
+    /// Only this rule.
+    pub rule: Option<String>,
+    /// Only this severity.
+    pub severity: Option<Severity>,
+    /// Only flags whose latest decision is this.
+    pub decision: Option<DecisionFilter>,
+    /// Flags of every revision, not only of current ones.
+    pub include_superseded: bool,
+}
+
+/// The latest decision on a flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LatestDecision {
+    /// Confirmed (with the reviewed score) or dismissed.
+    pub decision: Decision,
+    /// The reviewer's comment.
+    pub comment: String,
+    /// The reviewer (none when the system carried the decision over).
+    pub reviewer_id: Option<i64>,
+    /// The reviewer's display name.
+    pub reviewer: Option<String>,
+    /// When.
+    pub decided_at: DateTime<Utc>,
+}
+
+/// One flag with what an auditor reads beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlaggedItem {
+    /// The flag (its submission, item, rule, severity, claim, suggestion, reasons).
+    pub flag: Flag,
+    /// Company id.
+    pub company_id: i64,
+    /// 会社コード.
+    pub company_code: String,
+    /// 会社名.
+    pub company_name: String,
+    /// Fiscal year.
+    pub fiscal_year: i32,
+    /// The submission's revision number.
+    pub revision: u32,
+    /// Whether the submission is the current revision.
+    pub is_current: bool,
+    /// The answer's level (none for a flag on the whole sheet).
+    pub level: Option<Level>,
+    /// The item's subject (Japanese), when the catalog has the item.
+    pub subject_ja: Option<String>,
+    /// The answer's evidence text (評価の根拠).
+    pub evidence: Option<String>,
+    /// The latest decision, if any.
+    pub latest: Option<LatestDecision>,
+    /// Whether the flags of the submission are released to its subsidiary.
+    pub released: bool,
+}
+
+impl FlaggedItem {
+    /// Its position in the export's order, to read the next batch after it.
+    pub fn key(&self) -> FlagKey {
+        FlagKey {
+            fiscal_year: self.fiscal_year,
+            company_code: self.company_code.clone(),
+            item: self.flag.flag.target.item().map_or(0, i32::from),
+            flag_id: self.flag.id,
+        }
+    }
+}
+
+/// A position in the export's order: fiscal year (newest first), company
+/// code, item (a whole-sheet flag first), flag id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagKey {
+    fiscal_year: i32,
+    company_code: String,
+    item: i32,
+    flag_id: i64,
+}
+
+/// The item number as the export sorts it: a whole-sheet flag as 0, so both
+/// backends put it first (they disagree on where NULL sorts).
+fn item_key() -> SqlLiteral<Integer> {
+    sql::<Integer>("COALESCE(flags.item_number, 0)")
+}
+
+/// The latest review of the row's flag, for the join's ON clause.
+const LATEST_REVIEW_SQL: &str = "reviews.id = (SELECT MAX(rv.id) FROM reviews rv WHERE rv.flag_id = flags.id)";
+
+/// Where to start reading.
+enum Window<'a> {
+    /// Skip this many rows (a page).
+    Offset(i64),
+    /// Rows after this position (a batch).
+    After(Option<&'a FlagKey>),
+}
+
+type WherePart = (i32, i32, bool, i64, String, String);
+type AnswerPart = (Option<i16>, Option<String>, Option<String>);
+type ReviewPart = (Option<String>, Option<i16>, Option<String>, Option<i64>, Option<NaiveDateTime>, Option<String>);
+type Row = (FlagRow, WherePart, AnswerPart, ReviewPart, bool);
+
+/// Reads flagged items in the export's order; with `count`, also the total.
+fn fetch(
+    conn: &mut DbConn,
+    f: &FlagExportFilter,
+    window: Window<'_>,
+    limit: i64,
+    count: bool,
+) -> Result<(Vec<FlaggedItem>, Option<i64>), DbError> {
+    let filtered = || {
+        let mut q = flags::table
+            .inner_join(submissions::table.inner_join(companies::table))
+            .left_join(
+                answers::table.on(answers::submission_id
+                    .eq(flags::submission_id)
+                    .and(answers::item_number.nullable().eq(flags::item_number))),
+            )
+            .left_join(items::table.on(
+                items::framework_id.eq(submissions::framework_id).and(items::number.nullable().eq(flags::item_number)),
+            ))
+            .left_join(reviews::table.on(reviews::flag_id.eq(flags::id).and(sql::<Bool>(LATEST_REVIEW_SQL))))
+            .left_join(users::table.on(users::id.nullable().eq(reviews::reviewer_id)))
+            .into_boxed();
+        if let Some(y) = f.fiscal_year {
+            q = q.filter(submissions::fiscal_year.eq(y.get()));
+        }
+        if let Some(c) = f.company_id {
+            q = q.filter(submissions::company_id.eq(c));
+        }
+        if let Some(l) = f.level {
+            q = q.filter(answers::level.eq(i16::from(l.number())));
+        }
+        if let Some(i) = f.item {
+            q = q.filter(flags::item_number.eq(i32::from(i)));
+        }
+        if let Some(r) = &f.rule {
+            q = q.filter(flags::rule.eq(r.clone()));
+        }
+        if let Some(s) = f.severity {
+            q = q.filter(flags::severity.eq(s.code()));
+        }
+        q = match f.decision {
+            None => q,
+            Some(DecisionFilter::Undecided) => q.filter(reviews::id.nullable().is_null()),
+            Some(DecisionFilter::Confirmed) => q.filter(reviews::decision.eq("confirmed")),
+            Some(DecisionFilter::Dismissed) => q.filter(reviews::decision.eq("dismissed")),
+        };
+        if !f.include_superseded {
+            q = q.filter(submissions::is_current.eq(true));
+        }
+        q
+    };
+    let total = if count { Some(filtered().count().get_result::<i64>(conn)?) } else { None };
+    let mut q = filtered()
+        .select((
+            flags::all_columns,
+            (
+                submissions::fiscal_year,
+                submissions::revision,
+                submissions::is_current,
+                companies::id,
+                companies::code,
+                companies::name,
+            ),
+            (answers::level.nullable(), answers::evidence.nullable(), items::subject_ja.nullable()),
+            (
+                reviews::decision.nullable(),
+                reviews::reviewed_score.nullable(),
+                reviews::comment.nullable(),
+                reviews::reviewer_id.nullable(),
+                reviews::decided_at.nullable(),
+                users::display_name.nullable(),
+            ),
+            sql::<Bool>(RELEASED_SQL),
+        ))
+        .order((submissions::fiscal_year.desc(), companies::code.asc(), item_key().asc(), flags::id.asc()))
+        .limit(limit);
+    match window {
+        Window::Offset(n) => q = q.offset(n),
+        Window::After(None) => {}
+        Window::After(Some(k)) => {
+            let same_year = || submissions::fiscal_year.eq(k.fiscal_year);
+            let same_company = || companies::code.eq(k.company_code.clone());
+            q = q.filter(
+                submissions::fiscal_year
+                    .lt(k.fiscal_year)
+                    .or(same_year().and(companies::code.gt(k.company_code.clone())))
+                    .or(same_year().and(same_company()).and(item_key().gt(k.item)))
+                    .or(same_year().and(same_company()).and(item_key().eq(k.item)).and(flags::id.gt(k.flag_id))),
+            );
+        }
+    }
+    let rows: Vec<Row> = q.load(conn)?;
+    let items = rows.into_iter().map(flagged_from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok((items, total))
+}
+
+fn flagged_from_row((fl, wh, an, rv, released): Row) -> Result<FlaggedItem, DbError> {
+    let latest = match (rv.0, rv.2, rv.4) {
+        (Some(code), Some(comment), Some(at)) => Some(LatestDecision {
+            decision: Decision::from_parts(&code, rv.1)?,
+            comment,
+            reviewer_id: rv.3,
+            reviewer: rv.5,
+            decided_at: crate::time::from_db(at),
+        }),
+        _ => None,
+    };
+    Ok(FlaggedItem {
+        flag: flag_from_row(fl)?,
+        fiscal_year: wh.0,
+        revision: u32::try_from(wh.1).unwrap_or_default(),
+        is_current: wh.2,
+        company_id: wh.3,
+        company_code: wh.4,
+        company_name: wh.5,
+        level: an.0.map(|l| Level::try_from(i32::from(l))).transpose()?,
+        evidence: an.1,
+        subject_ja: an.2,
+        latest,
+        released,
+    })
+}
+
+/// One page of flagged items in the export's order (fiscal year newest
+/// first, company code, item, flag id), with the total.
+pub fn flagged_page(
+    conn: &mut DbConn,
+    f: &FlagExportFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<FlaggedItem>, i64), DbError> {
+    let (items, total) = fetch(conn, f, Window::Offset(offset), limit, true)?;
+    Ok((items, total.unwrap_or_default()))
+}
+
+/// At most `limit` flagged items after `after` (from the start without it),
+/// in the export's order.
+pub fn flagged_after(
+    conn: &mut DbConn,
+    f: &FlagExportFilter,
+    after: Option<&FlagKey>,
+    limit: i64,
+) -> Result<Vec<FlaggedItem>, DbError> {
+    Ok(fetch(conn, f, Window::After(after), limit, false)?.0)
+}
+
+/// At most `limit` audit entries older than entry `before` (from the newest
+/// without it), newest first.
+pub fn audit_before(
+    conn: &mut DbConn,
+    f: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, DbError> {
+    let mut q = review::audit_filtered(f);
+    if let Some(id) = before {
+        q = q.filter(audit_events::id.lt(id));
+    }
+    Ok(q.order(audit_events::id.desc()).limit(limit).load(conn)?)
+}
+
+/// What a subsidiary's feedback workbook shows of one submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Feedback {
+    /// The submission with its company, answers, flags, decisions and moves.
+    pub detail: Detail,
+    /// Each answered item's subject (Japanese), when the catalog has it.
+    pub subjects: BTreeMap<ItemNumber, String>,
+    /// Display names of the reviewers and of whoever moved the submission.
+    pub names: BTreeMap<i64, String>,
+}
+
+/// Everything the feedback workbook of a submission shows.
+pub fn feedback(conn: &mut DbConn, submission_id: i64) -> Result<Feedback, DbError> {
+    let detail = review::detail(conn, submission_id)?;
+    let subjects: Vec<(i32, String)> = items::table
+        .filter(items::framework_id.eq(&detail.submission.framework_id))
+        .select((items::number, items::subject_ja))
+        .load(conn)?;
+    let subjects = subjects.into_iter().filter_map(|(n, s)| Some((ItemNumber::try_from(n).ok()?, s))).collect();
+    let people: BTreeSet<i64> = detail
+        .flags
+        .iter()
+        .flat_map(|f| f.reviews.iter().filter_map(|r| r.reviewer_id))
+        .chain(detail.transitions.iter().filter_map(|t| t.actor_id))
+        .collect();
+    let names: Vec<(i64, String)> =
+        users::table.filter(users::id.eq_any(people)).select((users::id, users::display_name)).load(conn)?;
+    Ok(Feedback { detail, subjects, names: names.into_iter().collect() })
+}

@@ -1,0 +1,246 @@
+//! Dashboard summaries on SQLite and PostgreSQL: figures computed by hand
+//! for a small fixed group, kept in step by every change, and always equal
+//! to a rebuild from scratch.
+
+use hyoka_model::both_backends;
+use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::{DbConn, collections, companies, flags, submissions, summaries};
+use hyoka_model::domain::{
+    Decision, Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity,
+};
+use hyoka_model::sheet::Answer;
+use hyoka_model::workflow::{Action, Actor, SubmissionStatus};
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn fy(y: i32) -> FiscalYear {
+    ok(FiscalYear::new(y))
+}
+
+fn item(n: u16) -> ItemNumber {
+    ok(ItemNumber::new(n))
+}
+
+/// Levels of this test's sheets: every third item is Lv2, the rest Lv1
+/// (102 Lv1 items, 51 Lv2 items, no Lv3).
+fn level_of(n: u16) -> Level {
+    if n.is_multiple_of(3) { Level::Lv2 } else { Level::Lv1 }
+}
+
+/// 153 answers, all 2 except the ones given.
+fn answers(overrides: &[(u16, Evaluation)]) -> Vec<Answer> {
+    (1..=153)
+        .map(|n| Answer {
+            item: item(n),
+            level: level_of(n),
+            evaluation: overrides.iter().find(|o| o.0 == n).map_or(Evaluation::DONE, |o| o.1),
+            evidence: format!("No.{n} 規程を制定済"),
+            responsible_area: None,
+            source_cell: None,
+        })
+        .collect()
+}
+
+fn company(c: &mut DbConn, code: &str, level: Level, tier: u8) -> i64 {
+    let new = companies::NewCompany {
+        code: code.into(),
+        name: format!("{code} 株式会社"),
+        industry: None,
+        target_level: level,
+        impact_tier: ok(ImpactTier::new(tier)),
+        is_demo: false,
+    };
+    ok(companies::create(c, Actor::System, &new)).id
+}
+
+fn upload(c: &mut DbConn, company_id: i64, year: i32, sha: char, overrides: &[(u16, Evaluation)]) -> i64 {
+    let new = submissions::NewSubmission {
+        company_id,
+        fiscal_year: fy(year),
+        department_id: None,
+        framework_id: "jama-japia-2.3".into(),
+        source_filename: "sheet.xlsx".into(),
+        source_sha256: sha.to_string().repeat(64),
+        answered_on: None,
+        respondent: None,
+        answers: answers(overrides),
+    };
+    ok(submissions::store(c, Actor::System, &new)).submission().id
+}
+
+fn flag(n: u16, severity: Severity, suggested: Option<Points>) -> flags::NewFlag {
+    flags::NewFlag {
+        target: FlagTarget::Item(item(n)),
+        rule: "future_tense".into(),
+        severity,
+        claimed: Evaluation::DONE,
+        suggested,
+        reason_ja: "予定".into(),
+        reason_en: "plan".into(),
+        detector_version: "test".into(),
+        config_hash: "0".repeat(64),
+    }
+}
+
+fn summary(c: &mut DbConn, company_id: i64, year: i32) -> summaries::CompanyYearSummary {
+    ok(summaries::stored(c, company_id, fy(year))).unwrap_or_else(|| panic!("no summary for {company_id} FY{year}"))
+}
+
+/// Basis points of points / (2 × rated), rounded.
+fn bp(points: u32, rated: u32) -> i32 {
+    i32::try_from((points * 10_000 * 2 + 2 * rated) / (4 * rated)).unwrap_or(i32::MAX)
+}
+
+#[track_caller]
+fn agree(c: &mut DbConn) {
+    let problems = ok(summaries::verify(c));
+    assert!(problems.is_empty(), "summaries differ from a rebuild:\n{}", problems.join("\n"));
+}
+
+fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
+    let mut c = db.conn();
+    let a = company(&mut c, "A", Level::Lv2, 1);
+    let b = company(&mut c, "B", Level::Lv1, 3);
+    assert!(ok(summaries::stored(&mut c, a, fy(2024))).is_none());
+
+    // A: No.1 (Lv1) 0, No.2 (Lv1) 該当なし, No.3 (Lv2) 1, the rest 2.
+    let sa = upload(
+        &mut c,
+        a,
+        2024,
+        'a',
+        &[(1, Evaluation::NOT_DONE), (2, Evaluation::NotApplicable), (3, Evaluation::Rated(Points::One))],
+    );
+    let s = summary(&mut c, a, 2024);
+    // Lv1: 101 rated (No.2 left out), 100 × 2 points; Lv2: 51 rated, 50 × 2 + 1.
+    let (lv1, lv2, all) = (bp(200, 101), bp(101, 51), bp(301, 152));
+    assert_eq!(s.rates[0], [Some(lv1), Some(lv2), None, Some(all), Some(all)]);
+    assert_eq!(s.rates[1], s.rates[0], "no flag: suggested = self");
+    assert_eq!(s.rates[2], s.rates[0], "no decision: reviewed = self");
+    assert_eq!(
+        (s.submission_id, s.sheets, s.status, s.revision, s.target_level),
+        (sa, 1, SubmissionStatus::Submitted, 1, Level::Lv2)
+    );
+    assert_eq!(s.flags, summaries::FlagCounts::default());
+    assert_eq!(s.item(1), Some([Evaluation::NOT_DONE; 4]));
+    assert_eq!(s.item(2), Some([Evaluation::NotApplicable; 4]));
+    assert_eq!(s.item(154), None);
+    agree(&mut c);
+
+    // Two flags on A: No.4 medium suggesting 0, No.5 low suggesting 1
+    // (low never lowers a rate).
+    let fl = ok(flags::insert(
+        &mut c,
+        sa,
+        &[flag(4, Severity::Medium, Some(Points::Zero)), flag(5, Severity::Low, Some(Points::One))],
+    ));
+    let s = summary(&mut c, a, 2024);
+    assert_eq!(s.rates[1], [Some(bp(198, 101)), Some(lv2), None, Some(bp(299, 152)), Some(bp(299, 152))]);
+    assert_eq!(s.rates[2], s.rates[0]);
+    assert_eq!(s.flags, summaries::FlagCounts { total: 2, open: 2, confirmed: 0, dismissed: 0 });
+    assert_eq!(s.item(4), Some([Evaluation::DONE, Evaluation::NOT_DONE, Evaluation::DONE, Evaluation::NOT_DONE]));
+    agree(&mut c);
+
+    // The reviewer holds No.4 to be worth 1 and dismisses No.5.
+    ok(submissions::transition(&mut c, Actor::System, sa, Action::StartReview, None));
+    assert_eq!(summary(&mut c, a, 2024).status, SubmissionStatus::InReview);
+    ok(flags::decide(&mut c, Actor::System, fl[0].id, Decision::Confirmed { reviewed_score: Points::One }, "一部のみ"));
+    ok(flags::decide(&mut c, Actor::System, fl[1].id, Decision::Dismissed, ""));
+    let s = summary(&mut c, a, 2024);
+    assert_eq!(s.rates[2], [Some(bp(199, 101)), Some(lv2), None, Some(bp(300, 152)), Some(bp(300, 152))]);
+    assert_eq!(s.rates[1][0], Some(bp(198, 101)), "the suggested view keeps the flags' suggestions");
+    assert_eq!(s.flags, summaries::FlagCounts { total: 2, open: 0, confirmed: 1, dismissed: 1 });
+    assert_eq!(
+        s.item(4),
+        Some([Evaluation::DONE, Evaluation::NOT_DONE, Evaluation::Rated(Points::One), Evaluation::Rated(Points::One)])
+    );
+    assert_eq!(s.item(5).map(|i| i[3]), Some(Evaluation::DONE), "a dismissed flag does not lower the estimate");
+    agree(&mut c);
+
+    // B (target Lv1): all 2; its target rate covers Lv1 only.
+    let sb = upload(&mut c, b, 2024, 'b', &[(3, Evaluation::NOT_DONE)]);
+    let s = summary(&mut c, b, 2024);
+    assert_eq!(s.rates[0], [Some(10_000), Some(bp(100, 51)), None, Some(10_000), Some(bp(304, 153))]);
+    let t = ok(summaries::totals(&mut c, fy(2024)));
+    assert_eq!(t.get("submitted"), (2, 2));
+    assert_eq!(t.get("status:in_review"), (1, 1));
+    assert_eq!(t.get("status:submitted"), (1, 1));
+    assert_eq!(t.get("rate:self:lv1"), (i64::from(lv1) + 10_000, 2));
+    assert_eq!(t.get("rate:self:lv3"), (0, 0), "no Lv3 item: no rate, not a zero");
+    assert_eq!(t.get("flags:open"), (0, 2));
+    assert_eq!(t.get("flags:confirmed"), (1, 2));
+    agree(&mut c);
+
+    // A collection sets A's target to Lv1 for FY2024: its target rate follows.
+    let opened = collections::NewCollection {
+        fiscal_year: fy(2024),
+        title: "2024年度".into(),
+        deadline: chrono::NaiveDate::from_ymd_opt(2024, 8, 31).unwrap_or_default(),
+        message: None,
+        members: vec![(a, Some(Level::Lv1))],
+    };
+    ok(collections::open(&mut c, Actor::System, &opened));
+    let s = summary(&mut c, a, 2024);
+    assert_eq!((s.target_level, s.rates[0][3]), (Level::Lv1, Some(lv1)));
+    agree(&mut c);
+
+    // B's new revision replaces the old one; B's company target moves to Lv2.
+    let sb2 = upload(&mut c, b, 2024, 'c', &[]);
+    assert_ne!(sb2, sb);
+    let s = summary(&mut c, b, 2024);
+    assert_eq!((s.submission_id, s.revision, s.rates[0][4]), (sb2, 2, Some(10_000)));
+    ok(companies::update(
+        &mut c,
+        Actor::System,
+        b,
+        &companies::CompanyChanges { target_level: Some(Level::Lv2), ..Default::default() },
+    ));
+    assert_eq!(summary(&mut c, b, 2024).target_level, Level::Lv2);
+    agree(&mut c);
+
+    // Another year for A; the years with figures.
+    upload(&mut c, a, 2025, 'd', &[]);
+    assert_eq!(ok(summaries::years(&mut c)), vec![fy(2024), fy(2025)]);
+    assert_eq!(ok(summaries::totals(&mut c, fy(2025))).get("submitted"), (1, 1));
+    agree(&mut c);
+
+    // A rebuild from scratch gives the same rows and totals.
+    let before: Vec<_> = ok(summaries::of_year(&mut c, fy(2024)));
+    let totals_before = ok(summaries::totals(&mut c, fy(2024)));
+    assert_eq!(ok(summaries::rebuild_all(&mut c)), 3);
+    assert_eq!(ok(summaries::of_year(&mut c, fy(2024))), before);
+    assert_eq!(ok(summaries::totals(&mut c, fy(2024))), totals_before);
+}
+
+fn departments_merge_item_by_item(db: &TestDb) {
+    let mut c = db.conn();
+    let a = company(&mut c, "A", Level::Lv2, 2);
+    let d1 = ok(companies::department(&mut c, Actor::System, a, "製造部")).id;
+    let d2 = ok(companies::department(&mut c, Actor::System, a, "営業部")).id;
+    let mut store = |dept: i64, sha: char, overrides: &[(u16, Evaluation)]| {
+        let new = submissions::NewSubmission {
+            company_id: a,
+            fiscal_year: fy(2024),
+            department_id: Some(dept),
+            framework_id: "jama-japia-2.3".into(),
+            source_filename: "sheet.xlsx".into(),
+            source_sha256: sha.to_string().repeat(64),
+            answered_on: None,
+            respondent: None,
+            answers: answers(overrides),
+        };
+        ok(submissions::store(&mut c, Actor::System, &new)).submission().id
+    };
+    store(d1, 'a', &[(1, Evaluation::NOT_DONE)]);
+    let second = store(d2, 'b', &[(2, Evaluation::Rated(Points::One)), (1, Evaluation::NotApplicable)]);
+    let s = summary(&mut c, a, 2024);
+    assert_eq!((s.sheets, s.submission_id), (2, second));
+    // The weakest answer wins: No.1 0 (該当なし is neutral), No.2 1.
+    assert_eq!(s.rates[0][0], Some(bp(201, 102)));
+    assert_eq!(s.item(1).map(|i| i[0]), Some(Evaluation::NOT_DONE));
+    agree(&mut c);
+}
+
+both_backends!(figures_follow_uploads_flags_decisions_and_moves, departments_merge_item_by_item);

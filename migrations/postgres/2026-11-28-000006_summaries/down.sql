@@ -1,0 +1,4 @@
+DROP INDEX flags_item;
+DROP INDEX flags_rule;
+DROP TABLE year_totals;
+DROP TABLE company_year_summaries;
