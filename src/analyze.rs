@@ -35,6 +35,7 @@ pub fn run(config: &Config, year: FiscalYear, framework: &str) -> anyhow::Result
     let mut conn = config.database.url.connect()?;
     let detector = hyoka_ingest::detect::from_db(&mut conn).context("the stored detector configuration")?;
     let o = analyze(&mut conn, &detector, framework, year)?;
+    hyoka_model::db::optimize(&mut conn)?;
     println!(
         "analysis run {} for {framework} {year}: {} sheets, {} findings, {} new flags stored ({} on sheets already reviewed)",
         o.run_id, o.sheets, o.findings, o.stored, o.new_on_reviewed

@@ -105,6 +105,7 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
     if let Some(first) = generator.companies().first() {
         demo_accounts(conn, &first.code)?;
     }
+    db::optimize(conn)?;
     Ok(filled)
 }
 

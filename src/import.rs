@@ -274,6 +274,7 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
             o.sheets, o.stored, o.run_id
         );
     }
+    hyoka_model::db::optimize(&mut conn)?;
     Ok(if refused > 0 { ExitCode::from(REFUSED) } else { ExitCode::SUCCESS })
 }
 

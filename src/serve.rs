@@ -13,6 +13,7 @@ use crate::config::Config;
 pub fn run(config: &Config) -> anyhow::Result<()> {
     hyoka_model::db::migrate(&config.database.url)?;
     let pool = hyoka_model::db::pool(&config.database.url, config.database.pool_size)?;
+    hyoka_model::db::optimize(&mut *pool.get()?)?;
     serve(config, pool)
 }
 

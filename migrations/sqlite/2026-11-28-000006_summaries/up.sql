@@ -39,6 +39,9 @@ CREATE TABLE year_totals (
     PRIMARY KEY (fiscal_year, metric)
 );
 
--- The flag list and the exports filter flags by these.
-CREATE INDEX flags_rule ON flags (rule, severity);
+-- The flag list and the exports filter flags by these, and page through a
+-- year's flags sheet by sheet (submission id order) without sorting them all.
+CREATE INDEX flags_rule ON flags (rule);
+CREATE INDEX flags_severity ON flags (severity);
 CREATE INDEX flags_item ON flags (item_number);
+CREATE INDEX submissions_year_id ON submissions (fiscal_year, id);

@@ -196,23 +196,35 @@ pub fn overview(
     limit: i64,
 ) -> Result<(Vec<OverviewLine>, i64, GroupFigures), DbError> {
     let expected_only = has_collection(conn, year)?;
-    let total: i64 = overview_query!(year, filter, expected_only).count().get_result(conn)?;
-    let mut q = overview_query!(year, filter, expected_only).select((companies::cols(), cys::company_id.nullable()));
-    q = match order {
-        Order::Code => q.order(companies_t::code),
-        Order::Risk => q.order((sql::<BigInt>("COALESCE(company_year_summaries.risk, -1)").desc(), companies_t::code)),
-        Order::Priority => q.order((
-            sql::<BigInt>(PRIORITY_SQL).desc(),
-            sql::<BigInt>("COALESCE(company_year_summaries.risk, -1)").desc(),
-            companies_t::code,
-        )),
+    let only_companies =
+        !expected_only && filter.statuses.is_empty() && filter.submitted.is_none() && filter.min_risk.is_none();
+    // Every company is listed: count and page the companies alone (an
+    // offset into the join would look up a summary for every skipped row).
+    let companies_only = || {
+        let mut q = companies_t::table.into_boxed();
+        if let Some(id) = filter.company_id {
+            q = q.filter(companies_t::id.eq(id));
+        }
+        if let Some(level) = filter.level {
+            q = q.filter(companies_t::target_level.eq(i16::from(level.number())));
+        }
+        q
     };
-    let rows: Vec<(companies::CompanyRow, Option<i64>)> = q.offset(offset).limit(limit).load(conn)?;
-    let with_summary: Vec<i64> = rows.iter().filter_map(|r| r.1).collect();
-    let mut found: HashMap<i64, CompanyYearSummary> = summaries_of(conn, year, &with_summary)?;
+    let total: i64 = if only_companies {
+        companies_only().count().get_result(conn)?
+    } else {
+        overview_query!(year, filter, expected_only).count().get_result(conn)?
+    };
+    let rows: Vec<companies::CompanyRow> = if only_companies && order == Order::Code {
+        companies_only().select(companies::cols()).order(companies_t::code).offset(offset).limit(limit).load(conn)?
+    } else {
+        page_joined(conn, year, filter, expected_only, order, offset, limit)?
+    };
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut found: HashMap<i64, CompanyYearSummary> = summaries_of(conn, year, &ids)?;
     let lines = rows
         .into_iter()
-        .map(|(c, _)| {
+        .map(|c| {
             let company = companies::from_row(c)?;
             Ok(OverviewLine { summary: found.remove(&company.id), company })
         })
@@ -233,6 +245,29 @@ pub fn overview(
         GroupFigures::from_totals(year, total, &t)
     };
     Ok((lines, total, figures))
+}
+
+/// One page of the overview's companies through the join with the summaries.
+fn page_joined(
+    conn: &mut DbConn,
+    year: FiscalYear,
+    filter: &CompanyFilter,
+    expected_only: bool,
+    order: Order,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<companies::CompanyRow>, DbError> {
+    let mut q = overview_query!(year, filter, expected_only).select(companies::cols());
+    q = match order {
+        Order::Code => q.order(companies_t::code),
+        Order::Risk => q.order((sql::<BigInt>("COALESCE(company_year_summaries.risk, -1)").desc(), companies_t::code)),
+        Order::Priority => q.order((
+            sql::<BigInt>(PRIORITY_SQL).desc(),
+            sql::<BigInt>("COALESCE(company_year_summaries.risk, -1)").desc(),
+            companies_t::code,
+        )),
+    };
+    Ok(q.offset(offset).limit(limit).load(conn)?)
 }
 
 /// The summaries of some companies in a year, by company id.

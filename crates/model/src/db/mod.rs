@@ -40,7 +40,7 @@ pub mod testing;
 pub mod tokens;
 pub mod users;
 
-pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, migrate, pool, write_tx};
+pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, migrate, optimize, pool, write_tx};
 
 use crate::error::ParseError;
 use crate::workflow::WorkflowError;
