@@ -13,7 +13,12 @@ use crate::config::Config;
 pub fn run(config: &Config) -> anyhow::Result<()> {
     hyoka_model::db::migrate(&config.database.url)?;
     let pool = hyoka_model::db::pool(&config.database.url, config.database.pool_size)?;
-    hyoka_model::db::optimize(&mut *pool.get()?)?;
+    // SQLite's planner statistics live in the file and are cheap to refresh;
+    // PostgreSQL's autovacuum keeps its own (and replicas should not all
+    // vacuum at start-up).
+    if config.database.url.backend() == hyoka_model::db::Backend::Sqlite {
+        hyoka_model::db::optimize(&mut *pool.get()?)?;
+    }
     serve(config, pool)
 }
 

@@ -212,6 +212,18 @@ fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
     assert_eq!(ok(summaries::rebuild_all(&mut c)), 3);
     assert_eq!(ok(summaries::of_year(&mut c, fy(2024))), before);
     assert_eq!(ok(summaries::totals(&mut c, fy(2024))), totals_before);
+
+    // A database whose sheets lack summaries (made before they existed) gets
+    // them at the next migration.
+    ok(diesel::connection::SimpleConnection::batch_execute(
+        &mut c,
+        "DELETE FROM company_year_summaries; DELETE FROM year_totals;",
+    ));
+    assert_eq!(ok(summaries::missing(&mut c)), 3);
+    ok(hyoka_model::db::migrate(&ok(hyoka_model::db::DbUrl::parse(&db.url_string()))));
+    assert_eq!(ok(summaries::missing(&mut c)), 0);
+    assert_eq!(ok(summaries::of_year(&mut c, fy(2024))), before);
+    assert_eq!(ok(summaries::totals(&mut c, fy(2024))), totals_before);
 }
 
 fn departments_merge_item_by_item(db: &TestDb) {

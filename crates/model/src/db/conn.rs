@@ -243,13 +243,21 @@ pub fn pool(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
-/// Refreshes SQLite's query-planner statistics after a batch of writes
+/// Refreshes the query planner's statistics after a batch of writes
 /// (without them the planner may walk a common flag severity's index and
-/// sort a whole year instead of following the year's sheets): `ANALYZE`
-/// (sampled) when the tables were never analysed, else `PRAGMA optimize`,
-/// which re-analyses only tables that changed a lot. PostgreSQL's autovacuum
-/// does this by itself.
+/// sort a whole year instead of following the year's sheets). SQLite:
+/// `ANALYZE` (sampled) when the tables were never analysed, else `PRAGMA
+/// optimize`, which re-analyses only tables that changed a lot. PostgreSQL:
+/// `VACUUM (ANALYZE)` of the tables the dashboards and lists read, whose
+/// summaries and totals are rewritten at every change (autovacuum gets there
+/// too, but only minutes after a bulk load).
 pub fn optimize(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Pg(pg) = conn {
+        pg.batch_execute(
+            "VACUUM (ANALYZE) year_totals, company_year_summaries, companies, submissions, flags, reviews, \
+             submission_risk",
+        )?;
+    }
     if let DbConn::Sqlite(s) = conn {
         #[derive(diesel::QueryableByName)]
         struct N {
