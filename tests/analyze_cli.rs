@@ -100,4 +100,36 @@ fn analysis_runs_are_versioned_kept_and_mark_new_flags_on_reviewed_sheets(db: &T
     assert!(ok(flags::latest_reviews(&mut conn, reviewed.id)).contains_key(&some_flag.id));
 }
 
-both_backends!(analysis_runs_are_versioned_kept_and_mark_new_flags_on_reviewed_sheets);
+/// The dashboards' summaries after the demo fill and a group analysis agree
+/// with a fresh computation; a tampered one is reported and rebuilt.
+fn summaries_agree_after_demo_and_analysis_and_can_be_rebuilt(db: &TestDb) {
+    let dir = workdir();
+    run(db, dir.path(), &["demo", "--no-serve"]);
+    run(db, dir.path(), &["analyze", "--year", "2025"]);
+    let checked = run(db, dir.path(), &["admin", "check-summaries"]);
+    assert!(checked.contains("agree"), "{checked}");
+    let mut conn = db.conn();
+    let y = ok(FiscalYear::new(2025));
+    let totals = ok(hyoka_model::db::summaries::totals(&mut conn, y));
+    assert_eq!(totals.get("submitted"), (40, 40), "every demo company has a 2025 summary");
+    assert!(totals.get("flags:total").0 > 0);
+
+    ok(diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        "UPDATE company_year_summaries SET risk = 99 WHERE fiscal_year = 2025",
+    ));
+    let out = ok(hyoka(&db.url_string(), dir.path()).args(["admin", "check-summaries"]).output());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "a tampered summary must fail the check: {stdout}");
+    assert!(stdout.contains("difference(s)") && stdout.contains("FY2025"), "{stdout}");
+
+    let rebuilt = run(db, dir.path(), &["admin", "rebuild-summaries"]);
+    assert!(rebuilt.contains("rebuilt for 120 company-years"), "{rebuilt}");
+    run(db, dir.path(), &["admin", "check-summaries"]);
+    assert_eq!(ok(hyoka_model::db::summaries::totals(&mut conn, y)), totals);
+}
+
+both_backends!(
+    analysis_runs_are_versioned_kept_and_mark_new_flags_on_reviewed_sheets,
+    summaries_agree_after_demo_and_analysis_and_can_be_rebuilt
+);
