@@ -1,3 +1,4 @@
+DROP TABLE group_counts;
 DROP INDEX submissions_year_id;
 DROP INDEX flags_item;
 DROP INDEX flags_severity;

@@ -39,6 +39,19 @@ CREATE TABLE year_totals (
     PRIMARY KEY (fiscal_year, metric)
 );
 
+-- Companies in the group, in all and per registered target level
+-- ('companies', 'companies:lv1', …), kept by company creation and level
+-- changes: the overview's page count without counting the companies table.
+CREATE TABLE group_counts (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value BIGINT NOT NULL
+);
+INSERT INTO group_counts (name, value) VALUES
+    ('companies', (SELECT COUNT(*) FROM companies)),
+    ('companies:lv1', (SELECT COUNT(*) FROM companies WHERE target_level = 1)),
+    ('companies:lv2', (SELECT COUNT(*) FROM companies WHERE target_level = 2)),
+    ('companies:lv3', (SELECT COUNT(*) FROM companies WHERE target_level = 3));
+
 -- The flag list and the exports filter flags by these, and page through a
 -- year's flags sheet by sheet (submission id order) without sorting them all.
 CREATE INDEX flags_rule ON flags (rule);

@@ -163,6 +163,7 @@ pub fn create_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result
         .get_result(conn)?;
     let company = from_row(row)?;
     audit::append(conn, actor, "company.create", Change::created("company", company.id, &company))?;
+    super::summaries::count_companies_in_tx(conn, company.target_level, 1, true)?;
     Ok(company)
 }
 
@@ -225,6 +226,8 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CompanyChanges
         let after = get(conn, id)?;
         audit::append(conn, actor, "company.update", Change::updated("company", id, &before, &after))?;
         if after.target_level != before.target_level {
+            super::summaries::count_companies_in_tx(conn, before.target_level, -1, false)?;
+            super::summaries::count_companies_in_tx(conn, after.target_level, 1, false)?;
             super::summaries::refresh_company_in_tx(conn, id)?;
         }
         Ok(after)

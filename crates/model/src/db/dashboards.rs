@@ -210,13 +210,31 @@ pub fn overview(
         }
         q
     };
-    let total: i64 = if only_companies {
+    let total: i64 = if only_companies && filter.company_id.is_none() {
+        summaries::company_count(conn, filter.level)?
+    } else if only_companies {
         companies_only().count().get_result(conn)?
     } else {
         overview_query!(year, filter, expected_only).count().get_result(conn)?
     };
     let rows: Vec<companies::CompanyRow> = if only_companies && order == Order::Code {
-        companies_only().select(companies::cols()).order(companies_t::code).offset(offset).limit(limit).load(conn)?
+        // Find the page's first code by skipping through the code index
+        // alone (index-only), then read the page from there.
+        let first: Option<String> = companies_only()
+            .select(companies_t::code)
+            .order(companies_t::code)
+            .offset(offset)
+            .first(conn)
+            .optional()?;
+        match first {
+            Some(code) => companies_only()
+                .filter(companies_t::code.ge(code))
+                .select(companies::cols())
+                .order(companies_t::code)
+                .limit(limit)
+                .load(conn)?,
+            None => Vec::new(),
+        }
     } else {
         page_joined(conn, year, filter, expected_only, order, offset, limit)?
     };

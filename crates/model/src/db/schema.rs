@@ -216,6 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     analysis_flags,
     company_year_summaries,
     year_totals,
+    group_counts,
 );
 
 diesel::table! {
@@ -351,3 +352,10 @@ diesel::table! {
 
 diesel::joinable!(company_year_summaries -> companies (company_id));
 diesel::joinable!(company_year_summaries -> submissions (submission_id));
+
+diesel::table! {
+    group_counts (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}

@@ -41,7 +41,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{company_year_summaries as cys, flags as flags_t, submission_risk, submissions, year_totals};
+use super::schema::{
+    company_year_summaries as cys, flags as flags_t, group_counts, submission_risk, submissions, year_totals,
+};
 use super::submissions::{self as subs, Submission};
 use super::{DbConn, DbError, companies, write_tx};
 use crate::domain::{Decision, Evaluation, FiscalYear, Level, Points};
@@ -530,6 +532,46 @@ pub fn refresh_company_in_tx(conn: &mut DbConn, company_id: i64) -> Result<(), D
     Ok(())
 }
 
+/// The name of a company count in `group_counts`.
+fn count_name(level: Option<Level>) -> String {
+    level.map_or_else(|| "companies".to_owned(), |l| format!("companies:lv{}", l.number()))
+}
+
+/// Companies in the group (with `level`: whose registered target level it is),
+/// from the kept count.
+pub fn company_count(conn: &mut DbConn, level: Option<Level>) -> Result<i64, DbError> {
+    Ok(group_counts::table.find(count_name(level)).select(group_counts::value).first(conn).optional()?.unwrap_or(0))
+}
+
+/// Adds `delta` companies of `level` to the kept counts (in the caller's
+/// transaction: company creation, a change of target level).
+pub(crate) fn count_companies_in_tx(conn: &mut DbConn, level: Level, delta: i64, all: bool) -> Result<(), DbError> {
+    let names = if all { vec![count_name(None), count_name(Some(level))] } else { vec![count_name(Some(level))] };
+    for name in names {
+        let changed = diesel::update(group_counts::table.find(&name))
+            .set(group_counts::value.eq(group_counts::value + delta))
+            .execute(conn)?;
+        if changed == 0 {
+            diesel::insert_into(group_counts::table)
+                .values((group_counts::name.eq(&name), group_counts::value.eq(delta)))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The counts as they should be, from the companies table.
+fn counted(conn: &mut DbConn) -> Result<BTreeMap<String, i64>, DbError> {
+    use super::schema::companies;
+    let mut out = BTreeMap::from([(count_name(None), companies::table.count().get_result::<i64>(conn)?)]);
+    for level in [Level::Lv1, Level::Lv2, Level::Lv3] {
+        let n: i64 =
+            companies::table.filter(companies::target_level.eq(i16::from(level.number()))).count().get_result(conn)?;
+        out.insert(count_name(Some(level)), n);
+    }
+    Ok(out)
+}
+
 /// A year's stored totals.
 pub fn totals(conn: &mut DbConn, year: FiscalYear) -> Result<YearTotals, DbError> {
     let rows: Vec<(String, i64, i64)> = year_totals::table
@@ -572,6 +614,12 @@ pub fn rebuild_all(conn: &mut DbConn) -> Result<usize, DbError> {
         }
         for (y, totals) in per_year {
             adjust_totals(conn, FiscalYear::new(y)?, &totals)?;
+        }
+        diesel::delete(group_counts::table).execute(conn)?;
+        for (name, value) in counted(conn)? {
+            diesel::insert_into(group_counts::table)
+                .values((group_counts::name.eq(name), group_counts::value.eq(value)))
+                .execute(conn)?;
         }
         Ok(keys.len())
     })
@@ -620,6 +668,12 @@ pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
         let got = totals(conn, FiscalYear::new(y)?)?;
         if want != got {
             problems.push(format!("FY{y} totals: stored {got:?}, computed {want:?}"));
+        }
+    }
+    for (name, want) in counted(conn)? {
+        let got: Option<i64> = group_counts::table.find(&name).select(group_counts::value).first(conn).optional()?;
+        if got.unwrap_or(0) != want {
+            problems.push(format!("{name}: stored {got:?}, counted {want}"));
         }
     }
     Ok(problems)
