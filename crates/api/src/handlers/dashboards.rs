@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::companies::year;
+use super::flags::bad_query;
 use super::{ANYONE, GROUP_READERS, db};
 use crate::AppState;
 use crate::auth::Caller;
@@ -28,19 +29,15 @@ use crate::dto::{AnswerDto, CompanyDto, FlagDto, SubmissionDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::pagination::{Page, PageRequest};
 
-fn invalid(e: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest("invalid_query", e.to_string())
-}
-
 fn level(n: Option<u8>) -> Result<Option<Level>, ApiError> {
-    n.map(|n| Level::try_from(i32::from(n)).map_err(invalid)).transpose()
+    n.map(|n| Level::try_from(i32::from(n)).map_err(bad_query)).transpose()
 }
 
 fn parse<T: std::str::FromStr>(s: Option<&str>) -> Result<Option<T>, ApiError>
 where
     T::Err: std::fmt::Display,
 {
-    s.map(|s| s.parse::<T>().map_err(invalid)).transpose()
+    s.map(|s| s.parse::<T>().map_err(bad_query)).transpose()
 }
 
 /// Rates of one view, 0–1 (null when no item is rated).
@@ -276,7 +273,7 @@ pub async fn get_overview(
         None | Some("code") => Order::Code,
         Some("risk") => Order::Risk,
         Some("priority") => Order::Priority,
-        Some(other) => return Err(invalid(format!("sort {other:?}: use code, risk or priority"))),
+        Some(other) => return Err(bad_query(format!("sort {other:?}: use code, risk or priority"))),
     };
     let (lines, total, group) =
         db(&state, move |conn| Ok(dashboards::overview(conn, fy, &filter, order, page.offset(), page.limit())?))
@@ -520,7 +517,7 @@ pub async fn get_item_dashboard(
     let filter = ItemFilter {
         company_id: q.company_id,
         level: level(q.level)?,
-        item: q.item.map(|i| ItemNumber::new(i).map_err(invalid)).transpose()?,
+        item: q.item.map(|i| ItemNumber::new(i).map_err(bad_query)).transpose()?,
         rule: q.rule.clone(),
         severity: parse::<Severity>(q.severity.as_deref())?,
         decision: parse::<DecisionFilter>(q.decision.as_deref())?,
@@ -660,7 +657,7 @@ pub async fn compare_submission(
         None | Some("previous_revision") => Against::PreviousRevision,
         Some("previous_year") => Against::PreviousYear,
         Some(other) => Against::Submission(other.parse().map_err(|_| {
-            invalid(format!("against {other:?}: use previous_revision, previous_year or a submission id"))
+            bad_query(format!("against {other:?}: use previous_revision, previous_year or a submission id"))
         })?),
     };
     let level_f = level(q.level)?;

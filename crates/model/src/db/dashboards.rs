@@ -11,12 +11,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::BigInt;
 use serde::Serialize;
 
 use super::companies::{self, Company};
 use super::flags::{self, Flag, Review};
-use super::review::DecisionFilter;
+use super::review::{DecisionFilter, LATEST_DECISION_SQL, decision_sql};
 use super::schema::{
     collection_companies, collections, companies as companies_t, company_year_summaries as cys, flags as flags_t,
     items, submissions,
@@ -196,38 +196,18 @@ pub fn overview(
     limit: i64,
 ) -> Result<(Vec<OverviewLine>, i64, GroupFigures), DbError> {
     let expected_only = has_collection(conn, year)?;
-    let only_companies =
-        !expected_only && filter.statuses.is_empty() && filter.submitted.is_none() && filter.min_risk.is_none();
-    // Every company is listed: count and page the companies alone (an
-    // offset into the join would look up a summary for every skipped row).
-    let companies_only = || {
-        let mut q = companies_t::table.into_boxed();
-        if let Some(id) = filter.company_id {
-            q = q.filter(companies_t::id.eq(id));
-        }
-        if let Some(level) = filter.level {
-            q = q.filter(companies_t::target_level.eq(i16::from(level.number())));
-        }
-        q
-    };
-    let total: i64 = if only_companies && filter.company_id.is_none() {
-        summaries::company_count(conn, filter.level)?
-    } else if only_companies {
-        companies_only().count().get_result(conn)?
-    } else {
-        overview_query!(year, filter, expected_only).count().get_result(conn)?
-    };
-    let rows: Vec<companies::CompanyRow> = if only_companies && order == Order::Code {
+    let total = count(conn, year, filter, expected_only)?;
+    let rows: Vec<companies::CompanyRow> = if lists_every_company(filter, expected_only) && order == Order::Code {
         // Find the page's first code by skipping through the code index
         // alone (index-only), then read the page from there.
-        let first: Option<String> = companies_only()
+        let first: Option<String> = companies_only(filter)
             .select(companies_t::code)
             .order(companies_t::code)
             .offset(offset)
             .first(conn)
             .optional()?;
         match first {
-            Some(code) => companies_only()
+            Some(code) => companies_only(filter)
                 .filter(companies_t::code.ge(code))
                 .select(companies::cols())
                 .order(companies_t::code)
@@ -247,22 +227,64 @@ pub fn overview(
             Ok(OverviewLine { summary: found.remove(&company.id), company })
         })
         .collect::<Result<Vec<_>, DbError>>()?;
-    let figures = if filter.is_empty() {
-        GroupFigures::from_totals(year, total, &summaries::totals(conn, year)?)
-    } else {
-        let kept: Vec<i64> = overview_query!(year, filter, expected_only)
-            .filter(cys::company_id.is_not_null())
-            .select(companies_t::id)
-            .load(conn)?;
-        let mut t = YearTotals::default();
-        for chunk in kept.chunks(5_000) {
-            for s in summaries_of(conn, year, chunk)?.values() {
-                t.add(s, 1);
-            }
-        }
-        GroupFigures::from_totals(year, total, &t)
-    };
+    let figures = figures(conn, year, filter, expected_only, total)?;
     Ok((lines, total, figures))
+}
+
+/// Whether an overview lists every company its company filters keep, with
+/// or without a sheet: then it counts and pages the companies alone (an
+/// offset into the join would look up a summary for every skipped row).
+fn lists_every_company(filter: &CompanyFilter, expected_only: bool) -> bool {
+    !expected_only && filter.statuses.is_empty() && filter.submitted.is_none() && filter.min_risk.is_none()
+}
+
+/// The companies a filter's company conditions keep.
+fn companies_only(filter: &CompanyFilter) -> companies_t::BoxedQuery<'static, super::conn::Db> {
+    let mut q = companies_t::table.into_boxed();
+    if let Some(id) = filter.company_id {
+        q = q.filter(companies_t::id.eq(id));
+    }
+    if let Some(level) = filter.level {
+        q = q.filter(companies_t::target_level.eq(i16::from(level.number())));
+    }
+    q
+}
+
+/// How many companies an overview lists.
+fn count(conn: &mut DbConn, year: FiscalYear, filter: &CompanyFilter, expected_only: bool) -> Result<i64, DbError> {
+    Ok(if lists_every_company(filter, expected_only) && filter.company_id.is_none() {
+        summaries::company_count(conn, filter.level)?
+    } else if lists_every_company(filter, expected_only) {
+        companies_only(filter).count().get_result(conn)?
+    } else {
+        overview_query!(year, filter, expected_only).count().get_result(conn)?
+    })
+}
+
+/// The group's figures over the companies a filter keeps: the year's kept
+/// totals when it keeps every company, else the kept companies' summaries
+/// added up.
+fn figures(
+    conn: &mut DbConn,
+    year: FiscalYear,
+    filter: &CompanyFilter,
+    expected_only: bool,
+    companies: i64,
+) -> Result<GroupFigures, DbError> {
+    if filter.is_empty() {
+        return Ok(GroupFigures::from_totals(year, companies, &summaries::totals(conn, year)?));
+    }
+    let kept: Vec<i64> = overview_query!(year, filter, expected_only)
+        .filter(cys::company_id.is_not_null())
+        .select(companies_t::id)
+        .load(conn)?;
+    let mut t = YearTotals::default();
+    for chunk in kept.chunks(5_000) {
+        for s in summaries_of(conn, year, chunk)?.values() {
+            t.add(s, 1);
+        }
+    }
+    Ok(GroupFigures::from_totals(year, companies, &t))
 }
 
 /// One page of the overview's companies through the join with the summaries.
@@ -309,8 +331,9 @@ fn summaries_of(
 pub fn trend(conn: &mut DbConn, filter: &CompanyFilter) -> Result<Vec<GroupFigures>, DbError> {
     let mut out = Vec::new();
     for year in summaries::years(conn)? {
-        let (_, _, figures) = overview(conn, year, filter, Order::Code, 0, 1)?;
-        out.push(figures);
+        let expected_only = has_collection(conn, year)?;
+        let total = count(conn, year, filter, expected_only)?;
+        out.push(figures(conn, year, filter, expected_only, total)?);
     }
     Ok(out)
 }
@@ -410,10 +433,6 @@ pub struct ItemFlags {
     /// Dismissed.
     pub dismissed: i64,
 }
-
-/// SQL: the latest decision on the row's flag, NULL when none.
-const LATEST_DECISION_SQL: &str =
-    "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1)";
 
 /// Every item of a framework for a fiscal year, most often flagged first
 /// (ties by number), filtered; with the weakest company per item.
@@ -532,18 +551,6 @@ pub fn items(
     }
     out.sort_by(|a, b| b.flags.total.cmp(&a.flags.total).then(a.item.cmp(&b.item)));
     Ok(out)
-}
-
-fn decision_sql(d: DecisionFilter) -> diesel::expression::SqlLiteral<Bool> {
-    sql::<Bool>(match d {
-        DecisionFilter::Undecided => "NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.flag_id = flags.id)",
-        DecisionFilter::Confirmed => {
-            "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1) = 'confirmed'"
-        }
-        DecisionFilter::Dismissed => {
-            "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1) = 'dismissed'"
-        }
-    })
 }
 
 /// One side of a comparison: a sheet with its answers and flags.

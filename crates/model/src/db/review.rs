@@ -162,6 +162,19 @@ impl std::str::FromStr for DecisionFilter {
     }
 }
 
+/// SQL: the latest decision on the row's flag (`flags`), NULL when none.
+pub(crate) const LATEST_DECISION_SQL: &str =
+    "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1)";
+
+/// SQL condition: the row's flag (`flags`) holds decision `d`.
+pub(crate) fn decision_sql(d: DecisionFilter) -> diesel::expression::SqlLiteral<Bool> {
+    sql::<Bool>(&match d {
+        DecisionFilter::Undecided => "NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.flag_id = flags.id)".to_owned(),
+        DecisionFilter::Confirmed => format!("{LATEST_DECISION_SQL} = 'confirmed'"),
+        DecisionFilter::Dismissed => format!("{LATEST_DECISION_SQL} = 'dismissed'"),
+    })
+}
+
 /// Filters for [`search_flags`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlagFilter {
@@ -225,20 +238,9 @@ pub fn search_flags(conn: &mut DbConn, f: &FlagFilter, offset: i64, limit: i64) 
         if f.released_only {
             q = q.filter(sql::<Bool>(RELEASED_SQL));
         }
-        q = match f.decision {
-            None => q,
-            Some(DecisionFilter::Undecided) => {
-                q.filter(sql::<Bool>("NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.flag_id = flags.id)"))
-            }
-            Some(d) => q.filter(sql::<Bool>(match d {
-                DecisionFilter::Confirmed => {
-                    "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1) = 'confirmed'"
-                }
-                _ => {
-                    "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1) = 'dismissed'"
-                }
-            })),
-        };
+        if let Some(d) = f.decision {
+            q = q.filter(decision_sql(d));
+        }
         q
     };
     let total: i64 = filtered().count().get_result(conn)?;
