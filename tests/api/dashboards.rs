@@ -167,7 +167,11 @@ fn dashboards_show_hand_computed_figures(db: &TestDb) {
         400,
         "not a filter of this view"
     );
-    assert_eq!(api.get("/api/v1/dashboards/overview?fiscal_year=2024&sort=name", Some(&rt)).status, 400);
+    let bad = api.get("/api/v1/dashboards/overview?fiscal_year=2024&sort=name", Some(&rt)).expect(400).json();
+    let message = bad["message"].as_str().unwrap_or_default();
+    assert!(message.contains("use code, risk or priority") && message.contains("クエリパラメータ"), "{message}");
+    let bad = api.get("/api/v1/dashboards/items?fiscal_year=2024&severity=huge", Some(&rt)).expect(400).json();
+    assert!(bad["message"].as_str().is_some_and(|m| m.contains("severity") && m.contains("クエリパラメータ")), "{bad}");
     assert_eq!(api.get("/api/v1/dashboards/overview?fiscal_year=2024", Some(&st)).status, 403);
 
     // --- Review queue: risk × impact, A (300) before B (240) ---

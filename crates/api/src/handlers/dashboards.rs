@@ -273,7 +273,11 @@ pub async fn get_overview(
         None | Some("code") => Order::Code,
         Some("risk") => Order::Risk,
         Some("priority") => Order::Priority,
-        Some(other) => return Err(bad_query(format!("sort {other:?}: use code, risk or priority"))),
+        Some(other) => {
+            return Err(bad_query(format!(
+                "sort {other:?}: use code, risk or priority (sort は code / risk / priority)"
+            )));
+        }
     };
     let (lines, total, group) =
         db(&state, move |conn| Ok(dashboards::overview(conn, fy, &filter, order, page.offset(), page.limit())?))
@@ -657,7 +661,10 @@ pub async fn compare_submission(
         None | Some("previous_revision") => Against::PreviousRevision,
         Some("previous_year") => Against::PreviousYear,
         Some(other) => Against::Submission(other.parse().map_err(|_| {
-            bad_query(format!("against {other:?}: use previous_revision, previous_year or a submission id"))
+            bad_query(format!(
+                "against {other:?}: use previous_revision, previous_year or a submission id \
+                 (against は previous_revision / previous_year / 提出物ID)"
+            ))
         })?),
     };
     let level_f = level(q.level)?;

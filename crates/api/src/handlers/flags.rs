@@ -46,9 +46,10 @@ pub struct FlagQuery {
     current_only: bool,
 }
 
-/// 400 `invalid_query` with the reason.
+/// 400 `invalid_query` with the reason (in English, as parsers give it) and
+/// a Japanese line for the person reading it.
 pub(super) fn bad_query(e: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest("invalid_query", e.to_string())
+    ApiError::BadRequest("invalid_query", format!("{e} / クエリパラメータが正しくありません"))
 }
 
 /// Flags by submission (newest first) and item, filtered by rule, severity,
