@@ -9,7 +9,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use hyoka_api::auth::{self, Secret};
+use hyoka_model::credentials::{self as auth, Secret};
 use hyoka_model::db::users::{self, Account, NewUser};
 use hyoka_model::db::{self, DbConn, audit, companies, tokens};
 use hyoka_model::domain::Role;

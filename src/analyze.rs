@@ -1,127 +1,19 @@
-//! `hyoka analyze --year Y`: the group rules over one fiscal year's current
-//! sheets and the year before, recorded as a versioned run. Also run by
-//! `hyoka import` for every fiscal year an import batch touched.
+//! `hyoka analyze --year Y`: the group rules over one fiscal year, through
+//! the service ([`hyoka_service::analysis`]).
 
-use std::collections::BTreeMap;
-
-use anyhow::Context;
-use hyoka_anomaly::group::{self, GroupInput, GroupSheet};
-use hyoka_anomaly::{CompanySize, Detector};
-use hyoka_model::db::analysis::{self, LoadedSheet, NewRun};
-use hyoka_model::db::flags::{self, NewFlag};
-use hyoka_model::db::{DbConn, catalog as db_catalog, detection, write_tx};
 use hyoka_model::domain::FiscalYear;
 
 use crate::config::Config;
-
-/// What a run did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    /// The run's id.
-    pub run_id: i64,
-    /// Sheets analysed.
-    pub sheets: usize,
-    /// Findings raised.
-    pub findings: usize,
-    /// Flags stored (findings not already raised by an earlier run).
-    pub stored: usize,
-    /// Of those, on submissions a reviewer had already worked on.
-    pub new_on_reviewed: usize,
-}
 
 /// `hyoka analyze`.
 pub fn run(config: &Config, year: FiscalYear, framework: &str) -> anyhow::Result<()> {
     hyoka_model::db::migrate(&config.database.url)?;
     let mut conn = config.database.url.connect()?;
-    let detector = hyoka_ingest::detect::from_db(&mut conn).context("the stored detector configuration")?;
-    let o = analyze(&mut conn, &detector, framework, year)?;
+    let o = hyoka_service::analysis::analyze_stored(&mut conn, framework, year)?;
     hyoka_model::db::optimize(&mut conn)?;
     println!(
         "analysis run {} for {framework} {year}: {} sheets, {} findings, {} new flags stored ({} on sheets already reviewed)",
         o.run_id, o.sheets, o.findings, o.stored, o.new_on_reviewed
     );
     Ok(())
-}
-
-fn as_group(s: &LoadedSheet, year: FiscalYear) -> GroupSheet<'_> {
-    GroupSheet {
-        company: s.company_id,
-        size: CompanySize { employees: s.employees, it_staff: s.it_staff },
-        answers: &s.answers,
-        assessed_on: hyoka_ingest::detect::assessed_on(s.answered_on, year),
-    }
-}
-
-/// Runs the group rules for one framework and fiscal year and stores the run.
-pub fn analyze(conn: &mut DbConn, detector: &Detector, framework: &str, year: FiscalYear) -> anyhow::Result<Outcome> {
-    let started_at = hyoka_model::time::now().naive_utc();
-    let catalog = db_catalog::load(conn, framework)?;
-    let current = analysis::current_sheets(conn, framework, year)?;
-    let (previous, prev_year) = match FiscalYear::new(year.get() - 1) {
-        Ok(prev) => (analysis::current_sheets(conn, framework, prev)?, prev),
-        Err(_) => (Vec::new(), year),
-    };
-    let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| as_group(s, year)).collect();
-    let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| as_group(s, prev_year)).collect();
-    let found = group::analyse(&GroupInput { catalog: &catalog, current: &cur, previous: &prev }, detector.config());
-    let mut by_sheet: BTreeMap<usize, Vec<&hyoka_anomaly::Finding>> = BTreeMap::new();
-    for f in &found {
-        by_sheet.entry(f.sheet).or_default().push(&f.finding);
-    }
-    let run = NewRun {
-        framework_id: framework.to_owned(),
-        fiscal_year: year,
-        detector_version: hyoka_anomaly::DETECTOR_VERSION.to_owned(),
-        config_hash: detector.config_hash().to_owned(),
-        sheets: current.len(),
-        findings: found.len(),
-        started_at,
-    };
-    let (run_id, stored, new_on_reviewed) = write_tx(conn, |conn| -> anyhow::Result<_> {
-        let run_id = analysis::record_run_in_tx(conn, &run)?;
-        let (mut stored, mut new_on_reviewed) = (0, 0);
-        let earlier = analysis::group_flags(conn, framework, year)?;
-        let reviewed = analysis::reviewed_submissions(conn, framework, year)?;
-        for (sheet, findings) in &by_sheet {
-            let submission = current[*sheet].submission_id;
-            let raised_before = |f: &&&hyoka_anomaly::Finding| {
-                earlier
-                    .get(&submission)
-                    .is_some_and(|e| e.contains(&(f.target.item().map(i32::from), f.rule.to_owned())))
-            };
-            let fresh: Vec<NewFlag> = findings
-                .iter()
-                .filter(|f| !raised_before(f))
-                .map(|f| hyoka_ingest::detect::to_flag(detector, f))
-                .collect();
-            if fresh.is_empty() {
-                continue;
-            }
-            let is_new = reviewed.contains(&submission);
-            for flag in flags::insert_in_tx(conn, submission, &fresh)? {
-                analysis::link_flag_in_tx(conn, run_id, flag.id, is_new)?;
-                stored += 1;
-                new_on_reviewed += usize::from(is_new);
-            }
-            // The risk now combines the sheet's own flags and the group's.
-            let all = flags::of_submission(conn, submission)?;
-            let risk = hyoka_anomaly::risk::score_parts(
-                all.iter().map(|f| {
-                    (f.flag.rule.as_str(), f.flag.severity, f.flag.reason_ja.as_str(), f.flag.reason_en.as_str())
-                }),
-                &detector.config().risk,
-            );
-            detection::set_risk_in_tx(
-                conn,
-                submission,
-                risk.score,
-                &risk.top_reasons,
-                hyoka_anomaly::DETECTOR_VERSION,
-                detector.config_hash(),
-            )?;
-            hyoka_model::db::summaries::refresh_submission_in_tx(conn, submission)?;
-        }
-        Ok((run_id, stored, new_on_reviewed))
-    })?;
-    Ok(Outcome { run_id, sheets: current.len(), findings: found.len(), stored, new_on_reviewed })
 }

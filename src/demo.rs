@@ -11,10 +11,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, bail};
 use hyoka_generator::{Generator, GroupSpec, SyntheticCompany, demo_group, write_csv_utf8_bom};
 use hyoka_model::catalog::Catalog;
+use hyoka_model::credentials;
 use hyoka_model::db::users::{self, Account};
-use hyoka_model::db::{self, DbConn, DbError, companies, submissions};
+use hyoka_model::db::{self, DbConn, companies, submissions};
 use hyoka_model::domain::{FiscalYear, Role};
 use hyoka_model::workflow::Actor;
+use hyoka_service::Pipeline;
+use hyoka_service::sheets;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -81,7 +84,7 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
         );
     }
     let catalog = Catalog::builtin().context("the built-in catalog")?;
-    let detector = hyoka_ingest::detect::from_db(conn)?;
+    let pipeline = Pipeline { catalog: catalog.clone(), ..Pipeline::load(conn, hyoka_ingest::Limits::default())? };
     let generator = Generator::new(GroupSpec { companies: options.companies, ..demo_group() }, &catalog);
     let years = generator.spec().years.clone();
     let mut filled = Filled { companies: generator.companies().len(), years: years.len(), added: 0, present: 0 };
@@ -90,8 +93,7 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
             if stop.load(Ordering::SeqCst) {
                 return Ok(filled);
             }
-            let added =
-                db::write_tx(conn, |conn| add_company_year(conn, &generator, &catalog, &detector, company, year))?;
+            let added = db::write_tx(conn, |conn| add_company_year(conn, &generator, &pipeline, company, year))?;
             if added {
                 filled.added += 1;
                 if filled.added.is_multiple_of(20) {
@@ -135,7 +137,7 @@ fn demo_accounts(conn: &mut DbConn, first_company: &str) -> anyhow::Result<()> {
                 Account::Subsidiary(c.id)
             }
         };
-        let hash = hyoka_api::auth::hash_password(&hyoka_api::auth::Secret::new(password))?;
+        let hash = credentials::hash_password(&credentials::Secret::new(password))?;
         let new = users::NewUser {
             login: login.to_owned(),
             display_name: format!("デモ {login}"),
@@ -170,8 +172,7 @@ fn print_login_help(config: &Config) {
 fn add_company_year(
     conn: &mut DbConn,
     generator: &Generator,
-    catalog: &Catalog,
-    detector: &hyoka_anomaly::Detector,
+    pipeline: &Pipeline,
     company: &SyntheticCompany,
     year: FiscalYear,
 ) -> anyhow::Result<bool> {
@@ -191,7 +192,7 @@ fn add_company_year(
                 impact_tier: company.impact_tier,
                 is_demo: true,
             };
-            companies::create_in_tx(conn, Actor::System, &new)?.id
+            db::writes::create_company_in_tx(conn, Actor::System, &new)?.id
         }
     };
     let size = company.size(year);
@@ -206,7 +207,7 @@ fn add_company_year(
         return Ok(false);
     }
     let sheet = generator.sheet(company.index, year)?;
-    let file = write_csv_utf8_bom(&sheet, catalog)?;
+    let file = write_csv_utf8_bom(&sheet, &pipeline.catalog)?;
     let new = submissions::NewSubmission {
         company_id,
         fiscal_year: year,
@@ -218,24 +219,10 @@ fn add_company_year(
         respondent: sheet.cover.respondent.clone(),
         answers: sheet.answers,
     };
-    match submissions::store_in_tx(conn, Actor::System, &new) {
-        Ok(stored) => {
-            let company_size =
-                hyoka_anomaly::CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) };
-            hyoka_ingest::detect::check_and_store_in_tx(
-                conn,
-                detector,
-                catalog,
-                stored.submission(),
-                &new.answers,
-                company_size,
-            )?;
-            hyoka_model::db::summaries::refresh_in_tx(conn, company_id, year)?;
-            Ok(true)
-        }
-        Err(DbError::Workflow(e)) => Err(e).context(format!("demo sheet {} {year}", company.code)),
-        Err(e) => Err(e.into()),
-    }
+    let company_size = hyoka_anomaly::CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) };
+    sheets::store_new_in_tx(conn, pipeline, Actor::System, &new, company_size)
+        .with_context(|| format!("demo sheet {} {year}", company.code))?;
+    Ok(true)
 }
 
 /// Sets the returned flag on SIGTERM or Ctrl-C. The watcher lives on its

@@ -217,12 +217,12 @@ fn view(s: &ScenarioSheet) -> GroupSheet<'_> {
 }
 
 fn crate_assessed_on(s: &ScenarioSheet) -> chrono::NaiveDate {
-    hyoka_ingest::detect::assessed_on(s.sheet.cover.answered_on, s.year)
+    hyoka_service::detect::assessed_on(s.sheet.cover.answered_on, s.year)
 }
 
 fn crate_check(detector: &Detector, catalog: &Catalog, s: &ScenarioSheet) -> Vec<hyoka_anomaly::Finding> {
     let size = CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) };
-    hyoka_ingest::detect::check(detector, catalog, &s.sheet.answers, size, crate_assessed_on(s)).findings
+    hyoka_service::detect::check(detector, catalog, &s.sheet.answers, size, crate_assessed_on(s)).findings
 }
 
 fn evaluate_group(detector: &Detector, catalog: &Catalog, group: &[LabelledSheet], set: TemplateSet) -> GroupResult {
@@ -235,8 +235,8 @@ fn evaluate_group(detector: &Detector, catalog: &Catalog, group: &[LabelledSheet
     let mut injected_items = 0;
     for s in group {
         let size = CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) };
-        let assessed_on = hyoka_ingest::detect::assessed_on(s.sheet.cover.answered_on, s.year);
-        let report = hyoka_ingest::detect::check(detector, catalog, &s.sheet.answers, size, assessed_on);
+        let assessed_on = hyoka_service::detect::assessed_on(s.sheet.cover.answered_on, s.year);
+        let report = hyoka_service::detect::check(detector, catalog, &s.sheet.answers, size, assessed_on);
         let flagged_items: std::collections::BTreeSet<_> =
             report.findings.iter().filter(|f| f.marks_over_rating()).filter_map(|f| f.target.item()).collect();
         // Item level, on item-inflated sheets and honest ones (a uniformly

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use hyoka_ingest::import::{ImportOptions, Report, import_path};
 use hyoka_ingest::{Ingested, Problem, Refusal, read_limited, read_path};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::db::submissions::Stored;
 use hyoka_model::domain::{Evaluation, FiscalYear, Level};
 use hyoka_model::scoring::achievement;
 use hyoka_model::workflow::Actor;
+use hyoka_service::sheets::{ImportOptions, Report, store_path};
+use hyoka_service::{Pipeline, ServiceError};
 use serde_json::json;
 
 use crate::config::Config;
@@ -189,9 +190,7 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     }
     hyoka_model::db::migrate(&config.database.url)?;
     let mut conn = config.database.url.connect()?;
-    let framework = Catalog::builtin().map_err(|e| anyhow::anyhow!("{e}"))?.framework.id;
-    let catalog = hyoka_model::db::catalog::load(&mut conn, &framework)
-        .with_context(|| format!("loading the catalog {framework}"))?;
+    let pipeline = Pipeline::load(&mut conn, config.limits).context("the catalog and detector in force")?;
     let options = ImportOptions {
         company: args.company.clone(),
         fiscal_year: args.year,
@@ -200,12 +199,19 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         department: args.department.clone(),
         create_company: args.create_company,
     };
-    let detector = hyoka_ingest::detect::from_db(&mut conn).context("the stored detector configuration")?;
     let progress = Progress::new(files.len());
     let mut outcomes: Vec<(PathBuf, Result<Report, Refusal>)> = Vec::with_capacity(files.len());
     for (i, path) in files.iter().enumerate() {
         progress.show(i, &hyoka_ingest::display_name(path));
-        let result = import_path(&mut conn, Actor::System, path, &catalog, &detector, &config.limits, &options);
+        let result = match store_path(&mut conn, &pipeline, Actor::System, path, &options) {
+            Ok(report) => Ok(report),
+            // A database failure stops the batch; what was stored stays.
+            Err(ServiceError::Db(e)) => {
+                progress.finish();
+                return Err(anyhow::Error::new(e).context(format!("storing {}", path.display())));
+            }
+            Err(e) => Err(as_refusal(path, e)),
+        };
         match &result {
             Ok(r) => tracing::info!(file = %path.display(), submission = r.imported.stored.submission().id, "imported"),
             Err(r) => tracing::warn!(file = %path.display(), errors = r.errors().count(), "refused"),
@@ -268,7 +274,7 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     for (framework, year) in touched {
-        let o = crate::analyze::analyze(&mut conn, &detector, &framework, year)?;
+        let o = hyoka_service::analysis::analyze(&mut conn, &pipeline.detector, &framework, year)?;
         println!(
             "グループ分析 / group analysis {year}: {} sheets, {} new flags (run {})",
             o.sheets, o.stored, o.run_id
@@ -276,6 +282,18 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     }
     hyoka_model::db::optimize(&mut conn)?;
     Ok(if refused > 0 { ExitCode::from(REFUSED) } else { ExitCode::SUCCESS })
+}
+
+/// A use case's refusal as the problems to print: a refused sheet lists its
+/// own; anything else (a workflow conflict, a rule) is one problem.
+fn as_refusal(path: &Path, e: ServiceError) -> Refusal {
+    match e.refusal() {
+        Some(r) => r.clone(),
+        None => Refusal::one(Problem::error(
+            hyoka_ingest::ProblemKind::NotStored { reason: e.to_string() },
+            &hyoka_ingest::display_name(path),
+        )),
+    }
 }
 
 fn rate(r: Option<f64>) -> serde_json::Value {
@@ -320,7 +338,7 @@ pub fn check(config: &Config, args: &CheckArgs) -> ExitCode {
                 .answered_on
                 .or_else(|| cover.fiscal_year.map(FiscalYear::last_day))
                 .unwrap_or(chrono::NaiveDate::MAX);
-            let report = hyoka_ingest::detect::check(&detector, &catalog, &ingested.sheet.answers, size, assessed_on);
+            let report = hyoka_service::detect::check(&detector, &catalog, &ingested.sheet.answers, size, assessed_on);
             print_check(&ingested, &report, args.format);
             ExitCode::SUCCESS
         }

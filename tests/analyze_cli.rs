@@ -9,6 +9,7 @@ use hyoka_model::both_backends;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::{analysis, companies, flags, submissions};
 use hyoka_model::domain::{Decision, FiscalYear, ImpactTier, Level, Points};
+use hyoka_model::summary::{FlagCount, Metric};
 use hyoka_model::workflow::Actor;
 
 fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
@@ -51,14 +52,14 @@ fn analysis_runs_are_versioned_kept_and_mark_new_flags_on_reviewed_sheets(db: &T
     let reviewed = &current[0];
     let some_flag = ok(flags::of_submission(&mut conn, reviewed.id)).into_iter().next();
     let some_flag = some_flag.unwrap_or_else(|| panic!("the demo sheet has flags"));
-    ok(flags::decide(
+    ok(hyoka_model::db::writes::decide(
         &mut conn,
         Actor::System,
         some_flag.id,
         Decision::Confirmed { reviewed_score: Points::One },
         "確認",
     ));
-    let copier = ok(companies::create(
+    let copier = ok(hyoka_model::db::writes::create_company(
         &mut conn,
         Actor::System,
         &companies::NewCompany {
@@ -82,7 +83,7 @@ fn analysis_runs_are_versioned_kept_and_mark_new_flags_on_reviewed_sheets(db: &T
         respondent: None,
         answers,
     };
-    ok(submissions::store(&mut conn, Actor::System, &copy));
+    ok(hyoka_model::db::writes::store_submission(&mut conn, Actor::System, &copy));
     run(db, dir.path(), &["analyze", "--year", "2025"]);
     let runs = ok(analysis::runs(&mut conn, "jama-japia-2.3", fy));
     assert_eq!(runs.len(), 3);
@@ -111,8 +112,8 @@ fn summaries_agree_after_demo_and_analysis_and_can_be_rebuilt(db: &TestDb) {
     let mut conn = db.conn();
     let y = ok(FiscalYear::new(2025));
     let totals = ok(hyoka_model::db::summaries::totals(&mut conn, y));
-    assert_eq!(totals.get("submitted"), (40, 40), "every demo company has a 2025 summary");
-    assert!(totals.get("flags:total").0 > 0);
+    assert_eq!(totals.get(Metric::Submitted), (40, 40), "every demo company has a 2025 summary");
+    assert!(totals.get(Metric::Flags(FlagCount::Total)).0 > 0);
 
     ok(diesel::connection::SimpleConnection::batch_execute(
         &mut conn,

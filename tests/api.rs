@@ -8,6 +8,8 @@
 //! - `audit`: a tampered audit entry is reported by the API and the CLI;
 //! - `exports`: the flagged-items CSV and JSON, the audit log as CSV and the
 //!   feedback workbook, read back with a CSV parser and calamine;
+//! - `uploads`: a database failure (500, nothing of its message), another
+//!   company (403), an unknown (404) or ambiguous (409) one;
 //! - `concurrent`: two `hyoka serve` processes on one database taking
 //!   concurrent reviews, and sharing the failed-login counter.
 
@@ -28,5 +30,7 @@ mod concurrent;
 mod dashboards;
 #[path = "api/exports.rs"]
 mod exports;
+#[path = "api/uploads.rs"]
+mod uploads;
 #[path = "api/walk.rs"]
 mod walk;

@@ -142,7 +142,7 @@ fn refuses_a_database_with_real_companies(db: &TestDb) {
         impact_tier: hyoka_model::domain::ImpactTier::new(3).unwrap_or_else(|e| panic!("{e}")),
         is_demo: false,
     };
-    companies::create(&mut conn, Actor::System, &real).unwrap_or_else(|e| panic!("{e}"));
+    hyoka_model::db::writes::create_company(&mut conn, Actor::System, &real).unwrap_or_else(|e| panic!("{e}"));
     let dir = workdir();
     let out =
         hyoka(&db.url_string(), dir.path()).args(["demo", "--no-serve"]).output().unwrap_or_else(|e| panic!("{e}"));

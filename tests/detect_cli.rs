@@ -104,11 +104,11 @@ fn import_stores_flags_and_risk_with_the_submission(db: &TestDb) {
 }
 
 fn decisions_carry_over_to_a_new_revision_for_unchanged_items(db: &TestDb) {
-    use hyoka_ingest::import::{ImportOptions, import_bytes};
     use hyoka_model::domain::{Decision, Points};
     use hyoka_model::workflow::Actor;
+    use hyoka_service::sheets::{ImportOptions, store_bytes};
     let (catalog, mut sheet) = over_rated_sheet();
-    let detector = hyoka_anomaly::Detector::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let pipeline = hyoka_service::Pipeline::builtin(Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let options = ImportOptions {
         company: Some("株式会社テスト部品".into()),
         fiscal_year: Some(hyoka_model::domain::FiscalYear::new(2025).unwrap_or_else(|e| panic!("{e}"))),
@@ -119,7 +119,7 @@ fn decisions_carry_over_to_a_new_revision_for_unchanged_items(db: &TestDb) {
     let mut conn = db.conn();
     let import = |sheet: &Sheet, conn: &mut hyoka_model::db::DbConn| {
         let bytes = write_csv_utf8_bom(sheet, &catalog).unwrap_or_else(|e| panic!("{e}"));
-        import_bytes(conn, Actor::System, "sheet.csv", &bytes, &catalog, &detector, &Default::default(), &options)
+        store_bytes(conn, &pipeline, Actor::System, "sheet.csv", &bytes, &options)
             .unwrap_or_else(|e| panic!("{e}"))
             .imported
             .stored
@@ -137,7 +137,8 @@ fn decisions_carry_over_to_a_new_revision_for_unchanged_items(db: &TestDb) {
     let decision = Decision::Confirmed { reviewed_score: Points::Zero };
     for item in [9, 17] {
         let f = flag_on(&mut conn, first, item);
-        flags::decide(&mut conn, Actor::System, f.id, decision, "根拠どおり未実施").unwrap_or_else(|e| panic!("{e}"));
+        hyoka_model::db::writes::decide(&mut conn, Actor::System, f.id, decision, "根拠どおり未実施")
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     // The second revision rewrites No.9's evidence and leaves No.17 as it was.
     for a in &mut sheet.answers {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use hyoka_model::both_backends;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::users::Account;
-use hyoka_model::db::{DbConn, review, submissions};
+use hyoka_model::db::{DbConn, review};
 use hyoka_model::domain::Level;
 use hyoka_model::workflow::{Action, Actor};
 use serde_json::{Value, json};
@@ -130,7 +130,7 @@ fn call(op: &str, w: &World, conn: &mut DbConn) -> (&'static str, String, Body) 
     let fresh = |conn: &mut DbConn| submission(conn, a, w.year());
     let in_review = |conn: &mut DbConn| {
         let s = fresh(conn);
-        ok(submissions::transition(conn, Actor::System, s.id, Action::StartReview, None));
+        ok(hyoka_model::db::writes::transition(conn, Actor::System, s.id, Action::StartReview, None));
         s
     };
     match op {
@@ -256,7 +256,7 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
         users.insert(who, user(&mut conn, login, account).id);
     }
     user_with_password(&mut conn, "pw-user", Account::Auditor, "pw-user-password");
-    let collection = ok(hyoka_model::db::collections::open(
+    let collection = ok(hyoka_model::db::writes::open_collection(
         &mut conn,
         Actor::System,
         &hyoka_model::db::collections::NewCollection {

@@ -22,10 +22,10 @@ fn two_processes_take_concurrent_reviews_without_losing_any(db: &TestDb) {
     let co = company(&mut conn, "C-1", "株式会社並行", Level::Lv1);
     let s = submission(&mut conn, co.id, 2025);
     let more: Vec<_> = (2..=20).map(flag).collect();
-    ok(flags::insert(&mut conn, s.id, &more));
+    ok(hyoka_model::db::writes::insert_flags(&mut conn, s.id, &more));
     let flag_ids: Vec<i64> = ok(flags::of_submission(&mut conn, s.id)).iter().map(|f| f.id).collect();
     assert_eq!(flag_ids.len(), 20);
-    ok(submissions::transition(&mut conn, Actor::System, s.id, Action::StartReview, None));
+    ok(hyoka_model::db::writes::transition(&mut conn, Actor::System, s.id, Action::StartReview, None));
     let r1 = user(&mut conn, "rev1", Account::Reviewer);
     let r2 = user(&mut conn, "rev2", Account::Reviewer);
     let tokens = [token(&mut conn, r1.id), token(&mut conn, r2.id)];

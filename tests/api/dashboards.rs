@@ -41,7 +41,7 @@ fn set_risk(conn: &mut DbConn, submission_id: i64, risk: u8) {
 
 fn tier(conn: &mut DbConn, id: i64, t: u8) {
     let changes = companies::CompanyChanges { impact_tier: Some(ok(ImpactTier::new(t))), ..Default::default() };
-    ok(companies::update(conn, Actor::System, id, &changes));
+    ok(hyoka_model::db::writes::update_company(conn, Actor::System, id, &changes));
 }
 
 /// B's sheet: every item 2 with the fixture's evidence, No.2 (Lv1) as given, no flag.
@@ -68,7 +68,7 @@ fn sheet_b(conn: &mut DbConn, company_id: i64, year: i32, item2: Evaluation, sha
         respondent: None,
         answers,
     };
-    ok(submissions::store(conn, Actor::System, &new)).submission().id
+    ok(hyoka_model::db::writes::store_submission(conn, Actor::System, &new)).submission().id
 }
 
 fn dashboards_show_hand_computed_figures(db: &TestDb) {
@@ -236,9 +236,9 @@ fn dashboards_show_hand_computed_figures(db: &TestDb) {
     assert_eq!(api.get("/api/v1/flags?fiscal_year=2024&levle=1", Some(&rt)).status, 400, "a misspelt filter");
 
     // --- A review step moves the figures ---
-    ok(submissions::transition(&mut conn, Actor::System, a24.id, Action::StartReview, None));
+    ok(hyoka_model::db::writes::transition(&mut conn, Actor::System, a24.id, Action::StartReview, None));
     let flag = ok(hyoka_model::db::flags::of_submission(&mut conn, a24.id))[0].id;
-    ok(hyoka_model::db::review::decide(
+    ok(hyoka_model::db::writes::decide(
         &mut conn,
         Actor::System,
         flag,

@@ -6,9 +6,9 @@ use std::fmt::Display;
 
 use hyoka_api::auth;
 use hyoka_model::catalog::Catalog;
-use hyoka_model::db::companies::{self, Company, NewCompany};
-use hyoka_model::db::flags::{self, NewFlag};
-use hyoka_model::db::submissions::{self, NewSubmission, Submission};
+use hyoka_model::db::companies::{Company, NewCompany};
+use hyoka_model::db::flags::NewFlag;
+use hyoka_model::db::submissions::{NewSubmission, Submission};
 use hyoka_model::db::users::{self, Account, NewUser, User};
 use hyoka_model::db::{DbConn, tokens};
 use hyoka_model::domain::{Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity};
@@ -30,7 +30,7 @@ pub fn company(conn: &mut DbConn, code: &str, name: &str, level: Level) -> Compa
         impact_tier: ok(ImpactTier::new(2)),
         is_demo: false,
     };
-    ok(companies::create(conn, Actor::System, &new))
+    ok(hyoka_model::db::writes::create_company(conn, Actor::System, &new))
 }
 
 /// A user without a password.
@@ -120,9 +120,9 @@ pub fn submission(conn: &mut DbConn, company_id: i64, year: i32) -> Submission {
         respondent: None,
         answers,
     };
-    let stored = ok(submissions::store(conn, Actor::System, &new));
+    let stored = ok(hyoka_model::db::writes::store_submission(conn, Actor::System, &new));
     let s = stored.submission().clone();
-    ok(flags::insert(conn, s.id, &[flag(1)]));
+    ok(hyoka_model::db::writes::insert_flags(conn, s.id, &[flag(1)]));
     s
 }
 

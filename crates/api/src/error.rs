@@ -12,6 +12,7 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use hyoka_model::db::DbError;
 use hyoka_model::workflow::WorkflowError;
+use hyoka_service::ServiceError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -24,7 +25,7 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// What went wrong, in English and Japanese.
     pub message: String,
-    /// Every problem of a refused sheet (only for `sheet_refused`).
+    /// Every problem of a refused sheet (`sheet_refused`, `unknown_company`, `ambiguous_company`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Vec<ProblemDto>>,
 }
@@ -57,6 +58,10 @@ pub enum ApiError {
     Conflict(&'static str, String),
     /// A sheet that cannot be stored, with every problem.
     Refused(String, Vec<ProblemDto>),
+    /// 404 with the sheet's problems (the company a sheet names is unknown).
+    NotFoundWith(&'static str, String, Vec<ProblemDto>),
+    /// 409 with the sheet's problems (the company a sheet names is ambiguous).
+    ConflictWith(&'static str, String, Vec<ProblemDto>),
     /// The body is larger than allowed.
     TooLarge(usize),
     /// The body's media type is not accepted.
@@ -78,10 +83,10 @@ impl ApiError {
             ApiError::Unauthorized(_) | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::NotFoundWith(..) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(..) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) | ApiError::Refused(..) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Conflict(..) => StatusCode::CONFLICT,
+            ApiError::Conflict(..) | ApiError::ConflictWith(..) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -104,6 +109,9 @@ impl ApiError {
             ApiError::Conflict(code, m) => e(code, m),
             ApiError::Refused(m, problems) => {
                 ErrorBody { error: "sheet_refused", message: m.clone(), problems: Some(problems.clone()) }
+            }
+            ApiError::NotFoundWith(code, m, problems) | ApiError::ConflictWith(code, m, problems) => {
+                ErrorBody { error: code, message: m.clone(), problems: Some(problems.clone()) }
             }
             ApiError::TooLarge(limit) => ErrorBody::new(
                 "payload_too_large",
@@ -166,6 +174,46 @@ impl From<DbError> for ApiError {
                 tracing::error!(error = %other, "database error");
                 ApiError::Internal
             }
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    /// Refused 422, unknown company 404, ambiguous company 409, no fiscal
+    /// year 422, forbidden 403, workflow 409, database 500 (the detail goes to
+    /// the log, never to the caller).
+    fn from(e: ServiceError) -> Self {
+        let problems = |r: &hyoka_ingest::Refusal| r.problems.iter().map(ProblemDto::from).collect::<Vec<_>>();
+        match e {
+            ServiceError::Refused(r) | ServiceError::NoFiscalYear(r) => {
+                let n = r.errors().count();
+                ApiError::Refused(
+                    format!(
+                        "the sheet was refused: {n} problem(s); nothing was stored / \
+                         シートを受け付けられませんでした（{n}件）。何も保存されていません"
+                    ),
+                    problems(&r),
+                )
+            }
+            ServiceError::UnknownCompany(r) => ApiError::NotFoundWith(
+                "unknown_company",
+                "the company the sheet names is not registered; nothing was stored / \
+                 シートの会社は登録されていません。何も保存されていません"
+                    .into(),
+                problems(&r),
+            ),
+            ServiceError::AmbiguousCompany(r) => ApiError::ConflictWith(
+                "ambiguous_company",
+                "several companies match the sheet's company name; name the company / \
+                 シートの会社名に該当する会社が複数あります。会社を指定してください"
+                    .into(),
+                problems(&r),
+            ),
+            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
+            ServiceError::NotFound(what) => ApiError::not_found(what),
+            ServiceError::Invalid(m) => ApiError::Invalid(m),
+            ServiceError::Workflow { code, message } => ApiError::Conflict(code, message),
+            ServiceError::Db(e) => e.into(),
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use hyoka_model::catalog::Catalog;
-use hyoka_model::db::import::ItemWording;
+use hyoka_model::catalog::ItemWording;
 use hyoka_model::domain::{ItemNumber, Level};
 
 use crate::header;

@@ -9,8 +9,8 @@
 //!   and item, in Japanese and English;
 //! - [`catalog_import::read`]: the official wording of each item, from the
 //!   user's own copy of the workbook;
-//! - [`import`]: the whole path from a file to a stored submission, used by
-//!   `hyoka import` and the benchmark.
+//!
+//! Reading only: storing and judging a sheet is `hyoka-service`'s.
 //!
 //! How it finds its way: [`header`] (columns by label, never by address),
 //! [`cover`] (company facts from label–value pairs), [`validate`] (values).
@@ -24,10 +24,8 @@
 pub mod catalog_import;
 pub mod cover;
 pub mod csv;
-pub mod detect;
 pub mod grid;
 pub mod header;
-pub mod import;
 pub mod json;
 pub mod limits;
 pub mod problem;

@@ -229,15 +229,17 @@ pub enum ProblemKind {
     NoFiscalYear,
     /// No registered company matches.
     UnknownCompany,
+    /// The sheet was read, but storing it was refused (the workflow, the
+    /// caller's rights); `reason` is the refusal's own message, in both
+    /// languages.
+    NotStored {
+        /// Why.
+        reason: String,
+    },
     /// Several registered companies match the name.
     AmbiguousCompany {
         /// Their codes.
         candidates: Vec<String>,
-    },
-    /// The database refused the sheet.
-    Storage {
-        /// The database's message.
-        detail: String,
     },
 }
 
@@ -404,6 +406,7 @@ impl Problem {
             ProblemKind::NoFiscalYear => {
                 "評価年度がわかりません。表紙に評価年度を記入するか --year で指定してください".into()
             }
+            ProblemKind::NotStored { reason } => format!("読み取りましたが保存できませんでした: {reason}"),
             ProblemKind::UnknownCompany => format!(
                 "会社「{f}」は登録されていません。会社を登録するか --company で指定してください (--create-company で新規登録)"
             ),
@@ -411,7 +414,6 @@ impl Problem {
                 "会社名「{f}」に該当する会社が複数あります ({})。--company で会社コードを指定してください",
                 candidates.join(", ")
             ),
-            ProblemKind::Storage { .. } => "データベースに保存できませんでした".into(),
         }
     }
 
@@ -466,6 +468,7 @@ impl Problem {
             ProblemKind::NoFiscalYear => {
                 "the fiscal year is unknown: fill in 評価年度 on the cover sheet or pass --year".into()
             }
+            ProblemKind::NotStored { reason } => format!("the sheet was read but not stored: {reason}"),
             ProblemKind::UnknownCompany => {
                 format!("company {f:?} is not registered; register it or pass --company (or --create-company)")
             }
@@ -473,7 +476,6 @@ impl Problem {
                 "several companies match the name {f:?} ({}); pass --company with the code",
                 candidates.join(", ")
             ),
-            ProblemKind::Storage { detail } => format!("the database refused the sheet: {detail}"),
         }
     }
 }

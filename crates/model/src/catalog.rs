@@ -245,3 +245,20 @@ mod tests {
         }
     }
 }
+
+/// The official wording of one item, read from the user's own workbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemWording {
+    /// Item number.
+    pub number: ItemNumber,
+    /// レベル.
+    pub level: Option<Level>,
+    /// 達成条件.
+    pub condition: Option<String>,
+    /// 達成基準.
+    pub criteria: Option<String>,
+    /// 他社事例: the example answers of the official sheet.
+    pub examples: Option<String>,
+    /// 担当領域.
+    pub responsible_area: Option<String>,
+}

@@ -84,13 +84,14 @@ fn created(s: submissions::Stored) -> submissions::Submission {
 
 fn companies_are_created_read_updated_and_listed(db: &TestDb) {
     let mut c = db.conn();
-    let a = ok(companies::create(&mut c, Actor::System, &new_company("C001", "株式会社 東海精密")));
-    let b = ok(companies::create(&mut c, Actor::System, &new_company("C002", "北陸樹脂工業")));
+    let a =
+        ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "株式会社 東海精密")));
+    let b = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C002", "北陸樹脂工業")));
     assert_eq!(ok(companies::get(&mut c, a.id)), a);
     assert_eq!(ok(companies::by_code(&mut c, " C001 ")), Some(a.clone()));
     assert_eq!(ok(companies::by_name(&mut c, "(株)東海精密")), vec![a.clone()]);
     assert_eq!(ok(companies::list(&mut c)), vec![a.clone(), b.clone()]);
-    let dup = companies::create(&mut c, Actor::System, &new_company("C001", "別会社"));
+    let dup = hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "別会社"));
     assert!(matches!(dup, Err(DbError::Invalid(ref m)) if m.contains("C001")), "{dup:?}");
 
     let changes = companies::CompanyChanges {
@@ -98,7 +99,7 @@ fn companies_are_created_read_updated_and_listed(db: &TestDb) {
         target_level: Some(Level::Lv3),
         ..Default::default()
     };
-    let a2 = ok(companies::update(&mut c, Actor::System, a.id, &changes));
+    let a2 = ok(hyoka_model::db::writes::update_company(&mut c, Actor::System, a.id, &changes));
     assert_eq!(
         (a2.name.as_str(), a2.target_level, a2.industry.as_deref()),
         ("東海精密工業株式会社", Level::Lv3, Some("部品製造"))
@@ -126,7 +127,7 @@ fn companies_are_created_read_updated_and_listed(db: &TestDb) {
 
 fn users_are_bound_to_their_company_by_role(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let co = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let mk = |login: &str, account| users::NewUser {
         login: login.into(),
         display_name: format!("{login} さん"),
@@ -155,21 +156,27 @@ fn users_are_bound_to_their_company_by_role(db: &TestDb) {
 
 fn a_sheet_is_stored_whole_and_revisions_keep_one_current(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let co = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let first = answers(&[(9, Evaluation::DONE, "情報セキュリティ規程を2020年に制定")]);
-    let s1 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first.clone()))));
+    let s1 = created(ok(hyoka_model::db::writes::store_submission(
+        &mut c,
+        Actor::System,
+        &sheet(co.id, 2024, 'a', first.clone()),
+    )));
     assert_eq!((s1.revision, s1.status, s1.is_current), (1, SubmissionStatus::Submitted, true));
     assert_eq!(ok(submissions::get(&mut c, s1.id)), s1);
     assert_eq!(ok(submissions::answers_of(&mut c, s1.id)), first);
 
     // The identical file again: nothing changes.
-    let again = ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first.clone())));
+    let again =
+        ok(hyoka_model::db::writes::store_submission(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first.clone())));
     assert_eq!(again, submissions::Stored::Unchanged(s1.clone()));
     assert_eq!(ok(submissions::count(&mut c)), 1);
 
     // A changed file becomes revision 2; revision 1 is kept, superseded.
     let second = answers(&[(9, Evaluation::IN_PROGRESS, "規程は制定済。教育は2025年度に実施予定")]);
-    let s2 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'b', second))));
+    let s2 =
+        created(ok(hyoka_model::db::writes::store_submission(&mut c, Actor::System, &sheet(co.id, 2024, 'b', second))));
     assert_eq!((s2.revision, s2.is_current), (2, true));
     let old = ok(submissions::get(&mut c, s1.id));
     assert_eq!((old.status, old.is_current), (SubmissionStatus::Superseded, false));
@@ -185,13 +192,13 @@ fn a_sheet_is_stored_whole_and_revisions_keep_one_current(db: &TestDb) {
     let dept = ok(companies::department(&mut c, Actor::System, co.id, "製造部"));
     let mut per_dept = sheet(co.id, 2024, 'c', answers(&[]));
     per_dept.department_id = Some(dept.id);
-    assert_eq!(created(ok(submissions::store(&mut c, Actor::System, &per_dept))).revision, 1);
+    assert_eq!(created(ok(hyoka_model::db::writes::store_submission(&mut c, Actor::System, &per_dept))).revision, 1);
     assert!(ok(integrity::check(&mut c)).is_empty());
 }
 
 fn a_bad_sheet_stores_nothing(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let co = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let before = ok(audit::list(&mut c, 0, 1000)).len();
     let mut short = answers(&[]);
     short.pop();
@@ -202,10 +209,10 @@ fn a_bad_sheet_stores_nothing(db: &TestDb) {
     for bad in
         [sheet(co.id, 2024, 'a', short), sheet(co.id, 2024, 'a', duplicated), sha, sheet(9999, 2024, 'a', answers(&[]))]
     {
-        assert!(submissions::store(&mut c, Actor::System, &bad).is_err());
+        assert!(hyoka_model::db::writes::store_submission(&mut c, Actor::System, &bad).is_err());
     }
     let other = Actor::User { id: 1, role: Role::Subsidiary, company_id: Some(co.id + 1) };
-    let err = submissions::store(&mut c, other, &sheet(co.id, 2024, 'a', answers(&[])));
+    let err = hyoka_model::db::writes::store_submission(&mut c, other, &sheet(co.id, 2024, 'a', answers(&[])));
     assert!(matches!(err, Err(DbError::Forbidden(_))), "{err:?}");
     assert_eq!(ok(submissions::count(&mut c)), 0);
     assert_eq!(ok(audit::list(&mut c, 0, 1000)).len(), before);
@@ -213,8 +220,12 @@ fn a_bad_sheet_stores_nothing(db: &TestDb) {
 
 fn answers_and_audit_events_cannot_be_changed(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
-    let s = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', answers(&[])))));
+    let co = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let s = created(ok(hyoka_model::db::writes::store_submission(
+        &mut c,
+        Actor::System,
+        &sheet(co.id, 2024, 'a', answers(&[])),
+    )));
     for sql in [
         format!("UPDATE answers SET evaluation = '0' WHERE submission_id = {}", s.id),
         format!("DELETE FROM answers WHERE submission_id = {}", s.id),
@@ -231,7 +242,7 @@ fn answers_and_audit_events_cannot_be_changed(db: &TestDb) {
 fn a_tampered_audit_entry_is_reported(db: &TestDb) {
     let mut c = db.conn();
     for code in ["C001", "C002", "C003"] {
-        ok(companies::create(&mut c, Actor::System, &new_company(code, code)));
+        ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company(code, code)));
     }
     let events = ok(audit::list(&mut c, 0, 100));
     assert_eq!(events.len(), 3);
@@ -250,8 +261,8 @@ fn a_tampered_audit_entry_is_reported(db: &TestDb) {
 
 fn the_workflow_moves_and_refuses_by_the_table(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
-    let other = ok(companies::create(&mut c, Actor::System, &new_company("C002", "北陸樹脂")));
+    let co = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let other = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C002", "北陸樹脂")));
     let reviewer = ok(users::create(
         &mut c,
         Actor::System,
@@ -273,19 +284,24 @@ fn the_workflow_moves_and_refuses_by_the_table(db: &TestDb) {
         },
     ));
     let outsider = Actor::User { id: sub_user.id, role: Role::Subsidiary, company_id: Some(other.id) };
-    let s1 = created(ok(submissions::store(&mut c, sub_user.actor(), &sheet(co.id, 2024, 'a', answers(&[])))));
+    let s1 = created(ok(hyoka_model::db::writes::store_submission(
+        &mut c,
+        sub_user.actor(),
+        &sheet(co.id, 2024, 'a', answers(&[])),
+    )));
     assert_eq!(s1.uploaded_by, Some(sub_user.id));
 
-    let refused = submissions::transition(&mut c, sub_user.actor(), s1.id, Action::StartReview, None);
+    let refused = hyoka_model::db::writes::transition(&mut c, sub_user.actor(), s1.id, Action::StartReview, None);
     assert!(matches!(refused, Err(DbError::Workflow(WorkflowError::Forbidden { .. }))), "{refused:?}");
-    let s = ok(submissions::transition(&mut c, reviewer.actor(), s1.id, Action::StartReview, None));
+    let s = ok(hyoka_model::db::writes::transition(&mut c, reviewer.actor(), s1.id, Action::StartReview, None));
     assert_eq!(s.status, SubmissionStatus::InReview);
     // A subsidiary cannot replace a sheet under review.
-    let during = submissions::store(&mut c, sub_user.actor(), &sheet(co.id, 2024, 'b', answers(&[])));
+    let during =
+        hyoka_model::db::writes::store_submission(&mut c, sub_user.actor(), &sheet(co.id, 2024, 'b', answers(&[])));
     assert!(matches!(during, Err(DbError::Workflow(WorkflowError::NotAllowed { .. }))), "{during:?}");
-    let no_msg = submissions::transition(&mut c, reviewer.actor(), s1.id, Action::Return, Some(" "));
+    let no_msg = hyoka_model::db::writes::transition(&mut c, reviewer.actor(), s1.id, Action::Return, Some(" "));
     assert!(matches!(no_msg, Err(DbError::Workflow(WorkflowError::MessageRequired))));
-    let s = ok(submissions::transition(
+    let s = ok(hyoka_model::db::writes::transition(
         &mut c,
         reviewer.actor(),
         s1.id,
@@ -293,15 +309,20 @@ fn the_workflow_moves_and_refuses_by_the_table(db: &TestDb) {
         Some("No.9 の教育実績を追記してください"),
     ));
     assert_eq!(s.status, SubmissionStatus::Returned);
-    let from_outsider = submissions::store(&mut c, outsider, &sheet(co.id, 2024, 'b', answers(&[])));
+    let from_outsider =
+        hyoka_model::db::writes::store_submission(&mut c, outsider, &sheet(co.id, 2024, 'b', answers(&[])));
     assert!(from_outsider.is_err());
-    let s2 = created(ok(submissions::store(&mut c, sub_user.actor(), &sheet(co.id, 2024, 'b', answers(&[])))));
+    let s2 = created(ok(hyoka_model::db::writes::store_submission(
+        &mut c,
+        sub_user.actor(),
+        &sheet(co.id, 2024, 'b', answers(&[])),
+    )));
     assert_eq!((s2.revision, s2.status), (2, SubmissionStatus::Submitted));
     assert_eq!(ok(submissions::get(&mut c, s1.id)).status, SubmissionStatus::Superseded);
-    ok(submissions::transition(&mut c, reviewer.actor(), s2.id, Action::StartReview, None));
-    let done = ok(submissions::transition(&mut c, reviewer.actor(), s2.id, Action::Accept, None));
+    ok(hyoka_model::db::writes::transition(&mut c, reviewer.actor(), s2.id, Action::StartReview, None));
+    let done = ok(hyoka_model::db::writes::transition(&mut c, reviewer.actor(), s2.id, Action::Accept, None));
     assert_eq!(done.status, SubmissionStatus::Accepted);
-    let again = submissions::transition(&mut c, reviewer.actor(), s2.id, Action::Accept, None);
+    let again = hyoka_model::db::writes::transition(&mut c, reviewer.actor(), s2.id, Action::Accept, None);
     assert!(matches!(again, Err(DbError::Workflow(WorkflowError::NotAllowed { .. }))));
 
     let moves: Vec<_> =
@@ -335,7 +356,7 @@ fn flag(n: u16, rule: &str, claimed: Evaluation, suggested: Option<Points>) -> f
 
 fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let co = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let reviewer = ok(users::create(
         &mut c,
         Actor::System,
@@ -350,11 +371,12 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
         (9, Evaluation::DONE, "規程を制定済。教育は来年度予定"),
         (17, Evaluation::DONE, "SOCを今年度中に設置予定"),
     ]);
-    let s1 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first))));
+    let s1 =
+        created(ok(hyoka_model::db::writes::store_submission(&mut c, Actor::System, &sheet(co.id, 2024, 'a', first))));
     let mut sheet_flag = flag(1, "straight_lining", Evaluation::DONE, None);
     sheet_flag.target = FlagTarget::Sheet;
     sheet_flag.severity = Severity::Low;
-    let f1 = ok(flags::insert(
+    let f1 = ok(hyoka_model::db::writes::insert_flags(
         &mut c,
         s1.id,
         &[
@@ -368,10 +390,16 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
     assert_eq!(ok(flags::of_submission(&mut c, s1.id)).len(), 3);
     assert_eq!(f1[2].suggestion(), None, "sheet flags suggest no item score");
 
-    let dismissed = ok(flags::decide(&mut c, reviewer.actor(), f1[0].id, Decision::Dismissed, "教育記録を確認済"));
+    let dismissed = ok(hyoka_model::db::writes::decide(
+        &mut c,
+        reviewer.actor(),
+        f1[0].id,
+        Decision::Dismissed,
+        "教育記録を確認済",
+    ));
     let confirmed = Decision::Confirmed { reviewed_score: Points::One };
-    ok(flags::decide(&mut c, reviewer.actor(), f1[0].id, confirmed, "やはり教育未実施"));
-    ok(flags::decide(
+    ok(hyoka_model::db::writes::decide(&mut c, reviewer.actor(), f1[0].id, confirmed, "やはり教育未実施"));
+    ok(hyoka_model::db::writes::decide(
         &mut c,
         reviewer.actor(),
         f1[1].id,
@@ -409,8 +437,9 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
         (9, Evaluation::DONE, "規程を制定済。 教育は来年度予定"),
         (17, Evaluation::IN_PROGRESS, "SOCを今年度中に設置予定"),
     ]);
-    let s2 = created(ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, 'b', second))));
-    let f2 = ok(flags::insert(
+    let s2 =
+        created(ok(hyoka_model::db::writes::store_submission(&mut c, Actor::System, &sheet(co.id, 2024, 'b', second))));
+    let f2 = ok(hyoka_model::db::writes::insert_flags(
         &mut c,
         s2.id,
         &[
@@ -442,7 +471,7 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
 
 fn migrations_go_down_and_up_again(db: &TestDb) {
     let mut c = db.conn();
-    ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let reverted = ok(hyoka_model::db::conn::revert_all(&mut c));
     assert!(reverted >= 1);
     assert!(companies::list(&mut c).is_err(), "tables are gone after down");
@@ -459,14 +488,18 @@ fn migrations_go_down_and_up_again(db: &TestDb) {
 
 fn concurrent_uploads_keep_every_revision_and_one_current(db: &TestDb) {
     let mut c = db.conn();
-    let co = ok(companies::create(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    let co = ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
     let handles: Vec<_> = ['a', 'b', 'c', 'd']
         .into_iter()
         .map(|sha| {
             let url = db.url.clone();
             std::thread::spawn(move || {
                 let mut c = ok(url.connect());
-                ok(submissions::store(&mut c, Actor::System, &sheet(co.id, 2024, sha, answers(&[]))))
+                ok(hyoka_model::db::writes::store_submission(
+                    &mut c,
+                    Actor::System,
+                    &sheet(co.id, 2024, sha, answers(&[])),
+                ))
             })
         })
         .collect();

@@ -9,6 +9,7 @@ use hyoka_model::domain::{
     Decision, Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity,
 };
 use hyoka_model::sheet::Answer;
+use hyoka_model::summary::{FlagCount, Metric, Scope, View};
 use hyoka_model::workflow::{Action, Actor, SubmissionStatus};
 
 fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
@@ -52,7 +53,7 @@ fn company(c: &mut DbConn, code: &str, level: Level, tier: u8) -> i64 {
         impact_tier: ok(ImpactTier::new(tier)),
         is_demo: false,
     };
-    ok(companies::create(c, Actor::System, &new)).id
+    ok(hyoka_model::db::writes::create_company(c, Actor::System, &new)).id
 }
 
 fn upload(c: &mut DbConn, company_id: i64, year: i32, sha: char, overrides: &[(u16, Evaluation)]) -> i64 {
@@ -67,7 +68,7 @@ fn upload(c: &mut DbConn, company_id: i64, year: i32, sha: char, overrides: &[(u
         respondent: None,
         answers: answers(overrides),
     };
-    ok(submissions::store(c, Actor::System, &new)).submission().id
+    ok(hyoka_model::db::writes::store_submission(c, Actor::System, &new)).submission().id
 }
 
 fn flag(n: u16, severity: Severity, suggested: Option<Points>) -> flags::NewFlag {
@@ -131,7 +132,7 @@ fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
 
     // Two flags on A: No.4 medium suggesting 0, No.5 low suggesting 1
     // (low never lowers a rate).
-    let fl = ok(flags::insert(
+    let fl = ok(hyoka_model::db::writes::insert_flags(
         &mut c,
         sa,
         &[flag(4, Severity::Medium, Some(Points::Zero)), flag(5, Severity::Low, Some(Points::One))],
@@ -144,10 +145,16 @@ fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
     agree(&mut c);
 
     // The reviewer holds No.4 to be worth 1 and dismisses No.5.
-    ok(submissions::transition(&mut c, Actor::System, sa, Action::StartReview, None));
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, sa, Action::StartReview, None));
     assert_eq!(summary(&mut c, a, 2024).status, SubmissionStatus::InReview);
-    ok(flags::decide(&mut c, Actor::System, fl[0].id, Decision::Confirmed { reviewed_score: Points::One }, "一部のみ"));
-    ok(flags::decide(&mut c, Actor::System, fl[1].id, Decision::Dismissed, ""));
+    ok(hyoka_model::db::writes::decide(
+        &mut c,
+        Actor::System,
+        fl[0].id,
+        Decision::Confirmed { reviewed_score: Points::One },
+        "一部のみ",
+    ));
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, fl[1].id, Decision::Dismissed, ""));
     let s = summary(&mut c, a, 2024);
     assert_eq!(s.rates[2], [Some(bp(199, 101)), Some(lv2), None, Some(bp(300, 152)), Some(bp(300, 152))]);
     assert_eq!(s.rates[1][0], Some(bp(198, 101)), "the suggested view keeps the flags' suggestions");
@@ -164,13 +171,13 @@ fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
     let s = summary(&mut c, b, 2024);
     assert_eq!(s.rates[0], [Some(10_000), Some(bp(100, 51)), None, Some(10_000), Some(bp(304, 153))]);
     let t = ok(summaries::totals(&mut c, fy(2024)));
-    assert_eq!(t.get("submitted"), (2, 2));
-    assert_eq!(t.get("status:in_review"), (1, 1));
-    assert_eq!(t.get("status:submitted"), (1, 1));
-    assert_eq!(t.get("rate:self:lv1"), (i64::from(lv1) + 10_000, 2));
-    assert_eq!(t.get("rate:self:lv3"), (0, 0), "no Lv3 item: no rate, not a zero");
-    assert_eq!(t.get("flags:open"), (0, 2));
-    assert_eq!(t.get("flags:confirmed"), (1, 2));
+    assert_eq!(t.get(Metric::Submitted), (2, 2));
+    assert_eq!(t.get(Metric::Status(SubmissionStatus::InReview)), (1, 1));
+    assert_eq!(t.get(Metric::Status(SubmissionStatus::Submitted)), (1, 1));
+    assert_eq!(t.get(Metric::Rate(View::Claimed, Scope::Lv1)), (i64::from(lv1) + 10_000, 2));
+    assert_eq!(t.get(Metric::Rate(View::Claimed, Scope::Lv3)), (0, 0), "no Lv3 item: no rate, not a zero");
+    assert_eq!(t.get(Metric::Flags(FlagCount::Open)), (0, 2));
+    assert_eq!(t.get(Metric::Flags(FlagCount::Confirmed)), (1, 2));
     agree(&mut c);
 
     // A collection sets A's target to Lv1 for FY2024: its target rate follows.
@@ -181,7 +188,7 @@ fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
         message: None,
         members: vec![(a, Some(Level::Lv1))],
     };
-    ok(collections::open(&mut c, Actor::System, &opened));
+    ok(hyoka_model::db::writes::open_collection(&mut c, Actor::System, &opened));
     let s = summary(&mut c, a, 2024);
     assert_eq!((s.target_level, s.rates[0][3]), (Level::Lv1, Some(lv1)));
     agree(&mut c);
@@ -191,7 +198,7 @@ fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
     assert_ne!(sb2, sb);
     let s = summary(&mut c, b, 2024);
     assert_eq!((s.submission_id, s.revision, s.rates[0][4]), (sb2, 2, Some(10_000)));
-    ok(companies::update(
+    ok(hyoka_model::db::writes::update_company(
         &mut c,
         Actor::System,
         b,
@@ -203,7 +210,7 @@ fn figures_follow_uploads_flags_decisions_and_moves(db: &TestDb) {
     // Another year for A; the years with figures.
     upload(&mut c, a, 2025, 'd', &[]);
     assert_eq!(ok(summaries::years(&mut c)), vec![fy(2024), fy(2025)]);
-    assert_eq!(ok(summaries::totals(&mut c, fy(2025))).get("submitted"), (1, 1));
+    assert_eq!(ok(summaries::totals(&mut c, fy(2025))).get(Metric::Submitted), (1, 1));
     agree(&mut c);
 
     // A rebuild from scratch gives the same rows and totals.
@@ -243,7 +250,7 @@ fn departments_merge_item_by_item(db: &TestDb) {
             respondent: None,
             answers: answers(overrides),
         };
-        ok(submissions::store(&mut c, Actor::System, &new)).submission().id
+        ok(hyoka_model::db::writes::store_submission(&mut c, Actor::System, &new)).submission().id
     };
     store(d1, 'a', &[(1, Evaluation::NOT_DONE)]);
     let second = store(d2, 'b', &[(2, Evaluation::Rated(Points::One)), (1, Evaluation::NotApplicable)]);

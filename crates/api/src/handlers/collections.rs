@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use hyoka_model::db::collections::{self, CollectionChanges, NewCollection, Standing};
-use hyoka_model::db::companies;
+use hyoka_model::db::{companies, writes};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -84,7 +84,7 @@ pub async fn open_collection(
             None => companies::list(conn)?.into_iter().map(|c| (c.id, None)).collect(),
         };
         let new = NewCollection { fiscal_year, title, deadline, message: req.message, members };
-        Ok(collections::open(conn, caller.actor(), &new)?)
+        Ok(writes::open_collection(conn, caller.actor(), &new)?)
     })
     .await?;
     Ok(HttpResponse::Created().json(CollectionDto::from(&c)))
@@ -151,6 +151,6 @@ pub async fn update_collection(
         upsert_members: members(&req.add_companies)?,
         remove_members: req.remove_companies,
     };
-    let c = db(&state, move |conn| Ok(collections::update(conn, caller.actor(), id, &changes)?)).await?;
+    let c = db(&state, move |conn| Ok(writes::update_collection(conn, caller.actor(), id, &changes)?)).await?;
     Ok(web::Json((&c).into()))
 }

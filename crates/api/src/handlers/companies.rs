@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, get, patch, post, put, web};
 use hyoka_model::db::companies::{self, CompanyChanges, CompanyYear, NewCompany};
+use hyoka_model::db::writes;
 use hyoka_model::domain::{FiscalYear, ImpactTier, Level, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -83,7 +84,7 @@ pub async fn create_company(
         impact_tier: tier(req.impact_tier.unwrap_or(3))?,
         is_demo: false,
     };
-    let company = db(&state, move |conn| Ok(companies::create(conn, caller.actor(), &new)?)).await?;
+    let company = db(&state, move |conn| Ok(writes::create_company(conn, caller.actor(), &new)?)).await?;
     Ok(HttpResponse::Created().json(CompanyDto::from(&company)))
 }
 
@@ -97,11 +98,9 @@ pub async fn get_company(
 ) -> Result<web::Json<CompanyDetail>, ApiError> {
     caller.require(ANYONE)?;
     let id = id.into_inner();
-    if !caller.sees_company(id) {
-        return Err(ApiError::not_found(format!("company {id}")));
-    }
+    let access = caller.access(&state.settings);
     let (company, years) =
-        db(&state, move |conn| Ok((companies::get(conn, id)?, companies::years_of(conn, id)?))).await?;
+        db(&state, move |conn| Ok((access.company(conn, id)?, companies::years_of(conn, id)?))).await?;
     Ok(web::Json(CompanyDetail { company: (&company).into(), years: years.iter().map(CompanyYearDto::from).collect() }))
 }
 
@@ -123,7 +122,7 @@ pub async fn update_company(
         target_level: req.target_level.map(level).transpose()?,
         impact_tier: req.impact_tier.map(tier).transpose()?,
     };
-    let company = db(&state, move |conn| Ok(companies::update(conn, caller.actor(), id, &changes)?)).await?;
+    let company = db(&state, move |conn| Ok(writes::update_company(conn, caller.actor(), id, &changes)?)).await?;
     Ok(web::Json((&company).into()))
 }
 

@@ -11,11 +11,12 @@
 use std::collections::BTreeSet;
 
 use actix_web::{get, web};
+use hyoka_model::db::companies;
 use hyoka_model::db::dashboards::{self, Against, CompanyFilter, GroupFigures, ItemFilter, Order};
-use hyoka_model::db::review::{self, DecisionFilter};
+use hyoka_model::db::review::DecisionFilter;
 use hyoka_model::db::summaries::CompanyYearSummary;
-use hyoka_model::db::{companies, submissions};
 use hyoka_model::domain::{FiscalYear, ItemNumber, Level, Severity};
+use hyoka_model::summary::{Scope, View};
 use hyoka_model::workflow::SubmissionStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -75,8 +76,8 @@ pub struct ViewsDto {
 
 impl ViewsDto {
     fn of(s: &CompanyYearSummary) -> ViewsDto {
-        let view = |v: usize| RateSetDto::new([0, 1, 2, 3, 4].map(|i| s.rate(v, i)));
-        ViewsDto { self_rated: view(0), suggested: view(1), reviewed: view(2) }
+        let view = |v: View| RateSetDto::new(Scope::ALL.map(|scope| s.rate(v, scope)));
+        ViewsDto { self_rated: view(View::Claimed), suggested: view(View::Suggested), reviewed: view(View::Reviewed) }
     }
 }
 
@@ -190,7 +191,7 @@ pub struct GroupFiguresDto {
 
 impl From<&GroupFigures> for GroupFiguresDto {
     fn from(g: &GroupFigures) -> Self {
-        let view = |v: usize| RateSetDto::new(g.mean_rates[v]);
+        let view = |v: View| RateSetDto::new(g.mean_rates[v.index()]);
         GroupFiguresDto {
             fiscal_year: g.fiscal_year.get(),
             companies: g.companies,
@@ -198,7 +199,11 @@ impl From<&GroupFigures> for GroupFiguresDto {
             not_submitted: (g.companies - g.submitted).max(0),
             sheets: g.sheets,
             statuses: g.statuses.clone(),
-            mean_rates: ViewsDto { self_rated: view(0), suggested: view(1), reviewed: view(2) },
+            mean_rates: ViewsDto {
+                self_rated: view(View::Claimed),
+                suggested: view(View::Suggested),
+                reviewed: view(View::Reviewed),
+            },
             mean_risk: g.mean_risk,
             flags: FlagCountsDto { total: g.flags[0], open: g.flags[1], confirmed: g.flags[2], dismissed: g.flags[3] },
         }
@@ -673,21 +678,14 @@ pub async fn compare_submission(
     let severity_f = parse::<Severity>(q.severity.as_deref())?;
     let decision_f = parse::<DecisionFilter>(q.decision.as_deref())?;
     let changed_only = q.changed_only;
-    let own = caller.own_company();
-    let early = state.settings.subsidiary_sees_unreleased_flags;
+    let access = caller.access(&state.settings);
     let (base, other, base_shown, other_shown) = db(&state, move |conn| {
-        let s = submissions::get(conn, id)?;
-        if own.is_some_and(|own| own != s.company_id) {
-            return Err(ApiError::not_found(format!("submission {id}")));
-        }
+        let s = access.submission(conn, id)?;
         let other_id = dashboards::counterpart(conn, &s, against)?;
-        let shown = |conn: &mut hyoka_model::db::DbConn, sid: i64| -> Result<bool, ApiError> {
-            Ok(own.is_none() || early || review::flags_released(conn, sid)?)
-        };
-        let base_shown = shown(conn, id)?;
+        let base_shown = access.sees_findings(conn, id)?;
         let base = dashboards::side(conn, id)?;
         let (other, other_shown) = match other_id {
-            Some(o) => (Some(dashboards::side(conn, o)?), shown(conn, o)?),
+            Some(o) => (Some(dashboards::side(conn, o)?), access.sees_findings(conn, o)?),
             None => (None, false),
         };
         Ok((base, other, base_shown, other_shown))

@@ -16,7 +16,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::audit::AUDIT_READERS;
 use super::companies::year;
 use super::flags::bad_query;
-use super::submissions::visible_submission;
 use super::{ANYONE, db};
 use crate::AppState;
 use crate::auth::Caller;
@@ -418,12 +417,11 @@ pub async fn feedback_workbook(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ANYONE)?;
     let id = id.into_inner();
-    let own = caller.own_company();
-    let early = state.settings.subsidiary_sees_unreleased_flags;
+    let access = caller.access(&state.settings);
     let (name, bytes) = db(&state, move |conn| {
-        visible_submission(conn, own, id)?;
+        access.submission(conn, id)?;
         let fb = model::feedback(conn, id)?;
-        let shown = own.is_none() || early || fb.detail.flags_released;
+        let shown = access.sees_findings_when(fb.detail.flags_released);
         Ok((feedback::file_name(&fb), feedback::workbook(&fb, shown)?))
     })
     .await?;

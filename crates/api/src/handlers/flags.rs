@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use hyoka_model::db::flags as model_flags;
 use hyoka_model::db::review::{self, DecisionFilter, FlagFilter};
-use hyoka_model::db::{DbConn, submissions};
 use hyoka_model::domain::{Decision, ItemNumber, Level, Points, Role, Severity};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -79,7 +78,7 @@ pub async fn list_flags(
         level: q.level.map(|l| Level::try_from(i32::from(l))).transpose().map_err(bad_query)?,
         decision: q.decision.as_deref().map(str::parse::<DecisionFilter>).transpose().map_err(bad_query)?,
         current_only: q.current_only,
-        released_only: own.is_some() && !state.settings.subsidiary_sees_unreleased_flags,
+        released_only: !caller.access(&state.settings).sees_findings_when(false),
     };
     let (items, total) = db(&state, move |conn| {
         let (flags, total) = review::search_flags(conn, &filter, page.offset(), page.limit())?;
@@ -89,17 +88,6 @@ pub async fn list_flags(
     })
     .await?;
     Ok(web::Json(page.page(items, total)))
-}
-
-/// 404 unless the caller may see the flag's submission and its flags.
-fn check_visible(conn: &mut DbConn, caller: &Caller, flag_id: i64, sees_unreleased: bool) -> Result<(), ApiError> {
-    let flag = model_flags::get(conn, flag_id)?;
-    let sub = submissions::get(conn, flag.submission_id)?;
-    let visible = match caller.own_company() {
-        None => true,
-        Some(own) => own == sub.company_id && (sees_unreleased || review::flags_released(conn, sub.id)?),
-    };
-    if visible { Ok(()) } else { Err(ApiError::not_found(format!("flag {flag_id}"))) }
 }
 
 /// One flag with every decision and reply.
@@ -112,9 +100,9 @@ pub async fn get_flag(
 ) -> Result<web::Json<FlagDetail>, ApiError> {
     caller.require(ANYONE)?;
     let id = id.into_inner();
-    let unreleased = state.settings.subsidiary_sees_unreleased_flags;
+    let access = caller.access(&state.settings);
     let view = db(&state, move |conn| {
-        check_visible(conn, &caller, id, unreleased)?;
+        access.flag(conn, id)?;
         Ok(review::flag_view(conn, id)?)
     })
     .await?;
@@ -148,7 +136,9 @@ pub async fn decide_flag(
             ));
         }
     };
-    let r = db(&state, move |conn| Ok(review::decide(conn, caller.actor(), id, decision, &req.comment)?)).await?;
+    let r =
+        db(&state, move |conn| Ok(hyoka_service::review::decide(conn, caller.actor(), id, decision, &req.comment)?))
+            .await?;
     Ok(HttpResponse::Created().json(ReviewDto::from(&r)))
 }
 
@@ -164,9 +154,9 @@ pub async fn reply_to_flag(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Subsidiary])?;
     let id = id.into_inner();
-    let unreleased = state.settings.subsidiary_sees_unreleased_flags;
+    let access = caller.access(&state.settings);
     let r = db(&state, move |conn| {
-        check_visible(conn, &caller, id, unreleased)?;
+        access.flag(conn, id)?;
         Ok(model_flags::reply(conn, caller.actor(), id, &body.body)?)
     })
     .await?;

@@ -4,13 +4,13 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
-use hyoka_ingest::import::{ImportOptions, import_bytes};
-use hyoka_ingest::{Fact, ProblemKind};
-use hyoka_model::catalog::Catalog;
+use hyoka_ingest::Fact;
+use hyoka_model::db::companies;
 use hyoka_model::db::review::{self, SubmissionSearch};
-use hyoka_model::db::submissions::{self, Stored};
-use hyoka_model::db::{DbConn, companies};
+use hyoka_model::db::submissions::Stored;
 use hyoka_model::workflow::{Action, SubmissionStatus};
+use hyoka_service::Pipeline;
+use hyoka_service::sheets::{self, ImportOptions};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -82,8 +82,9 @@ fn bad_form(e: impl std::fmt::Display) -> ApiError {
 /// read and checked by ingest's rules and stored as a new revision with its
 /// over-rating flags, in one transaction; a refused sheet stores nothing and
 /// the answer lists every problem with its cell and item. A subsidiary user
-/// uploads for its own company only: a cover sheet naming another company is
-/// a warning on the result. The identical file again changes nothing (200).
+/// uploads for its own company only (naming another one in `company` is 403;
+/// a cover sheet naming another company is a warning on the result). The
+/// identical file again changes nothing (200).
 #[utoipa::path(
     tag = "submissions",
     security(("bearer" = [])),
@@ -91,10 +92,13 @@ fn bad_form(e: impl std::fmt::Display) -> ApiError {
     responses(
         (status = 201, description = "stored as a new revision", body = UploadResult),
         (status = 200, description = "the identical file is already the current revision", body = UploadResult),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, description = "the current revision cannot be replaced now (in review or accepted)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "a subsidiary user naming another company", body = ErrorBody),
+        (status = 404, description = "`unknown_company`: the company the sheet names is not registered; `problems` says where", body = ErrorBody),
+        (status = 409, description = "`upload_conflict`: the current revision cannot be replaced now (in review or accepted); `ambiguous_company`: several companies match the sheet's name", body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 422, description = "the sheet is refused; `problems` lists every problem", body = ErrorBody),
+        (status = 500, description = "`internal`: the database failed; nothing was stored", body = ErrorBody),
     )
 )]
 #[post("/submissions")]
@@ -142,8 +146,9 @@ pub async fn upload_submission(
     request_body(content = Object, content_type = "application/json", description = "a sheet in hyoka's JSON submission format"),
     responses(
         (status = 201, body = UploadResult), (status = 200, body = UploadResult),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody),
     )
 )]
 #[post("/submissions/json")]
@@ -183,26 +188,24 @@ async fn store(
         Some(s) => Some(s.parse().map_err(|e: hyoka_model::error::ParseError| ApiError::Invalid(e.to_string()))?),
         None => None,
     };
-    if caller.own_company().is_some() && fields.company.as_deref().is_some_and(|c| !c.trim().is_empty()) {
-        // Harmless but misleading: the company is always the caller's own.
-        tracing::debug!("a subsidiary user named a company; it is ignored");
-    }
     let limits = state.settings.limits;
     let (status, result) = db(state, move |conn| {
+        // Read per upload, not kept in memory: every replica judges with the
+        // catalog and detector configuration in the database now.
+        let pipeline = Pipeline::load(conn, limits)?;
         let own = caller.own_company().map(|id| companies::get(conn, id)).transpose()?;
         let options = ImportOptions {
-            company: own.as_ref().map(|c| c.code.clone()).or(fields.company),
+            // A subsidiary user uploads for its own company; naming another
+            // one is refused by the service (403).
+            company: fields.company.filter(|c| !c.trim().is_empty()).or_else(|| own.as_ref().map(|c| c.code.clone())),
             fiscal_year,
             employees: None,
             it_staff: None,
             department: fields.department,
             create_company: false,
         };
-        let catalog = catalog(conn)?;
-        let detector = detector(conn)?;
-        let report = import_bytes(conn, caller.actor(), &file_name, &bytes, &catalog, &detector, &limits, &options)
-            .map_err(refused)?;
-        // The import has stored the flags and carried reviewers' decisions on
+        let report = sheets::store_bytes(conn, &pipeline, caller.actor(), &file_name, &bytes, &options)?;
+        // The service has stored the flags and carried reviewers' decisions on
         // unchanged items over from the previous revision, in its transaction.
         let mut warnings: Vec<ProblemDto> = report.ingested.warnings.iter().map(ProblemDto::from).collect();
         if let Some(own) = &own {
@@ -223,49 +226,6 @@ async fn store(
     })
     .await?;
     Ok(HttpResponse::build(status).json(result))
-}
-
-/// The catalog sheets are read against: the built-in framework as stored
-/// (with any official wording imported into it).
-fn catalog(conn: &mut DbConn) -> Result<Catalog, ApiError> {
-    let framework = Catalog::builtin()
-        .map_err(|e| {
-            tracing::error!(error = %e, "the built-in catalog does not load");
-            ApiError::Internal
-        })?
-        .framework
-        .id;
-    Ok(hyoka_model::db::catalog::load(conn, &framework)?)
-}
-
-/// The detector with the configuration in force.
-fn detector(conn: &mut DbConn) -> Result<hyoka_anomaly::Detector, ApiError> {
-    let text = hyoka_model::db::detection::active_config(conn)?;
-    let config = hyoka_anomaly::DetectorConfig::from_toml(&text).map_err(|e| {
-        tracing::error!(error = %e, "the stored detector configuration does not load");
-        ApiError::Internal
-    })?;
-    Ok(hyoka_anomaly::Detector::new(config))
-}
-
-fn refused(r: hyoka_ingest::Refusal) -> ApiError {
-    let storage = r.problems.iter().find_map(|p| match &p.kind {
-        ProblemKind::Storage { detail } => Some(detail.clone()),
-        _ => None,
-    });
-    if let Some(detail) = storage {
-        return ApiError::Conflict(
-            "upload_conflict",
-            format!("the sheet cannot be stored now: {detail} / 現在この提出物は登録できません"),
-        );
-    }
-    let n = r.errors().count();
-    ApiError::Refused(
-        format!(
-            "the sheet was refused: {n} problem(s); nothing was stored / シートを受け付けられませんでした（{n}件）。何も保存されていません"
-        ),
-        r.problems.iter().map(ProblemDto::from).collect(),
-    )
 }
 
 /// A warning when the cover sheet names a company other than the
@@ -381,13 +341,13 @@ pub async fn get_submission(
 ) -> Result<web::Json<SubmissionDetail>, ApiError> {
     caller.require(ANYONE)?;
     let id = id.into_inner();
-    let own = caller.own_company();
+    let access = caller.access(&state.settings);
     let d = db(&state, move |conn| {
-        visible_submission(conn, own, id)?;
+        access.submission(conn, id)?;
         Ok(review::detail(conn, id)?)
     })
     .await?;
-    let shown = own.is_none() || state.settings.subsidiary_sees_unreleased_flags || d.flags_released;
+    let shown = access.sees_findings_when(d.flags_released);
     Ok(web::Json(SubmissionDetail {
         submission: (&d.submission).into(),
         company: (&d.company).into(),
@@ -402,20 +362,6 @@ pub async fn get_submission(
     }))
 }
 
-/// A submission, or 404 for a subsidiary user (`own`) of another company, so
-/// its existence is not revealed.
-pub(super) fn visible_submission(
-    conn: &mut DbConn,
-    own: Option<i64>,
-    id: i64,
-) -> Result<submissions::Submission, ApiError> {
-    let s = submissions::get(conn, id)?;
-    if own.is_some_and(|own| own != s.company_id) {
-        return Err(ApiError::not_found(format!("submission {id}")));
-    }
-    Ok(s)
-}
-
 async fn step(
     state: &AppState,
     caller: Caller,
@@ -424,8 +370,10 @@ async fn step(
     message: Option<String>,
 ) -> Result<web::Json<SubmissionDto>, ApiError> {
     caller.require(PARENT)?;
-    let s = db(state, move |conn| Ok(submissions::transition(conn, caller.actor(), id, action, message.as_deref())?))
-        .await?;
+    let s = db(state, move |conn| {
+        Ok(hyoka_service::review::transition(conn, caller.actor(), id, action, message.as_deref())?)
+    })
+    .await?;
     Ok(web::Json((&s).into()))
 }
 

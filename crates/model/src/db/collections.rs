@@ -13,7 +13,7 @@ use super::audit::{self, Change};
 use super::companies::{self, Company};
 use super::schema::{collection_companies, collections, submissions};
 use super::submissions::Submission;
-use super::{DbConn, DbError, found, write_tx};
+use super::{DbConn, DbError, found};
 use crate::domain::{FiscalYear, Level};
 use crate::workflow::Actor;
 
@@ -132,10 +132,12 @@ fn clean_title(title: &str) -> Result<String, DbError> {
     Ok(t.to_owned())
 }
 
-/// Opens the collection of a fiscal year (one per year).
-pub fn open(conn: &mut DbConn, actor: Actor, new: &NewCollection) -> Result<Collection, DbError> {
+/// Opens the collection of a fiscal year (one per year), inside the caller's
+/// write transaction. The dashboards' summaries are the caller's
+/// (`writes::open_collection`).
+pub fn open_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCollection) -> Result<Collection, DbError> {
     let title = clean_title(&new.title)?;
-    write_tx(conn, |conn| {
+    {
         let exists = collections::table
             .filter(collections::fiscal_year.eq(new.fiscal_year.get()))
             .select(collections::id)
@@ -162,16 +164,20 @@ pub fn open(conn: &mut DbConn, actor: Actor, new: &NewCollection) -> Result<Coll
         upsert_members(conn, id, &new.members)?;
         let c = get(conn, id)?;
         audit::append(conn, actor, "collection.open", Change::created("collection", id, &c))?;
-        for m in &c.members {
-            super::summaries::refresh_in_tx(conn, m.company_id, c.fiscal_year)?;
-        }
         Ok(c)
-    })
+    }
 }
 
-/// Changes a collection's title, deadline, message or companies.
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CollectionChanges) -> Result<Collection, DbError> {
-    write_tx(conn, |conn| {
+/// Changes a collection's title, deadline, message or companies, inside the
+/// caller's write transaction. The dashboards' summaries are the caller's
+/// (`writes::update_collection`).
+pub fn update_in_tx(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    changes: &CollectionChanges,
+) -> Result<Collection, DbError> {
+    {
         let before = get(conn, id)?;
         let title = match &changes.title {
             Some(t) => clean_title(t)?,
@@ -194,13 +200,8 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CollectionChan
         }
         let after = get(conn, id)?;
         audit::append(conn, actor, "collection.update", Change::updated("collection", id, &before, &after))?;
-        // A target level set, changed or dropped moves the target rate.
-        let touched = changes.upsert_members.iter().map(|m| m.0).chain(changes.remove_members.iter().copied());
-        for company_id in touched.collect::<std::collections::BTreeSet<_>>() {
-            super::summaries::refresh_in_tx(conn, company_id, after.fiscal_year)?;
-        }
         Ok(after)
-    })
+    }
 }
 
 /// A collection by id.

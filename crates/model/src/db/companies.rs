@@ -132,13 +132,10 @@ pub(crate) fn from_row(r: CompanyRow) -> Result<Company, DbError> {
     })
 }
 
-/// Registers a company. A duplicate code is refused.
-pub fn create(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result<Company, DbError> {
-    write_tx(conn, |conn| create_in_tx(conn, actor, new))
-}
-
-/// [`create`] inside the caller's write transaction.
-pub fn create_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result<Company, DbError> {
+/// Inserts a company inside the caller's write transaction, with its audit
+/// entry. The group's company counts are the caller's: the public way in is
+/// `writes::create_company` / `writes::create_company_in_tx`.
+pub(super) fn insert_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result<Company, DbError> {
     let code = new.code.trim();
     if code.is_empty() || new.name.trim().is_empty() {
         return Err(DbError::Invalid("a company needs a code and a name / 会社コードと会社名が必要です".into()));
@@ -163,7 +160,6 @@ pub fn create_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) -> Result
         .get_result(conn)?;
     let company = from_row(row)?;
     audit::append(conn, actor, "company.create", Change::created("company", company.id, &company))?;
-    super::summaries::count_companies_in_tx(conn, company.target_level, 1, true)?;
     Ok(company)
 }
 
@@ -206,9 +202,16 @@ pub fn count_non_demo(conn: &mut DbConn) -> Result<i64, DbError> {
     Ok(companies::table.filter(companies::is_demo.eq(false)).count().get_result(conn)?)
 }
 
-/// Updates a company.
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CompanyChanges) -> Result<Company, DbError> {
-    write_tx(conn, |conn| {
+/// Updates a company inside the caller's write transaction; returns it before
+/// and after. The dashboards' summaries are the caller's:
+/// `writes::update_company`.
+pub fn update_in_tx(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    changes: &CompanyChanges,
+) -> Result<(Company, Company), DbError> {
+    {
         let before = get(conn, id)?;
         let name = changes.name.clone().unwrap_or_else(|| before.name.clone());
         let industry = changes.industry.clone().unwrap_or_else(|| before.industry.clone());
@@ -225,13 +228,8 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, changes: &CompanyChanges
             .execute(conn)?;
         let after = get(conn, id)?;
         audit::append(conn, actor, "company.update", Change::updated("company", id, &before, &after))?;
-        if after.target_level != before.target_level {
-            super::summaries::count_companies_in_tx(conn, before.target_level, -1, false)?;
-            super::summaries::count_companies_in_tx(conn, after.target_level, 1, false)?;
-            super::summaries::refresh_company_in_tx(conn, id)?;
-        }
-        Ok(after)
-    })
+        Ok((before, after))
+    }
 }
 
 fn to_i32(n: Option<u32>) -> Option<i32> {

@@ -22,10 +22,11 @@ use super::schema::{
     items, submissions,
 };
 use super::submissions::{self as subs, Submission};
-use super::summaries::{self, CompanyYearSummary, SCOPES, VIEWS, YearTotals};
+use super::summaries::{self, CompanyYearSummary, YearTotals};
 use super::{DbConn, DbError};
 use crate::domain::{Evaluation, FiscalYear, ItemNumber, Level, Severity};
 use crate::sheet::Answer;
+use crate::summary::{FlagCount, Metric, Scope, View};
 use crate::workflow::SubmissionStatus;
 
 /// Which companies an overview keeps.
@@ -100,7 +101,7 @@ pub struct GroupFigures {
     pub sheets: i64,
     /// Companies per status of their sheets.
     pub statuses: BTreeMap<String, i64>,
-    /// Mean rate over companies with one, per view × scope ([`VIEWS`], [`SCOPES`]).
+    /// Mean rate over companies with one, per [`View`] × [`Scope`] (in their `ALL` order).
     pub mean_rates: [[Option<f64>; 5]; 3],
     /// How many companies each mean is over.
     pub rated: [[i64; 5]; 3],
@@ -116,11 +117,11 @@ impl GroupFigures {
         let mean = |(sum, n): (i64, i64)| (n > 0).then(|| sum as f64 / n as f64);
         let mut mean_rates = [[None; 5]; 3];
         let mut rated = [[0; 5]; 3];
-        for (v, view) in VIEWS.iter().enumerate() {
-            for (s, scope) in SCOPES.iter().enumerate() {
-                let (sum, n) = t.get(&format!("rate:{view}:{scope}"));
-                mean_rates[v][s] = mean((sum, n)).map(|bp| bp / 10_000.0);
-                rated[v][s] = n;
+        for view in View::ALL {
+            for scope in Scope::ALL {
+                let (sum, n) = t.get(Metric::Rate(view, scope));
+                mean_rates[view.index()][scope.index()] = mean((sum, n)).map(|bp| bp / 10_000.0);
+                rated[view.index()][scope.index()] = n;
             }
         }
         let statuses =
@@ -131,13 +132,13 @@ impl GroupFigures {
         GroupFigures {
             fiscal_year,
             companies,
-            submitted: t.get("submitted").1,
-            sheets: t.get("sheets").0,
+            submitted: t.get(Metric::Submitted).1,
+            sheets: t.get(Metric::Sheets).0,
             statuses,
             mean_rates,
             rated,
-            mean_risk: mean(t.get("risk")),
-            flags: ["flags:total", "flags:open", "flags:confirmed", "flags:dismissed"].map(|m| t.get(m).0),
+            mean_risk: mean(t.get(Metric::Risk)),
+            flags: FlagCount::ALL.map(|k| t.get(Metric::Flags(k)).0),
         }
     }
 }

@@ -119,16 +119,6 @@ pub fn insert_in_tx(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> R
     Ok(out)
 }
 
-/// [`insert_in_tx`] in its own transaction (the dashboards' summary of the
-/// company-year follows).
-pub fn insert(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> Result<Vec<Flag>, DbError> {
-    write_tx(conn, |conn| {
-        let stored = insert_in_tx(conn, submission_id, new)?;
-        super::summaries::refresh_submission_in_tx(conn, submission_id)?;
-        Ok(stored)
-    })
-}
-
 /// A flag by id.
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Flag, DbError> {
     flag_from_row(found(flags::table.find(id).first::<FlagRow>(conn), || format!("flag {id}"))?)
@@ -206,19 +196,10 @@ fn insert_review(
     review_from_row(row)
 }
 
-/// Records a decision on a flag. A later decision on the same flag replaces
-/// the earlier one for scoring; both stay in the history.
-pub fn decide(
-    conn: &mut DbConn,
-    actor: Actor,
-    flag_id: i64,
-    decision: Decision,
-    comment: &str,
-) -> Result<Review, DbError> {
-    write_tx(conn, |conn| decide_in_tx(conn, actor, flag_id, decision, comment))
-}
-
-/// [`decide`] inside the caller's write transaction.
+/// Records a decision on a flag inside the caller's write transaction. A
+/// later decision on the same flag replaces the earlier one for scoring; both
+/// stay in the history. The workflow guard and the dashboards' summary are
+/// the caller's (`writes::decide`).
 pub fn decide_in_tx(
     conn: &mut DbConn,
     actor: Actor,
@@ -229,7 +210,6 @@ pub fn decide_in_tx(
     get(conn, flag_id)?;
     let review = insert_review(conn, flag_id, decision, comment, actor.user_id(), None)?;
     audit::append(conn, actor, "flag.decide", Change::created("review", review.id, &review))?;
-    super::summaries::refresh_flag_in_tx(conn, flag_id)?;
     Ok(review)
 }
 

@@ -15,7 +15,7 @@
 //! derived from the name key (`AUTO-` and 8 hex digits of its SHA-256).
 
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -24,7 +24,8 @@ use super::companies::{self, Company, CompanyYear, NewCompany};
 use super::schema::{companies as companies_table, frameworks, items};
 use super::submissions::{self, NewSubmission, Stored};
 use super::{DbConn, DbError, found, write_tx};
-use crate::domain::{ImpactTier, ItemNumber, Level};
+pub use crate::catalog::ItemWording;
+use crate::domain::{ImpactTier, Level};
 use crate::workflow::Actor;
 
 /// How an upload names its company.
@@ -146,45 +147,11 @@ impl From<DieselError> for ImportError {
     }
 }
 
-/// Stores an upload in one transaction: company (created if asked), department,
-/// the submission (a new revision, or the current one when the identical file
-/// is uploaded again, in which case nothing else changes either), and the
-/// size facts for the fiscal year. On PostgreSQL a race with another upload
-/// creating the same company or department is retried once.
-pub fn store_upload(conn: &mut DbConn, actor: Actor, upload: &Upload) -> Result<Imported, ImportError> {
-    store_upload_with(conn, actor, upload, &mut |_, _| Ok(()))
-}
-
-/// [`store_upload`], running `after` in the same transaction once a new
-/// revision is stored (not for an unchanged file): the detector stores its
-/// flags and risk there, so a sheet and what was found on it stand or fall
-/// together.
-pub fn store_upload_with(
-    conn: &mut DbConn,
-    actor: Actor,
-    upload: &Upload,
-    after: &mut dyn FnMut(&mut DbConn, &Imported) -> Result<(), DbError>,
-) -> Result<Imported, ImportError> {
-    let mut attempt = |conn: &mut DbConn| {
-        write_tx(conn, |conn| {
-            let imported = store_upload_in_tx(conn, actor, upload)?;
-            if matches!(imported.stored, Stored::Created { .. }) {
-                after(conn, &imported)?;
-                let s = imported.stored.submission();
-                super::summaries::refresh_in_tx(conn, s.company_id, s.fiscal_year)?;
-            }
-            Ok(imported)
-        })
-    };
-    match attempt(conn) {
-        Err(ImportError::Db(DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)))) => {
-            attempt(conn)
-        }
-        other => other,
-    }
-}
-
-/// [`store_upload`] inside the caller's write transaction.
+/// Stores an upload inside the caller's write transaction: company (created
+/// if asked), department, the submission (a new revision, or the current one
+/// when the identical file is uploaded again) and the size facts for the
+/// fiscal year. Judging it and the dashboards' summary are the caller's
+/// (`hyoka-service`).
 pub fn store_upload_in_tx(conn: &mut DbConn, actor: Actor, upload: &Upload) -> Result<Imported, ImportError> {
     let (company, created_company) = match find_company(conn, &upload.company)? {
         CompanyMatch::Found(c) => (c, false),
@@ -213,7 +180,7 @@ pub fn store_upload_in_tx(conn: &mut DbConn, actor: Actor, upload: &Upload) -> R
                         impact_tier: ImpactTier::new(3).map_err(DbError::from)?,
                         is_demo: false,
                     };
-                    (companies::create_in_tx(conn, actor, &new)?, true)
+                    (super::writes::create_company_in_tx(conn, actor, &new)?, true)
                 }
                 None => return Err(ImportError::UnknownCompany(upload.company.describe())),
             }
@@ -251,23 +218,6 @@ pub fn store_upload_in_tx(conn: &mut DbConn, actor: Actor, upload: &Upload) -> R
 pub fn derived_code(name: &str) -> String {
     let digest = Sha256::digest(companies::name_key(name).as_bytes());
     format!("AUTO-{}", &hex::encode(digest)[..8])
-}
-
-/// The official wording of one item, read from the user's own workbook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ItemWording {
-    /// Item number.
-    pub number: ItemNumber,
-    /// レベル.
-    pub level: Option<Level>,
-    /// 達成条件.
-    pub condition: Option<String>,
-    /// 達成基準.
-    pub criteria: Option<String>,
-    /// 他社事例: the example answers of the official sheet.
-    pub examples: Option<String>,
-    /// 担当領域.
-    pub responsible_area: Option<String>,
 }
 
 /// Writes imported wording into a stored catalog: each field the workbook

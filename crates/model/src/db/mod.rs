@@ -12,6 +12,8 @@
 //! - for the API: [`tokens`] (API tokens, stored as hashes), [`logins`]
 //!   (failed-login counters), [`collections`] (提出依頼 per fiscal year),
 //!   [`review`] (flag releases, searches and the submission detail);
+//! - [`writes`]: every write that moves a dashboard figure, each ending with
+//!   one refresh of the [`summaries`];
 //! - [`integrity`]: the checks a database must pass after any crash.
 //!
 //! Functions take `&mut DbConn` and are blocking. Those that change data take
@@ -36,11 +38,15 @@ pub mod review;
 pub mod schema;
 pub mod submissions;
 pub mod summaries;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;
 pub mod users;
+pub mod writes;
 
 pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, migrate, optimize, pool, write_tx};
+/// diesel's query error, for callers that run their own write transactions.
+pub use diesel::result::{DatabaseErrorKind as QueryErrorKind, Error as QueryError};
 
 use crate::error::ParseError;
 use crate::workflow::WorkflowError;

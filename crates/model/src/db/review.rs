@@ -25,7 +25,7 @@ use super::flags::{self, Flag, Reply, Review};
 use super::schema::{flag_releases, flags as flags_t, submission_risk, submission_transitions, submissions};
 use super::submissions::{self as subs, Submission, Transition};
 use super::{DbConn, DbError, write_tx};
-use crate::domain::{Decision, FiscalYear, ItemNumber, Level, Role, Severity};
+use crate::domain::{FiscalYear, ItemNumber, Level, Role, Severity};
 use crate::scoring::{ScoredItem, ThreeRates, three_rates};
 use crate::sheet::Answer;
 use crate::workflow::{Actor, SubmissionStatus};
@@ -41,7 +41,7 @@ pub struct Release {
     pub released_at: DateTime<Utc>,
 }
 
-fn parent_only(actor: Actor, what: &str) -> Result<(), DbError> {
+pub(crate) fn parent_only(actor: Actor, what: &str) -> Result<(), DbError> {
     if matches!(actor.role(), Role::Admin | Role::Reviewer) {
         Ok(())
     } else {
@@ -99,43 +99,6 @@ pub fn flags_released(conn: &mut DbConn, submission_id: i64) -> Result<bool, DbE
         .count()
         .get_result(conn)?;
     Ok(n > 0)
-}
-
-/// Records a reviewer's decision on a flag, only while its submission is
-/// submitted or in review. The submission row is locked (PostgreSQL) so a
-/// concurrent accept or return cannot slip in between the check and the
-/// decision.
-pub fn decide(
-    conn: &mut DbConn,
-    actor: Actor,
-    flag_id: i64,
-    decision: Decision,
-    comment: &str,
-) -> Result<Review, DbError> {
-    parent_only(actor, "decide on flags")?;
-    write_tx(conn, |conn| {
-        let flag = flags::get(conn, flag_id)?;
-        if let DbConn::Pg(pg) = conn {
-            submissions::table.find(flag.submission_id).select(submissions::id).for_update().first::<i64>(pg)?;
-        }
-        let sub = subs::get(conn, flag.submission_id)?;
-        if !matches!(sub.status, SubmissionStatus::Submitted | SubmissionStatus::InReview) {
-            return Err(DbError::Conflict(format!(
-                "submission {} is {}: decisions are taken only while it is submitted or in review / \
-                 提出物 {} は{}のため判定できません",
-                sub.id,
-                sub.status,
-                sub.id,
-                crate::workflow::status_ja(sub.status)
-            )));
-        }
-        if matches!(decision, Decision::Confirmed { .. }) && comment.trim().is_empty() {
-            return Err(DbError::Invalid(
-                "confirming a flag needs a comment for the subsidiary / 確定にはコメントが必要です".into(),
-            ));
-        }
-        flags::decide_in_tx(conn, actor, flag_id, decision, comment)
-    })
 }
 
 /// Which decision a flag's latest review holds.

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::audit::{self, Change};
 use super::schema::{answers, companies, frameworks, submission_transitions, submissions};
-use super::{DbConn, DbError, found, write_tx};
+use super::{DbConn, DbError, found};
 use crate::domain::{Evaluation, FiscalYear, ItemNumber, Level};
 use crate::sheet::Answer;
 use crate::workflow::{Action, Actor, SubmissionStatus, check_move};
@@ -164,18 +164,10 @@ pub fn current(
     q.select(submissions::all_columns).first::<SubRow>(conn).optional()?.map(from_row).transpose()
 }
 
-/// Stores a sheet as a new revision in one transaction, or returns the
-/// current revision when it came from the identical file.
-/// The dashboards' summary of the company-year follows.
-pub fn store(conn: &mut DbConn, actor: Actor, new: &NewSubmission) -> Result<Stored, DbError> {
-    write_tx(conn, |conn| {
-        let stored = store_in_tx(conn, actor, new)?;
-        super::summaries::refresh_in_tx(conn, new.company_id, new.fiscal_year)?;
-        Ok(stored)
-    })
-}
-
-/// [`store`] inside the caller's write transaction.
+/// Stores a sheet as a new revision inside the caller's write transaction,
+/// or returns the current revision when it came from the identical file.
+/// The dashboards' summary is the caller's
+/// (`writes::store_submission`).
 pub fn store_in_tx(conn: &mut DbConn, actor: Actor, new: &NewSubmission) -> Result<Stored, DbError> {
     if !actor.acts_for(new.company_id) {
         return Err(DbError::Forbidden(format!(
@@ -398,25 +390,12 @@ pub struct Transition {
     pub at: DateTime<Utc>,
 }
 
-/// Moves a submission through the workflow: checks the move against the
-/// state table, updates the status only if nobody moved it meanwhile, records
-/// the transition and an audit entry.
-pub fn transition(
-    conn: &mut DbConn,
-    actor: Actor,
-    submission_id: i64,
-    action: Action,
-    message: Option<&str>,
-) -> Result<Submission, DbError> {
-    write_tx(conn, |conn| {
-        let sub = get(conn, submission_id)?;
-        let after = transition_in_tx(conn, actor, &sub, action, message)?;
-        super::summaries::refresh_in_tx(conn, after.company_id, after.fiscal_year)?;
-        Ok(after)
-    })
-}
-
-fn transition_in_tx(
+/// Moves a submission through the workflow inside the caller's write
+/// transaction: checks the move against the state table, updates the status
+/// only if nobody moved it meanwhile, records the transition and an audit
+/// entry. The dashboards' summary is the caller's
+/// (`writes::transition`).
+pub fn transition_in_tx(
     conn: &mut DbConn,
     actor: Actor,
     sub: &Submission,

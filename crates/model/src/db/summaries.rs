@@ -37,189 +37,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
 
-use super::schema::{
-    company_year_summaries as cys, flags as flags_t, group_counts, submission_risk, submissions, year_totals,
-};
+use super::schema::{company_year_summaries as cys, group_counts, submission_risk, submissions, year_totals};
 use super::submissions::{self as subs, Submission};
 use super::{DbConn, DbError, companies, write_tx};
-use crate::domain::{Decision, Evaluation, FiscalYear, Level, Points};
-use crate::scoring::{self, Achievement, FlagSuggestion, ScoredItem};
-use crate::workflow::SubmissionStatus;
+use crate::domain::{FiscalYear, Level};
+use crate::scoring::ScoredItem;
+use crate::summary::{FlagFacts, SheetFacts};
 
-/// The three views, in the order of [`CompanyYearSummary::rates`].
-pub const VIEWS: [&str; 3] = ["self", "suggested", "reviewed"];
-/// The five scopes of a view, in order.
-pub const SCOPES: [&str; 5] = ["lv1", "lv2", "lv3", "target", "overall"];
-
-/// Rates of one view in basis points: Lv1, Lv2, Lv3, target, overall.
-pub type ViewRates = [Option<i32>; 5];
-
-/// A company's flags on its current sheets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct FlagCounts {
-    /// Every flag.
-    pub total: i32,
-    /// Without a decision yet.
-    pub open: i32,
-    /// Latest decision: confirmed.
-    pub confirmed: i32,
-    /// Latest decision: dismissed.
-    pub dismissed: i32,
-}
-
-/// One company's figures for one fiscal year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CompanyYearSummary {
-    /// Company.
-    pub company_id: i64,
-    /// Fiscal year.
-    pub fiscal_year: FiscalYear,
-    /// The latest current sheet.
-    pub submission_id: i64,
-    /// Current sheets (departments).
-    pub sheets: i32,
-    /// The status needing most attention among the current sheets.
-    pub status: SubmissionStatus,
-    /// Revision of the latest current sheet.
-    pub revision: i32,
-    /// When the latest current sheet was uploaded.
-    pub uploaded_at: DateTime<Utc>,
-    /// The target level the rates are computed for.
-    pub target_level: Level,
-    /// Highest risk score of the current sheets.
-    pub risk: Option<u8>,
-    /// Self, suggested, reviewed (see [`VIEWS`]) × [`SCOPES`], basis points.
-    pub rates: [ViewRates; 3],
-    /// Flags.
-    pub flags: FlagCounts,
-    /// Four [`ItemCode`] characters per item number (item 1 first).
-    pub item_codes: String,
-}
-
-/// How one score is written in [`CompanyYearSummary::item_codes`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemCode;
-
-impl ItemCode {
-    /// `2`, `1`, `0`, `n` (該当なし), `u` (unanswered).
-    pub fn of(e: Evaluation) -> char {
-        match e {
-            Evaluation::Rated(p) => char::from(b'0' + p.value()),
-            Evaluation::NotApplicable => 'n',
-            Evaluation::Unanswered => 'u',
-        }
-    }
-
-    /// The evaluation a character stands for; `None` for `.` (no such item).
-    pub fn parse(c: char) -> Option<Evaluation> {
-        match c {
-            'n' => Some(Evaluation::NotApplicable),
-            'u' => Some(Evaluation::Unanswered),
-            d => d.to_digit(10).and_then(|v| Points::try_from(u8::try_from(v).ok()?).ok()).map(Evaluation::Rated),
-        }
-    }
-}
-
-impl CompanyYearSummary {
-    /// The four scores of one item (self, suggested, reviewed, estimate),
-    /// when the sheets have it.
-    pub fn item(&self, number: u16) -> Option<[Evaluation; 4]> {
-        let start = (usize::from(number).checked_sub(1)?) * 4;
-        let codes: Vec<char> = self.item_codes.get(start..start + 4)?.chars().collect();
-        let mut out = [Evaluation::Unanswered; 4];
-        for (slot, c) in out.iter_mut().zip(codes) {
-            *slot = ItemCode::parse(c)?;
-        }
-        Some(out)
-    }
-
-    /// A rate as a fraction.
-    pub fn rate(&self, view: usize, scope: usize) -> Option<f64> {
-        self.rates.get(view)?.get(scope).copied().flatten().map(|bp| f64::from(bp) / 10_000.0)
-    }
-
-    /// What this row adds to its year's totals.
-    pub fn contributions(&self) -> Vec<(String, i64, i64)> {
-        let mut out = vec![
-            ("submitted".to_owned(), 1, 1),
-            ("sheets".to_owned(), i64::from(self.sheets), 1),
-            (format!("status:{}", self.status.code()), 1, 1),
-            ("flags:total".to_owned(), i64::from(self.flags.total), 1),
-            ("flags:open".to_owned(), i64::from(self.flags.open), 1),
-            ("flags:confirmed".to_owned(), i64::from(self.flags.confirmed), 1),
-            ("flags:dismissed".to_owned(), i64::from(self.flags.dismissed), 1),
-        ];
-        if let Some(r) = self.risk {
-            out.push(("risk".to_owned(), i64::from(r), 1));
-        }
-        for (v, view) in VIEWS.iter().enumerate() {
-            for (s, scope) in SCOPES.iter().enumerate() {
-                if let Some(bp) = self.rates[v][s] {
-                    out.push((format!("rate:{view}:{scope}"), i64::from(bp), 1));
-                }
-            }
-        }
-        out
-    }
-}
-
-/// A year's group figures: metric → (sum, count).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct YearTotals(pub BTreeMap<String, (i64, i64)>);
-
-impl YearTotals {
-    /// Adds (or, with `sign` -1, takes away) one row's contributions.
-    pub fn add(&mut self, row: &CompanyYearSummary, sign: i64) {
-        for (metric, total, n) in row.contributions() {
-            let e = self.0.entry(metric).or_default();
-            e.0 += sign * total;
-            e.1 += sign * n;
-        }
-    }
-
-    /// Sum and count of one metric (zeros when absent).
-    pub fn get(&self, metric: &str) -> (i64, i64) {
-        self.0.get(metric).copied().unwrap_or_default()
-    }
-
-    /// Drops metrics whose sum and count are both zero.
-    fn pruned(mut self) -> YearTotals {
-        self.0.retain(|_, (t, n)| *t != 0 || *n != 0);
-        self
-    }
-}
-
-/// Basis points of a fraction.
-fn basis_points(rate: Option<f64>) -> Option<i32> {
-    // A rate is within 0..=1, so this always fits.
-    #[allow(clippy::cast_possible_truncation)]
-    rate.map(|r| (r * 10_000.0).round() as i32)
-}
-
-fn view_rates(a: &Achievement) -> ViewRates {
-    [
-        basis_points(a.levels[0].rate),
-        basis_points(a.levels[1].rate),
-        basis_points(a.levels[2].rate),
-        basis_points(a.target.rate),
-        basis_points(a.overall.rate),
-    ]
-}
-
-/// Which status needs most attention: returned, submitted, in review, accepted.
-fn attention(s: SubmissionStatus) -> u8 {
-    match s {
-        SubmissionStatus::Returned => 0,
-        SubmissionStatus::Submitted => 1,
-        SubmissionStatus::InReview => 2,
-        SubmissionStatus::Accepted => 3,
-        SubmissionStatus::Superseded => 4,
-    }
-}
+pub use crate::summary::{CompanyYearSummary, FlagCounts, ItemCode, Metric, Scope, View, ViewRates, YearTotals};
 
 /// The current sheets of a company-year.
 fn current_sheets(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<Vec<Submission>, DbError> {
@@ -233,97 +60,46 @@ fn current_sheets(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Resul
     ids.into_iter().map(|id| subs::get(conn, id)).collect()
 }
 
-/// Views of one sheet: self, suggested, reviewed, estimate.
-fn sheet_views(
-    conn: &mut DbConn,
-    sheet: &Submission,
-    counts: &mut FlagCounts,
-) -> Result<[Vec<ScoredItem>; 4], DbError> {
-    let answers = subs::answers_of(conn, sheet.id)?;
-    let items: Vec<ScoredItem> =
-        answers.iter().map(|a| ScoredItem { number: a.item, level: a.level, evaluation: a.evaluation }).collect();
-    let flag_list = super::flags::of_submission(conn, sheet.id)?;
+/// What a summary needs of one stored sheet.
+fn sheet_facts(conn: &mut DbConn, sheet: &Submission) -> Result<SheetFacts, DbError> {
+    let items: Vec<ScoredItem> = subs::answers_of(conn, sheet.id)?
+        .iter()
+        .map(|a| ScoredItem { number: a.item, level: a.level, evaluation: a.evaluation })
+        .collect();
     let latest = super::flags::latest_reviews(conn, sheet.id)?;
-    let mut undecided: Vec<FlagSuggestion> = Vec::new();
-    for f in &flag_list {
-        counts.total += 1;
-        match latest.get(&f.id).map(|r| r.decision) {
-            None => {
-                counts.open += 1;
-                undecided.extend(f.suggestion());
-            }
-            Some(Decision::Confirmed { .. }) => counts.confirmed += 1,
-            Some(Decision::Dismissed) => counts.dismissed += 1,
-        }
-    }
-    let suggestions: Vec<FlagSuggestion> = flag_list.iter().filter_map(|f| f.suggestion()).collect();
-    let confirmed = super::flags::confirmed_scores(conn, sheet.id)?;
-    let reviewed = scoring::reviewed_items(&items, &confirmed);
-    let estimate = scoring::suggested_items(&reviewed, &undecided);
-    Ok([items.clone(), scoring::suggested_items(&items, &suggestions), reviewed, estimate])
+    let flags = super::flags::of_submission(conn, sheet.id)?
+        .iter()
+        .map(|f| FlagFacts {
+            item: f.flag.target.item(),
+            suggestion: f.suggestion(),
+            decision: latest.get(&f.id).map(|r| r.decision),
+        })
+        .collect();
+    let risk: Option<i16> =
+        submission_risk::table.find(sheet.id).select(submission_risk::score).first(conn).optional()?;
+    Ok(SheetFacts {
+        id: sheet.id,
+        status: sheet.status,
+        revision: i32::try_from(sheet.revision).unwrap_or(i32::MAX),
+        uploaded_at: sheet.uploaded_at,
+        items,
+        flags,
+        risk: risk.and_then(|r| u8::try_from(r).ok()),
+    })
 }
 
-/// Computes a company-year's summary from its current sheets (`None` when
-/// it has none).
+/// Computes a company-year's summary from its stored current sheets (`None`
+/// when it has none): the facts are loaded here, the figures computed by
+/// [`crate::summary::compute`].
 pub fn compute(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<Option<CompanyYearSummary>, DbError> {
     let sheets = current_sheets(conn, company_id, year)?;
-    let Some(latest) = sheets.iter().max_by_key(|s| (s.uploaded_at, s.id)).cloned() else {
+    if sheets.is_empty() {
         return Ok(None);
-    };
+    }
     let company = companies::get(conn, company_id)?;
     let target_level = super::collections::target_level_for(conn, company_id, year)?.unwrap_or(company.target_level);
-    let mut counts = FlagCounts::default();
-    let mut per_view: [Vec<Vec<ScoredItem>>; 4] = Default::default();
-    let mut risk: Option<u8> = None;
-    for sheet in &sheets {
-        let views = sheet_views(conn, sheet, &mut counts)?;
-        for (slot, items) in per_view.iter_mut().zip(views) {
-            slot.push(items);
-        }
-        let r: Option<i16> =
-            submission_risk::table.find(sheet.id).select(submission_risk::score).first(conn).optional()?;
-        if let Some(r) = r.and_then(|r| u8::try_from(r).ok()) {
-            risk = Some(risk.map_or(r, |m| m.max(r)));
-        }
-    }
-    let merged: [Vec<ScoredItem>; 4] = per_view.map(|sheets| {
-        if sheets.len() == 1 {
-            sheets.into_iter().next().unwrap_or_default()
-        } else {
-            let refs: Vec<&[ScoredItem]> = sheets.iter().map(Vec::as_slice).collect();
-            scoring::merge_departments(&refs)
-        }
-    });
-    let rates = [
-        view_rates(&scoring::achievement(&merged[0], target_level)),
-        view_rates(&scoring::achievement(&merged[1], target_level)),
-        view_rates(&scoring::achievement(&merged[2], target_level)),
-    ];
-    let max_item = merged[0].iter().map(|i| u16::from(i.number)).max().unwrap_or(0);
-    let mut codes = vec!['.'; usize::from(max_item) * 4];
-    for (v, items) in merged.iter().enumerate() {
-        for i in items {
-            let at = (usize::from(u16::from(i.number)) - 1) * 4 + v;
-            if let Some(slot) = codes.get_mut(at) {
-                *slot = ItemCode::of(i.evaluation);
-            }
-        }
-    }
-    let status = sheets.iter().map(|s| s.status).min_by_key(|s| attention(*s)).unwrap_or(latest.status);
-    Ok(Some(CompanyYearSummary {
-        company_id,
-        fiscal_year: year,
-        submission_id: latest.id,
-        sheets: i32::try_from(sheets.len()).unwrap_or(i32::MAX),
-        status,
-        revision: i32::try_from(latest.revision).unwrap_or(i32::MAX),
-        uploaded_at: latest.uploaded_at,
-        target_level,
-        risk,
-        rates,
-        flags: counts,
-        item_codes: codes.into_iter().collect(),
-    }))
+    let facts = sheets.iter().map(|s| sheet_facts(conn, s)).collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::summary::compute(company_id, year, target_level, &facts))
 }
 
 type Row =
@@ -491,13 +267,11 @@ pub fn refresh_in_tx(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Re
     if old == new {
         return Ok(());
     }
-    let mut delta = YearTotals::default();
-    if let Some(old) = &old {
-        delta.add(old, -1);
+    let delta = YearTotals::delta(old.as_ref(), new.as_ref());
+    if old.is_some() {
         diesel::delete(cys::table.find((company_id, year.get()))).execute(conn)?;
     }
     if let Some(new) = &new {
-        delta.add(new, 1);
         insert(conn, new)?;
     }
     adjust_totals(conn, year, &delta)
@@ -510,12 +284,6 @@ pub fn refresh_submission_in_tx(conn: &mut DbConn, submission_id: i64) -> Result
         .select((submissions::company_id, submissions::fiscal_year))
         .first(conn)?;
     refresh_in_tx(conn, company_id, FiscalYear::new(year)?)
-}
-
-/// [`refresh_in_tx`] for the company-year of a flag's submission.
-pub fn refresh_flag_in_tx(conn: &mut DbConn, flag_id: i64) -> Result<(), DbError> {
-    let submission_id: i64 = flags_t::table.find(flag_id).select(flags_t::submission_id).first(conn)?;
-    refresh_submission_in_tx(conn, submission_id)
 }
 
 /// [`refresh_in_tx`] for every year a company has sheets in (after its

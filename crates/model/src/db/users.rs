@@ -2,8 +2,6 @@
 //! other roles to none ([`Account`] makes the other combinations unwritable,
 //! and a CHECK constraint backs it).
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -83,15 +81,7 @@ impl User {
     }
 }
 
-/// A password hash (argon2 PHC string). Never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PasswordHash(pub String);
-
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordHash(***)")
-    }
-}
+pub use crate::credentials::PasswordHash;
 
 /// What it takes to create a user.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,32 +1,14 @@
 //! Runs the over-rating detector on a sheet and stores what it found, in the
 //! caller's transaction: the glue between `hyoka-anomaly` (pure) and storage,
-//! used by every path that stores a sheet (`hyoka import`, uploads, the demo).
+//! used by every path that stores a sheet (imports, uploads, the demo).
 
 use chrono::NaiveDate;
-use hyoka_anomaly::{CompanySize, Detector, DetectorConfig, Report, SheetInput};
+use hyoka_anomaly::{CompanySize, Detector, Report, SheetInput};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::db::flags::NewFlag;
 use hyoka_model::db::{DbConn, DbError, detection, flags};
 use hyoka_model::domain::FiscalYear;
 use hyoka_model::sheet::Answer;
-
-/// The detector with the configuration stored in the database (a parent
-/// company may have tuned it), or the shipped one if none is stored.
-pub fn from_db(conn: &mut DbConn) -> Result<Detector, DetectorError> {
-    let text = detection::active_config(conn)?;
-    Ok(Detector::new(DetectorConfig::from_toml(&text)?))
-}
-
-/// Why the stored detector configuration could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum DetectorError {
-    /// The database did not answer.
-    #[error(transparent)]
-    Db(#[from] DbError),
-    /// The stored configuration is invalid.
-    #[error(transparent)]
-    Config(#[from] hyoka_anomaly::ConfigError),
-}
 
 /// The day a sheet speaks for: its 回答日, else the last day of its fiscal year.
 pub fn assessed_on(answered_on: Option<NaiveDate>, year: FiscalYear) -> NaiveDate {

@@ -6,7 +6,6 @@ use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 
-use hyoka_ingest::import::{ImportOptions, Report, import_bytes};
 use hyoka_ingest::{Limits, Problem, ProblemKind, Refusal};
 use hyoka_model::both_backends;
 use hyoka_model::catalog::Catalog;
@@ -14,6 +13,8 @@ use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::{DbConn, audit, companies, submissions};
 use hyoka_model::domain::{Evaluation, FiscalYear, ImpactTier, ItemNumber, Level};
 use hyoka_model::workflow::Actor;
+use hyoka_service::sheets::{ImportOptions, Report, store_bytes};
+use hyoka_service::{Pipeline, ServiceError};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name);
@@ -24,8 +25,24 @@ fn catalog() -> Catalog {
     Catalog::builtin().unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn detector() -> hyoka_anomaly::Detector {
-    hyoka_anomaly::Detector::builtin().unwrap_or_else(|e| panic!("{e}"))
+fn pipeline(catalog: Catalog, limits: Limits) -> Pipeline {
+    Pipeline { catalog, limits, ..Pipeline::builtin(limits).unwrap_or_else(|e| panic!("{e}")) }
+}
+
+/// Stores through the service; a refusal of any kind comes back as its
+/// problems (anything else is a bug in the test).
+fn import_bytes(
+    c: &mut DbConn,
+    file: &str,
+    bytes: &[u8],
+    catalog: &Catalog,
+    limits: &Limits,
+    options: &ImportOptions,
+) -> Result<Report, Refusal> {
+    store_bytes(c, &pipeline(catalog.clone(), *limits), Actor::System, file, bytes, options).map_err(|e| match e {
+        ServiceError::Db(e) => panic!("database: {e}"),
+        e => e.refusal().cloned().unwrap_or_else(|| panic!("not a refusal: {e}")),
+    })
 }
 
 fn fy(y: i32) -> FiscalYear {
@@ -45,11 +62,11 @@ fn company(c: &mut DbConn, code: &str, name: &str) -> companies::Company {
         impact_tier: ImpactTier::new(2).unwrap_or_else(|e| panic!("{e}")),
         is_demo: false,
     };
-    companies::create(c, Actor::System, &new).unwrap_or_else(|e| panic!("{e}"))
+    hyoka_model::db::writes::create_company(c, Actor::System, &new).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn import(c: &mut DbConn, file: &str, bytes: &[u8], options: &ImportOptions) -> Result<Report, Refusal> {
-    import_bytes(c, Actor::System, file, bytes, &catalog(), &detector(), &Limits::default(), options)
+    import_bytes(c, file, bytes, &catalog(), &Limits::default(), options)
 }
 
 fn imported(r: Result<Report, Refusal>) -> Report {
@@ -502,16 +519,7 @@ fn every_refusal_names_its_cell_and_item_and_stores_nothing(db: &TestDb) {
     company(&mut c, "T001", "東海精密工業");
     let before = snapshot(&mut c);
     for case in refusals() {
-        let result = import_bytes(
-            &mut c,
-            Actor::System,
-            case.file,
-            &case.bytes,
-            &catalog(),
-            &detector(),
-            &case.limits,
-            &for_t001(),
-        );
+        let result = import_bytes(&mut c, case.file, &case.bytes, &catalog(), &case.limits, &for_t001());
         let Err(refusal) = result else { panic!("{}: stored", case.name) };
         let found: Vec<&Problem> = refusal.errors().filter(|p| (case.kind)(&p.kind)).collect();
         let Some(p) = found.iter().find(|p| p.item.map(ItemNumber::get) == case.item) else {
@@ -561,16 +569,7 @@ fn catalog_import_fills_in_the_official_wording(db: &TestDb) {
         }
     });
     company(&mut c, "T001", "東海精密工業");
-    let r = import_bytes(
-        &mut c,
-        Actor::System,
-        "a.csv",
-        &without_levels,
-        &stored,
-        &detector(),
-        &Limits::default(),
-        &for_t001(),
-    );
+    let r = import_bytes(&mut c, "a.csv", &without_levels, &stored, &Limits::default(), &for_t001());
     assert!(r.is_ok(), "{:?}", r.err().map(|e| e.to_string()));
     // Refreshing the shipped catalog (its content changed) keeps the level
     // imported for an item it gives none (a bug fixed in db::catalog::seed).

@@ -1,0 +1,32 @@
+//! # hyoka-service
+//!
+//! The use cases that every door shares — the JSON API, the web UI and the
+//! command line call these and nothing below them for a write:
+//!
+//! - [`sheets`]: store a sheet — read by `hyoka-ingest`, judged by
+//!   `hyoka-anomaly`, stored with its flags, risk, carried-over decisions and
+//!   dashboard summaries in one transaction;
+//! - [`analysis`]: analyse a fiscal year with the group rules, as a versioned
+//!   run;
+//! - [`review`]: decide a flag, move a sheet through the workflow;
+//! - [`detect`]: the glue between the pure detector and storage;
+//! - [`access`]: who may see which companies, sheets and flags, and when a
+//!   subsidiary sees what hyoka found.
+//!
+//! The catalog and the detector are loaded once into a [`Pipeline`]; every
+//! failure is a typed [`ServiceError`], which each door turns into its own
+//! answer (the API: 422 / 404 / 409 / 403 / 409 / 500).
+//!
+//! Arrows: `api, web, cli → service → {ingest, anomaly, model}`;
+//! `ingest, anomaly → model`.
+
+pub mod access;
+pub mod analysis;
+pub mod detect;
+mod error;
+mod pipeline;
+pub mod review;
+pub mod sheets;
+
+pub use error::ServiceError;
+pub use pipeline::Pipeline;

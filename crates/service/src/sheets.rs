@@ -1,0 +1,210 @@
+//! Storing a sheet: read and validate it (`hyoka-ingest`), judge it
+//! (`hyoka-anomaly`), and store it with its flags, risk, carried-over
+//! decisions and dashboard summary in one transaction. Every path that stores
+//! a sheet comes here: `hyoka import`, uploads through the API and the web
+//! UI, the demo. A refused file stores nothing.
+
+use std::path::Path;
+
+use hyoka_anomaly::CompanySize;
+use hyoka_ingest::{Fact, Ingested, Problem, ProblemKind, Refusal};
+use hyoka_model::db::import::{self as db_import, CompanyRef, ImportError, Imported, Upload};
+use hyoka_model::db::submissions::{self, NewSubmission, Stored};
+use hyoka_model::db::{DbConn, DbError, QueryError, companies, flags, summaries, write_tx};
+use hyoka_model::domain::FiscalYear;
+use hyoka_model::workflow::Actor;
+
+use crate::{Pipeline, ServiceError, detect};
+
+/// What the uploader says about the files; each given value wins over the
+/// cover sheet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Company code or name (`--company`).
+    pub company: Option<String>,
+    /// Fiscal year (`--year`).
+    pub fiscal_year: Option<FiscalYear>,
+    /// 従業員数 (`--employees`).
+    pub employees: Option<u32>,
+    /// 情報システム担当者数 (`--it-staff`).
+    pub it_staff: Option<u32>,
+    /// Department (`--department`).
+    pub department: Option<String>,
+    /// Create the company from the cover sheet when none matches
+    /// (`--create-company`).
+    pub create_company: bool,
+}
+
+/// One file read and stored.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The sheet as read, with its warnings.
+    pub ingested: Ingested,
+    /// What storing did (new revision or unchanged).
+    pub imported: Imported,
+}
+
+/// Reads a file from disk and stores it.
+pub fn store_path(
+    conn: &mut DbConn,
+    pipeline: &Pipeline,
+    actor: Actor,
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<Report, ServiceError> {
+    let bytes =
+        hyoka_ingest::read_limited(path, &pipeline.limits).map_err(|p| ServiceError::Refused(Refusal::one(p)))?;
+    store_bytes(conn, pipeline, actor, &hyoka_ingest::display_name(path), &bytes, options)
+}
+
+/// Reads `bytes` (named `file` in messages) and stores the sheet.
+pub fn store_bytes(
+    conn: &mut DbConn,
+    pipeline: &Pipeline,
+    actor: Actor,
+    file: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<Report, ServiceError> {
+    let ingested =
+        hyoka_ingest::read_bytes(file, bytes, &pipeline.catalog, &pipeline.limits).map_err(ServiceError::Refused)?;
+    store_ingested(conn, pipeline, actor, ingested, options)
+}
+
+/// Stores a sheet already read, judged by the detector: the sheet, its flags
+/// and risk, the decisions carried over from the revision it replaces, and
+/// the dashboards' summary stand or fall together. On PostgreSQL a race with
+/// another upload creating the same company or department is retried once.
+pub fn store_ingested(
+    conn: &mut DbConn,
+    pipeline: &Pipeline,
+    actor: Actor,
+    ingested: Ingested,
+    options: &ImportOptions,
+) -> Result<Report, ServiceError> {
+    let refusal = |p: Problem, ingested: &Ingested| {
+        let mut problems = vec![p];
+        problems.extend(ingested.warnings.iter().cloned());
+        Refusal { file: ingested.file.clone(), problems }
+    };
+    let cover = &ingested.sheet.cover;
+    let Some(fiscal_year) = options.fiscal_year.or(cover.fiscal_year) else {
+        let mut p = Problem::error(ProblemKind::NoFiscalYear, &ingested.file);
+        if let Some(place) = ingested.cover_sources.get(&Fact::FiscalYear) {
+            p = p.at(place.clone());
+        }
+        return Err(ServiceError::NoFiscalYear(refusal(p, &ingested)));
+    };
+    let upload = Upload {
+        company: CompanyRef {
+            given: options.company.clone(),
+            code: cover.company_code.clone(),
+            name: cover.company_name.clone(),
+        },
+        create_company: options.create_company,
+        department: options.department.clone().or_else(|| ingested.department.clone()),
+        employees: options.employees.or(cover.employees),
+        it_staff: options.it_staff.or(cover.it_staff),
+        submission: NewSubmission {
+            company_id: 0,
+            fiscal_year,
+            department_id: None,
+            framework_id: ingested.sheet.framework_id.clone(),
+            source_filename: ingested.file.clone(),
+            source_sha256: ingested.sha256.clone(),
+            answered_on: cover.answered_on,
+            respondent: cover.respondent.clone(),
+            answers: ingested.sheet.answers.clone(),
+        },
+    };
+    let attempt = |conn: &mut DbConn| {
+        write_tx(conn, |conn| -> Result<Imported, ImportError> {
+            let imported = db_import::store_upload_in_tx(conn, actor, &upload)?;
+            let size = CompanySize { employees: upload.employees, it_staff: upload.it_staff };
+            judge_in_tx(conn, pipeline, &imported.stored, &upload.submission.answers, size)?;
+            Ok(imported)
+        })
+    };
+    let stored = match attempt(conn) {
+        Err(ImportError::Db(DbError::Query(QueryError::DatabaseError(
+            hyoka_model::db::QueryErrorKind::UniqueViolation,
+            _,
+        )))) => attempt(conn),
+        other => other,
+    };
+    let company_place = || {
+        if options.company.is_some() {
+            None
+        } else {
+            ingested
+                .cover_sources
+                .get(&Fact::CompanyCode)
+                .or_else(|| ingested.cover_sources.get(&Fact::CompanyName))
+                .cloned()
+        }
+    };
+    match stored {
+        Ok(imported) => Ok(Report { ingested, imported }),
+        Err(ImportError::UnknownCompany(searched)) => {
+            let mut p = Problem::error(ProblemKind::UnknownCompany, &ingested.file).found(searched);
+            if let Some(place) = company_place() {
+                p = p.at(place);
+            }
+            Err(ServiceError::UnknownCompany(refusal(p, &ingested)))
+        }
+        Err(ImportError::AmbiguousCompany { searched, candidates }) => {
+            let mut p = Problem::error(ProblemKind::AmbiguousCompany { candidates }, &ingested.file).found(searched);
+            if let Some(place) = company_place() {
+                p = p.at(place);
+            }
+            Err(ServiceError::AmbiguousCompany(refusal(p, &ingested)))
+        }
+        Err(ImportError::Db(DbError::Workflow(w))) => Err(ServiceError::Workflow {
+            code: "upload_conflict",
+            message: format!("the sheet cannot be stored now: {w} / 現在この提出物は登録できません"),
+        }),
+        Err(ImportError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// Stores a new submission for a known company and judges it, inside the
+/// caller's write transaction (the demo's path: its sheets come from the
+/// generator, not from a file). Returns the stored revision.
+pub fn store_new_in_tx(
+    conn: &mut DbConn,
+    pipeline: &Pipeline,
+    actor: Actor,
+    new: &NewSubmission,
+    size: CompanySize,
+) -> Result<Stored, ServiceError> {
+    let stored = submissions::store_in_tx(conn, actor, new)?;
+    judge_in_tx(conn, pipeline, &stored, &new.answers, size)?;
+    Ok(stored)
+}
+
+/// For a new revision: the detector's flags and risk, the reviewers'
+/// decisions carried over from the revision it replaces (for items whose
+/// score and evidence did not change), and last the dashboards' summary. An
+/// unchanged file changes nothing. `size` is what the upload says; the stored
+/// size facts of the year fill what it does not.
+fn judge_in_tx(
+    conn: &mut DbConn,
+    pipeline: &Pipeline,
+    stored: &Stored,
+    answers: &[hyoka_model::sheet::Answer],
+    size: CompanySize,
+) -> Result<(), DbError> {
+    let Stored::Created { submission, superseded } = stored else {
+        return Ok(());
+    };
+    let facts = companies::year_of(conn, submission.company_id, submission.fiscal_year)?;
+    let size = CompanySize {
+        employees: size.employees.or(facts.and_then(|y| y.employees)),
+        it_staff: size.it_staff.or(facts.and_then(|y| y.it_staff)),
+    };
+    detect::check_and_store_in_tx(conn, &pipeline.detector, &pipeline.catalog, submission, answers, size)?;
+    if let Some(previous) = superseded {
+        flags::carry_over_in_tx(conn, *previous, submission.id)?;
+    }
+    summaries::refresh_in_tx(conn, submission.company_id, submission.fiscal_year)
+}

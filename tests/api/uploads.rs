@@ -1,0 +1,85 @@
+//! Uploads through the service layer: each kind of failure answers its own
+//! status, and none of them stores anything or shows the database's words.
+
+use diesel::connection::SimpleConnection;
+use hyoka_model::both_backends;
+use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::users::Account;
+use hyoka_model::db::{DbConn, submissions};
+use hyoka_model::domain::Level;
+
+use crate::client;
+use crate::common::workdir;
+use crate::fixtures::{company, ok, sheet_json, token, user};
+
+/// What the database says when the trigger below fires; it must never reach
+/// a caller.
+const SECRET_DETAIL: &str = "hyoka-test-internal-detail";
+
+fn an_upload_while_the_database_fails_answers_500_and_stores_nothing(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let c = company(&mut conn, "F-1", "故障テスト株式会社", Level::Lv1);
+    let sub = user(&mut conn, "sub-f1", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    // Every insert of an answer now fails inside the upload's transaction.
+    let fail = match &conn {
+        DbConn::Sqlite(_) => format!(
+            "CREATE TRIGGER fail_answers BEFORE INSERT ON answers BEGIN SELECT RAISE(ABORT, '{SECRET_DETAIL}'); END;"
+        ),
+        DbConn::Pg(_) => format!(
+            "CREATE FUNCTION fail_answers() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{SECRET_DETAIL}'; END $$; \
+             CREATE TRIGGER fail_answers BEFORE INSERT ON answers FOR EACH ROW EXECUTE FUNCTION fail_answers();"
+        ),
+    };
+    ok(conn.batch_execute(&fail));
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let r = server.api.upload(Some(&sub), "sheet.json", &sheet_json("F-1", "故障テスト株式会社", 2025, |_, _| {}), &[]);
+    let r = r.expect(500);
+    let body = r.json();
+    assert_eq!(body["error"], "internal", "{body}");
+    assert!(!body.to_string().contains(SECRET_DETAIL), "the database's message leaked: {body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("サーバー")), "{body}");
+    assert_eq!(ok(submissions::count(&mut conn)), 0);
+}
+
+fn a_subsidiary_naming_another_company_is_forbidden(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let own = company(&mut conn, "S-1", "自社株式会社", Level::Lv1);
+    company(&mut conn, "S-2", "他社株式会社", Level::Lv1);
+    let sub = user(&mut conn, "sub-s1", Account::Subsidiary(own.id));
+    let sub = token(&mut conn, sub.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let sheet = sheet_json("S-2", "他社株式会社", 2025, |_, _| {});
+    let r = server.api.upload(Some(&sub), "sheet.json", &sheet, &[("company", "S-2")]).expect(403);
+    assert_eq!(r.json()["error"], "forbidden");
+    assert_eq!(ok(submissions::count(&mut conn)), 0);
+    // Without naming one, the sheet is the subsidiary's own.
+    let stored = server.api.upload(Some(&sub), "sheet.json", &sheet, &[]).expect(201).json();
+    assert_eq!(stored["company"]["code"], "S-1", "{stored}");
+}
+
+fn an_unknown_company_is_404_and_an_ambiguous_one_409_with_the_problems(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    company(&mut conn, "A-1", "東海部品株式会社", Level::Lv1);
+    company(&mut conn, "A-2", "東海部品(株)", Level::Lv1);
+    let rev = user(&mut conn, "rev", Account::Reviewer);
+    let rev = token(&mut conn, rev.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let unknown = sheet_json("Z-9", "未登録株式会社", 2025, |_, _| {});
+    let body = server.api.upload(Some(&rev), "sheet.json", &unknown, &[]).expect(404).json();
+    assert_eq!(body["error"], "unknown_company", "{body}");
+    assert_eq!(body["problems"][0]["code"], "unknown_company", "{body}");
+    let ambiguous = sheet_json("", "東海部品", 2025, |_, _| {});
+    let body = server.api.upload(Some(&rev), "sheet.json", &ambiguous, &[]).expect(409).json();
+    assert_eq!(body["error"], "ambiguous_company", "{body}");
+    assert_eq!(ok(submissions::count(&mut conn)), 0);
+}
+
+both_backends!(
+    an_upload_while_the_database_fails_answers_500_and_stores_nothing,
+    a_subsidiary_naming_another_company_is_forbidden,
+    an_unknown_company_is_404_and_an_ambiguous_one_409_with_the_problems
+);
