@@ -95,7 +95,7 @@ pub struct FlagCountsDto {
 
 /// One company's figures for a fiscal year.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CompanyYearDto {
+pub struct CompanyYearFigures {
     /// Fiscal year.
     pub fiscal_year: i32,
     /// The latest current sheet.
@@ -118,9 +118,9 @@ pub struct CompanyYearDto {
     pub flags: FlagCountsDto,
 }
 
-impl From<&CompanyYearSummary> for CompanyYearDto {
+impl From<&CompanyYearSummary> for CompanyYearFigures {
     fn from(s: &CompanyYearSummary) -> Self {
-        CompanyYearDto {
+        CompanyYearFigures {
             fiscal_year: s.fiscal_year.get(),
             submission_id: s.submission_id,
             sheets: s.sheets,
@@ -150,7 +150,7 @@ pub struct OverviewLineDto {
     /// Review priority: risk × business-impact weight (tier 1 weighs 5 … tier 5 weighs 1).
     pub priority: Option<u32>,
     /// Its figures, when it submitted.
-    pub year: Option<CompanyYearDto>,
+    pub year: Option<CompanyYearFigures>,
 }
 
 impl From<&dashboards::OverviewLine> for OverviewLineDto {
@@ -159,7 +159,7 @@ impl From<&dashboards::OverviewLine> for OverviewLineDto {
             company: (&l.company).into(),
             submitted: l.summary.is_some(),
             priority: l.summary.as_ref().map(|s| dashboards::priority(s.risk, l.company.impact_tier.get())),
-            year: l.summary.as_ref().map(CompanyYearDto::from),
+            year: l.summary.as_ref().map(CompanyYearFigures::from),
         }
     }
 }
@@ -347,7 +347,7 @@ pub struct CompanyTrendDto {
     /// The company.
     pub company: CompanyDto,
     /// Its figures per fiscal year with a sheet, oldest first.
-    pub years: Vec<CompanyYearDto>,
+    pub years: Vec<CompanyYearFigures>,
 }
 
 /// Query of `GET /api/v1/dashboards/trend`.
@@ -399,7 +399,7 @@ pub async fn get_trend(
         group: group.iter().map(GroupFiguresDto::from).collect(),
         company: company.map(|(c, years)| CompanyTrendDto {
             company: (&c).into(),
-            years: years.iter().map(CompanyYearDto::from).collect(),
+            years: years.iter().map(CompanyYearFigures::from).collect(),
         }),
     }))
 }
