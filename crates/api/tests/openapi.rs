@@ -95,7 +95,11 @@ fn every_schema_type_has_a_name_of_its_own() {
                 .iter()
                 .map(|l| l.trim())
                 .find_map(|l| {
-                    let rest = l.strip_prefix("pub ").unwrap_or(l);
+                    let rest = match l.strip_prefix("pub") {
+                        Some(r) if r.starts_with('(') => r.split_once(") ").map_or(r, |(_, r)| r),
+                        Some(r) => r.trim_start(),
+                        None => l,
+                    };
                     let rest = rest.strip_prefix("struct ").or_else(|| rest.strip_prefix("enum "))?;
                     Some(rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_owned())
                 })

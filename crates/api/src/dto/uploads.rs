@@ -6,6 +6,21 @@ use utoipa::ToSchema;
 
 use super::{CompanyDto, SubmissionDto};
 
+/// The multipart form of `POST /api/v1/submissions`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "describes the form for the OpenAPI document; the form is read field by field")]
+pub struct UploadForm {
+    /// The check sheet: the official xlsx workbook, a CSV export of it, or hyoka's JSON format.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Company code or name (parent-company IT only; a subsidiary user always uploads for its own company).
+    company: Option<String>,
+    /// Fiscal year (`2024`, `令和6年度`); wins over the cover sheet.
+    fiscal_year: Option<String>,
+    /// Department, for companies that submit one sheet per department.
+    department: Option<String>,
+}
+
 /// One problem of an uploaded file, with its place.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProblemDto {
