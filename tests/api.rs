@@ -4,7 +4,9 @@
 //!   flags → review → return → reply and resubmit → accept) with the rates
 //!   and the state checked at each step; JSON errors; limits; no secret in
 //!   the log;
-//! - `authz`: every operation of the OpenAPI document as every role;
+//! - `authz`: every operation of the OpenAPI document as every role, every
+//!   2xx JSON body checked against the schema the document gives it
+//!   (`schema`: the checker, with its own tests);
 //! - `audit`: a tampered audit entry is reported by the API and the CLI;
 //! - `exports`: the flagged-items CSV and JSON, the audit log as CSV and the
 //!   feedback workbook, read back with a CSV parser and calamine;
@@ -19,6 +21,8 @@ mod common;
 mod client;
 #[path = "api/fixtures.rs"]
 mod fixtures;
+#[path = "api/schema.rs"]
+mod schema;
 
 #[path = "api/audit.rs"]
 mod audit;

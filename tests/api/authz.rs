@@ -2,7 +2,11 @@
 //! every role, as a subsidiary user of another company, and without a token.
 //! Each call gets fresh data where it changes something, so an allowed call
 //! succeeds (2xx) and a refused one is 401, 403 or 404; anything else fails
-//! the test, and so does an operation missing from the table.
+//! the test, and so does an operation missing from the table. Every answer
+//! is checked against what the document says of it: its status is
+//! documented, and a JSON body fits the schema documented for that status
+//! (`crate::schema`); each operation's 2xx JSON answer is checked at least
+//! once.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,9 +19,10 @@ use hyoka_model::domain::Level;
 use hyoka_model::workflow::{Action, Actor};
 use serde_json::{Value, json};
 
-use crate::client::{self, Api};
+use crate::client::{self, Api, Resp};
 use crate::common::workdir;
 use crate::fixtures::{company, ok, sheet_json, submission, token, user, user_with_password};
+use crate::schema;
 
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -240,6 +245,22 @@ fn call(op: &str, w: &World, conn: &mut DbConn) -> (&'static str, String, Body) 
     }
 }
 
+/// Checks an answer against its operation in the document: the status is
+/// documented, and a JSON body fits the schema documented for it. Whether a
+/// JSON body was checked.
+fn check_answer(doc: &Value, op: &str, r: &Resp) -> Result<bool, String> {
+    let operation = schema::operation(doc, op).ok_or("not in the document")?;
+    let documented = operation["responses"].get(r.status.to_string()).ok_or("the status is not documented")?;
+    let is_json = r.header("content-type").is_some_and(|ct| ct.starts_with("application/json"));
+    let json_schema = schema::response_schema(doc, op, r.status);
+    match (is_json, json_schema) {
+        (true, Some(s)) => schema::check(doc, s, &r.json()).map(|()| true).map_err(|e| e.join("\n    ")),
+        (true, None) => Err(format!("answers JSON, documents {}", documented["content"])),
+        (false, Some(_)) => Err(format!("documents JSON, answers {:?}", r.header("content-type"))),
+        (false, None) => Ok(false),
+    }
+}
+
 fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
     let dir = workdir();
     let mut conn = db.conn();
@@ -256,6 +277,17 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
         users.insert(who, user(&mut conn, login, account).id);
     }
     user_with_password(&mut conn, "pw-user", Account::Auditor, "pw-user-password");
+    // A year of size facts, so get_company's `years` has something to check.
+    ok(hyoka_model::db::companies::set_year(
+        &mut conn,
+        Actor::System,
+        &hyoka_model::db::companies::CompanyYear {
+            company_id: a.id,
+            fiscal_year: ok(hyoka_model::domain::FiscalYear::new(2023)),
+            employees: Some(120),
+            it_staff: None,
+        },
+    ));
     let collection = ok(hyoka_model::db::writes::open_collection(
         &mut conn,
         Actor::System,
@@ -298,6 +330,8 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
     assert_eq!(ops, documented, "the table and the OpenAPI document must list the same operations");
 
     let mut wrong = Vec::new();
+    let mut misfits = Vec::new();
+    let mut checked = BTreeSet::new();
     for (op, may) in &table {
         for who in EVERYONE {
             let tok = world.users.get(who).map(|id| token(&mut conn, *id));
@@ -315,6 +349,14 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
                 401 | 403 | 404 => false,
                 s => panic!("{op} as {who:?}: unexpected {s}: {}", r.body),
             };
+            // Refusals too: their status and ErrorBody are documented as well.
+            match check_answer(&doc, op, &r) {
+                Ok(true) if got_allowed => {
+                    checked.insert(*op);
+                }
+                Ok(_) => {}
+                Err(e) => misfits.push(format!("{op} as {who:?} ({}):\n    {e}", r.status)),
+            }
             if r.status >= 400 {
                 let j = r.json();
                 assert!(j["error"].is_string(), "{op} as {who:?}: {}", r.body);
@@ -328,6 +370,14 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
         }
     }
     assert!(wrong.is_empty(), "calls that break the table:\n{}", wrong.join("\n"));
+    assert!(misfits.is_empty(), "answers that do not fit the document:\n{}", misfits.join("\n"));
+    let answering_json: BTreeSet<&str> = table
+        .keys()
+        .copied()
+        .filter(|op| (200..300).any(|status| schema::response_schema(&doc, op, status).is_some()))
+        .collect();
+    let unchecked: Vec<&&str> = answering_json.difference(&checked).collect();
+    assert!(unchecked.is_empty(), "operations whose JSON answer was never checked: {unchecked:?}");
 }
 
 both_backends!(every_operation_allows_exactly_the_roles_in_the_table);

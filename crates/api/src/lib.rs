@@ -33,10 +33,10 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, get, web};
 use hyoka_model::db::Pool;
 use hyoka_model::db::logins::LoginPolicy;
-use serde::Serialize;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
+use crate::dto::Status;
 pub use crate::error::{ApiError, ErrorBody};
 
 /// API settings (the `[api]` section of the configuration).
@@ -160,12 +160,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) =
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
     api
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct Status {
-    /// `ok` or `ready`.
-    status: &'static str,
 }
 
 /// Liveness: 200 while the process runs.

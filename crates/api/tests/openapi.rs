@@ -51,3 +51,71 @@ fn every_operation_is_named_tagged_and_secured_unless_public() {
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
+
+/// The Rust files of the workspace (`src/` and `crates/*/src/`).
+fn workspace_sources() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|e| panic!("{e}"));
+    let mut dirs = vec![root.join("src")];
+    for entry in std::fs::read_dir(root.join("crates")).unwrap_or_else(|e| panic!("{e}")).flatten() {
+        dirs.push(entry.path().join("src"));
+    }
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// utoipa names a schema after its type (without the module), and keeps one
+/// schema per name: two types of one name would silently describe one with
+/// the other's fields. So no two types deriving `ToSchema` anywhere in the
+/// workspace share a name (nor rename themselves with `#[schema(as = …)]`),
+/// and each is in the document.
+#[test]
+fn every_schema_type_has_a_name_of_its_own() {
+    let mut seen: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut twice = Vec::new();
+    for file in workspace_sources() {
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let line = line.trim();
+            if !(line.starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            assert!(!text.contains("schema(as"), "{}: #[schema(as = …)] is not checked here", file.display());
+            let name = lines[i + 1..]
+                .iter()
+                .map(|l| l.trim())
+                .find_map(|l| {
+                    let rest = match l.strip_prefix("pub") {
+                        Some(r) if r.starts_with('(') => r.split_once(") ").map_or(r, |(_, r)| r),
+                        Some(r) => r.trim_start(),
+                        None => l,
+                    };
+                    let rest = rest.strip_prefix("struct ").or_else(|| rest.strip_prefix("enum "))?;
+                    Some(rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_owned())
+                })
+                .unwrap_or_else(|| panic!("{}:{}: no type after the derive", file.display(), i + 1));
+            let place = format!("{}:{}", file.display(), i + 1);
+            if let Some(first) = seen.insert(name.clone(), place.clone()) {
+                twice.push(format!("{name}: {first} and {place}"));
+            }
+        }
+    }
+    assert!(twice.is_empty(), "schema names used twice:\n{}", twice.join("\n"));
+    let doc = document();
+    let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
+    for name in seen.keys() {
+        let generic = schemas.keys().any(|k| k.starts_with(&format!("{name}_")));
+        assert!(schemas.contains_key(name) || generic, "{name} derives ToSchema but is not in the document");
+    }
+    assert!(seen.len() >= 60, "{seen:?}");
+}

@@ -12,7 +12,7 @@ use hyoka_model::workflow::{Action, SubmissionStatus};
 use hyoka_service::Pipeline;
 use hyoka_service::sheets::{self, ImportOptions};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::companies::year;
 use super::{ANYONE, PARENT, UPLOADERS, db};
@@ -20,25 +20,10 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{
     AnswerDto, FlagDetail, ProblemDto, RatesDto, ReleaseDto, ReturnRequest, RiskDto, SubmissionDetail, SubmissionDto,
-    TransitionDto, UploadResult,
+    TransitionDto, UploadForm, UploadResult,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::pagination::{Page, PageRequest};
-
-/// The multipart form of `POST /api/v1/submissions`.
-#[derive(Debug, ToSchema)]
-#[allow(dead_code, reason = "describes the form for the OpenAPI document; the form is read field by field")]
-pub struct UploadForm {
-    /// The check sheet: the official xlsx workbook, a CSV export of it, or hyoka's JSON format.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-    /// Company code or name (parent-company IT only; a subsidiary user always uploads for its own company).
-    company: Option<String>,
-    /// Fiscal year (`2024`, `令和6年度`); wins over the cover sheet.
-    fiscal_year: Option<String>,
-    /// Department, for companies that submit one sheet per department.
-    department: Option<String>,
-}
 
 /// What the uploader says besides the file.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]

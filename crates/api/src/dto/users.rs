@@ -1,0 +1,73 @@
+//! User accounts.
+
+use hyoka_model::db::users::User;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::t;
+use crate::auth::Secret;
+
+/// A user account.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserDto {
+    /// Id.
+    pub id: i64,
+    /// Login name.
+    pub login: String,
+    /// Display name.
+    pub display_name: String,
+    /// `admin`, `reviewer`, `subsidiary` or `auditor`.
+    pub role: String,
+    /// The company of a subsidiary user.
+    pub company_id: Option<i64>,
+    /// Disabled users cannot log in.
+    pub disabled: bool,
+    /// Created (+09:00).
+    pub created_at: String,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        UserDto {
+            id: u.id,
+            login: u.login.clone(),
+            display_name: u.display_name.clone(),
+            role: u.account.role().code().to_owned(),
+            company_id: u.account.company_id(),
+            disabled: u.disabled,
+            created_at: t(u.created_at),
+        }
+    }
+}
+
+/// `POST /api/v1/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateUserRequest {
+    /// Login name.
+    pub login: String,
+    /// Display name.
+    pub display_name: String,
+    /// `admin`, `reviewer`, `subsidiary` or `auditor`.
+    pub role: String,
+    /// The company, for a subsidiary user (and only then).
+    pub company_id: Option<i64>,
+    /// Initial password (at least 10 characters).
+    #[schema(value_type = String, format = Password)]
+    pub password: Secret,
+}
+
+/// `PATCH /api/v1/users/{id}`; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUserRequest {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New role (with `company_id` for a subsidiary).
+    pub role: Option<String>,
+    /// Company of a subsidiary user.
+    pub company_id: Option<i64>,
+    /// Disable or enable (disabling revokes the user's tokens).
+    pub disabled: Option<bool>,
+    /// New password (revokes the user's tokens).
+    #[schema(value_type = Option<String>, format = Password)]
+    pub password: Option<Secret>,
+}
