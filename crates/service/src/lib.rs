@@ -10,6 +10,8 @@
 //!   run;
 //! - [`review`]: decide a flag, move a sheet through the workflow;
 //! - [`detect`]: the glue between the pure detector and storage;
+//! - [`login`]: whether a login name and password are accepted (the shared
+//!   lockout);
 //! - [`access`]: who may see which companies, sheets and flags, and when a
 //!   subsidiary sees what hyoka found.
 //!
@@ -24,6 +26,7 @@ pub mod access;
 pub mod analysis;
 pub mod detect;
 mod error;
+pub mod login;
 mod pipeline;
 pub mod review;
 pub mod sheets;

@@ -1,7 +1,6 @@
 //! Logging in and out, the caller's own account, API tokens.
 
-use actix_web::{HttpResponse, delete, get, post, web};
-use hyoka_model::db::logins;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use hyoka_model::db::tokens::{self, NewToken};
 use hyoka_model::db::users::{self, User};
 use hyoka_model::domain::Role;
@@ -10,7 +9,9 @@ use utoipa::IntoParams;
 
 use super::{ANYONE, db};
 use crate::AppState;
-use crate::auth::{self, Caller, burn_verification, verify_password};
+use hyoka_service::login::{LoginError, authenticate};
+
+use crate::auth::{self, Caller};
 use crate::dto::{CreateTokenRequest, IssuedToken, LoginRequest, TokenDto, UserDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::pagination::{Page, PageRequest};
@@ -54,34 +55,22 @@ fn issue(
     )
 )]
 #[post("/login")]
-pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    http: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
+    let req_addr = http.peer_addr().map(|a| a.ip());
     let settings = state.settings.clone();
+    let client = req_addr;
     let issued = db(&state, move |conn| {
-        let now = hyoka_model::time::now();
-        if let Some(until) = logins::locked_until(conn, &req.login, now)? {
-            return Err(locked(until));
-        }
-        let user = users::by_login(conn, &req.login)?;
-        let hash = match &user {
-            Some(u) => users::password_hash(conn, u.id)?,
-            None => None,
+        let user = match authenticate(conn, settings.login_policy, &req.login, &req.password, client) {
+            Ok(user) => user,
+            Err(LoginError::BadCredentials) => return Err(ApiError::BadCredentials),
+            Err(LoginError::Locked(until)) => return Err(locked(until)),
+            Err(LoginError::Db(e)) => return Err(e.into()),
         };
-        let ok = match (&user, &hash) {
-            (Some(u), Some(h)) if !u.disabled => verify_password(&req.password, h),
-            _ => {
-                burn_verification(&req.password);
-                false
-            }
-        };
-        let Some(user) = user.filter(|_| ok) else {
-            if let Some(until) = logins::record_failure(conn, &req.login, settings.login_policy, now)? {
-                tracing::warn!("a login name was locked after repeated failures");
-                return Err(locked(until));
-            }
-            return Err(ApiError::BadCredentials);
-        };
-        logins::clear(conn, &req.login)?;
         issue(conn, user.actor(), &user, "login", settings.login_token_lifetime)
     })
     .await?;
