@@ -9,6 +9,7 @@
 //! - [`analysis`]: analyse a fiscal year with the group rules, as a versioned
 //!   run;
 //! - [`review`]: decide a flag, move a sheet through the workflow;
+//! - [`compare`]: a sheet beside another revision or last year's, item by item;
 //! - [`detect`]: the glue between the pure detector and storage;
 //! - [`login`]: whether a login name and password are accepted (the shared
 //!   lockout);
@@ -24,6 +25,7 @@
 
 pub mod access;
 pub mod analysis;
+pub mod compare;
 pub mod detect;
 mod error;
 pub mod login;

@@ -8,14 +8,13 @@
 //! refuses parameters it does not know, so a filter a view does not offer is
 //! a 400, not silently ignored.
 
-use std::collections::BTreeSet;
-
 use actix_web::{get, web};
 use hyoka_model::db::companies;
 use hyoka_model::db::dashboards::{self, Against, CompanyFilter, GroupFigures, ItemFilter, Order};
 use hyoka_model::db::review::DecisionFilter;
 use hyoka_model::domain::{FiscalYear, ItemNumber, Level, Severity};
 use hyoka_model::workflow::SubmissionStatus;
+use hyoka_service::compare::{self, CompareFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -354,87 +353,35 @@ pub async fn compare_submission(
             ))
         })?),
     };
-    let level_f = level(q.level)?;
-    let item_f = q.item;
-    let rule_f = q.rule.clone();
-    let severity_f = parse::<Severity>(q.severity.as_deref())?;
-    let decision_f = parse::<DecisionFilter>(q.decision.as_deref())?;
-    let changed_only = q.changed_only;
-    let access = caller.access(&state.settings);
-    let (base, other, base_shown, other_shown) = db(&state, move |conn| {
-        let s = access.submission(conn, id)?;
-        let other_id = dashboards::counterpart(conn, &s, against)?;
-        let base_shown = access.sees_findings(conn, id)?;
-        let base = dashboards::side(conn, id)?;
-        let (other, other_shown) = match other_id {
-            Some(o) => (Some(dashboards::side(conn, o)?), access.sees_findings(conn, o)?),
-            None => (None, false),
-        };
-        Ok((base, other, base_shown, other_shown))
-    })
-    .await?;
-    let numbers: BTreeSet<u16> =
-        base.answers.keys().chain(other.iter().flat_map(|o| o.answers.keys())).copied().collect();
-    let flag_matches = |side: &dashboards::Side, shown: bool, item: u16| {
-        shown
-            && side.flags.get(&item).is_some_and(|v| {
-                v.iter().any(|(f, r)| {
-                    rule_f.as_ref().is_none_or(|rule| &f.flag.rule == rule)
-                        && severity_f.is_none_or(|s| f.flag.severity == s)
-                        && decision_f.is_none_or(|d| {
-                            matches!(
-                                (d, r.as_ref().map(|r| r.decision.code())),
-                                (DecisionFilter::Undecided, None)
-                                    | (DecisionFilter::Confirmed, Some("confirmed"))
-                                    | (DecisionFilter::Dismissed, Some("dismissed"))
-                            )
-                        })
-                })
-            })
+    let filter = CompareFilter {
+        level: level(q.level)?,
+        item: q.item,
+        rule: q.rule.clone(),
+        severity: parse::<Severity>(q.severity.as_deref())?,
+        decision: parse::<DecisionFilter>(q.decision.as_deref())?,
+        changed_only: q.changed_only,
     };
-    let wants_flag = rule_f.is_some() || severity_f.is_some() || decision_f.is_some();
-    let (mut scores_changed, mut raised, mut lowered, mut evidence_changed) = (0, 0, 0, 0);
-    let mut items = Vec::new();
-    for n in numbers {
-        let b = base.answers.get(&n);
-        let o = other.as_ref().and_then(|o| o.answers.get(&n));
-        let score_changed = other.is_some() && b.map(|a| a.evaluation) != o.map(|a| a.evaluation);
-        let direction = match (b.and_then(|a| a.evaluation.points()), o.and_then(|a| a.evaluation.points())) {
-            (Some(now), Some(before)) if now > before => Some("raised"),
-            (Some(now), Some(before)) if now < before => Some("lowered"),
-            _ => None,
-        };
-        let ev_changed = other.is_some() && b.map(|a| a.evidence.trim()) != o.map(|a| a.evidence.trim());
-        scores_changed += usize::from(score_changed);
-        raised += usize::from(score_changed && direction == Some("raised"));
-        lowered += usize::from(score_changed && direction == Some("lowered"));
-        evidence_changed += usize::from(ev_changed);
-        let lv = b.or(o).map(|a| a.level);
-        if level_f.is_some_and(|l| Some(l) != lv)
-            || item_f.is_some_and(|i| i != n)
-            || (changed_only && !score_changed && !ev_changed)
-            || (wants_flag
-                && !flag_matches(&base, base_shown, n)
-                && !other.as_ref().is_some_and(|o| flag_matches(o, other_shown, n)))
-        {
-            continue;
-        }
-        items.push(CompareItemDto {
-            item: n,
-            base: side_dto(&base, n, base_shown),
-            other: other.as_ref().and_then(|o| side_dto(o, n, other_shown)),
-            score_changed,
-            direction: direction.map(str::to_owned),
-            evidence_changed: ev_changed,
-        });
-    }
+    let access = caller.access(&state.settings);
+    let c = db(&state, move |conn| Ok(compare::compare(conn, &access, id, against, &filter)?)).await?;
+    let items = c
+        .items
+        .iter()
+        .map(|i| CompareItemDto {
+            item: i.item,
+            base: side_dto(&c.base, i.item, c.base_shown),
+            other: c.other.as_ref().and_then(|o| side_dto(o, i.item, c.other_shown)),
+            score_changed: i.score_changed,
+            direction: i.direction.map(|d| d.code().to_owned()),
+            evidence_changed: i.evidence_changed,
+        })
+        .collect();
     Ok(web::Json(CompareDto {
-        base: (&base.submission).into(),
-        other: other.as_ref().map(|o| (&o.submission).into()),
-        scores_changed,
-        raised,
-        lowered,
-        evidence_changed,
+        base: (&c.base.submission).into(),
+        other: c.other.as_ref().map(|o| (&o.submission).into()),
+        scores_changed: c.scores_changed,
+        raised: c.raised,
+        lowered: c.lowered,
+        evidence_changed: c.evidence_changed,
         items,
     }))
 }

@@ -78,7 +78,17 @@ pub struct CollectionChanges {
     pub remove_members: Vec<i64>,
 }
 
-type Row = (i64, i32, String, NaiveDate, Option<String>, Option<i64>, NaiveDateTime);
+/// A `collections` row, in the order of its columns.
+#[derive(Queryable)]
+struct Row {
+    id: i64,
+    fiscal_year: i32,
+    title: String,
+    deadline: NaiveDate,
+    message: Option<String>,
+    created_by: Option<i64>,
+    created_at: NaiveDateTime,
+}
 
 fn members_of(conn: &mut DbConn, id: i64) -> Result<Vec<Member>, DbError> {
     let rows: Vec<(i64, i16)> = collection_companies::table
@@ -93,14 +103,14 @@ fn members_of(conn: &mut DbConn, id: i64) -> Result<Vec<Member>, DbError> {
 
 fn from_row(conn: &mut DbConn, r: Row) -> Result<Collection, DbError> {
     Ok(Collection {
-        id: r.0,
-        fiscal_year: FiscalYear::new(r.1)?,
-        title: r.2,
-        deadline: r.3,
-        message: r.4,
-        created_by: r.5,
-        created_at: crate::time::from_db(r.6),
-        members: members_of(conn, r.0)?,
+        id: r.id,
+        fiscal_year: FiscalYear::new(r.fiscal_year)?,
+        title: r.title,
+        deadline: r.deadline,
+        message: r.message,
+        created_by: r.created_by,
+        created_at: crate::time::from_db(r.created_at),
+        members: members_of(conn, r.id)?,
     })
 }
 

@@ -95,7 +95,18 @@ pub fn name_key(name: &str) -> String {
     key.to_lowercase()
 }
 
-pub(crate) type CompanyRow = (i64, String, String, Option<String>, i16, i16, bool, chrono::NaiveDateTime);
+/// A `companies` row, in the order of `cols()`.
+#[derive(Queryable)]
+pub(crate) struct CompanyRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) industry: Option<String>,
+    pub(crate) target_level: i16,
+    pub(crate) impact_tier: i16,
+    pub(crate) is_demo: bool,
+    pub(crate) created_at: chrono::NaiveDateTime,
+}
 
 pub(crate) fn cols() -> (
     companies::id,
@@ -121,14 +132,14 @@ pub(crate) fn cols() -> (
 
 pub(crate) fn from_row(r: CompanyRow) -> Result<Company, DbError> {
     Ok(Company {
-        id: r.0,
-        code: r.1,
-        name: r.2,
-        industry: r.3,
-        target_level: Level::try_from(i32::from(r.4))?,
-        impact_tier: ImpactTier::new(u8::try_from(r.5).unwrap_or(0))?,
-        is_demo: r.6,
-        created_at: crate::time::from_db(r.7),
+        id: r.id,
+        code: r.code,
+        name: r.name,
+        industry: r.industry,
+        target_level: Level::try_from(i32::from(r.target_level))?,
+        impact_tier: ImpactTier::new(u8::try_from(r.impact_tier).unwrap_or(0))?,
+        is_demo: r.is_demo,
+        created_at: crate::time::from_db(r.created_at),
     })
 }
 
@@ -272,12 +283,14 @@ pub fn set_year(conn: &mut DbConn, actor: Actor, year: &CompanyYear) -> Result<(
     write_tx(conn, |conn| set_year_in_tx(conn, actor, year))
 }
 
-fn year_from_row(r: (i64, i32, Option<i32>, Option<i32>)) -> Result<CompanyYear, DbError> {
+fn year_from_row(
+    (company_id, fiscal_year, employees, it_staff): (i64, i32, Option<i32>, Option<i32>),
+) -> Result<CompanyYear, DbError> {
     Ok(CompanyYear {
-        company_id: r.0,
-        fiscal_year: FiscalYear::new(r.1)?,
-        employees: r.2.and_then(|v| u32::try_from(v).ok()),
-        it_staff: r.3.and_then(|v| u32::try_from(v).ok()),
+        company_id,
+        fiscal_year: FiscalYear::new(fiscal_year)?,
+        employees: employees.and_then(|v| u32::try_from(v).ok()),
+        it_staff: it_staff.and_then(|v| u32::try_from(v).ok()),
     })
 }
 

@@ -219,7 +219,7 @@ pub fn overview(
     } else {
         page_joined(conn, year, filter, expected_only, order, offset, limit)?
     };
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut found: HashMap<i64, CompanyYearSummary> = summaries_of(conn, year, &ids)?;
     let lines = rows
         .into_iter()

@@ -63,29 +63,43 @@ impl Flag {
 }
 
 /// A `flags` row as selected with `flags::all_columns`.
-pub(crate) type FlagRow =
-    (i64, i64, Option<i32>, String, String, String, Option<i16>, String, String, String, String, NaiveDateTime);
+/// A `flags` row, in the order of `flags::all_columns`.
+#[derive(Queryable)]
+pub(crate) struct FlagRow {
+    pub(crate) id: i64,
+    pub(crate) submission_id: i64,
+    pub(crate) item_number: Option<i32>,
+    pub(crate) rule: String,
+    pub(crate) severity: String,
+    pub(crate) claimed: String,
+    pub(crate) suggested: Option<i16>,
+    pub(crate) reason_ja: String,
+    pub(crate) reason_en: String,
+    pub(crate) detector_version: String,
+    pub(crate) config_hash: String,
+    pub(crate) created_at: NaiveDateTime,
+}
 
 /// A flag from its row.
 pub(crate) fn flag_from_row(r: FlagRow) -> Result<Flag, DbError> {
     Ok(Flag {
-        id: r.0,
-        submission_id: r.1,
+        id: r.id,
+        submission_id: r.submission_id,
         flag: NewFlag {
-            target: match r.2 {
+            target: match r.item_number {
                 Some(n) => FlagTarget::Item(ItemNumber::try_from(n)?),
                 None => FlagTarget::Sheet,
             },
-            rule: r.3,
-            severity: r.4.parse()?,
-            claimed: Evaluation::from_code(&r.5)?,
-            suggested: r.6.map(points_from_i16).transpose()?,
-            reason_ja: r.7,
-            reason_en: r.8,
-            detector_version: r.9,
-            config_hash: r.10,
+            rule: r.rule,
+            severity: r.severity.parse()?,
+            claimed: Evaluation::from_code(&r.claimed)?,
+            suggested: r.suggested.map(points_from_i16).transpose()?,
+            reason_ja: r.reason_ja,
+            reason_en: r.reason_en,
+            detector_version: r.detector_version,
+            config_hash: r.config_hash,
         },
-        created_at: crate::time::from_db(r.11),
+        created_at: crate::time::from_db(r.created_at),
     })
 }
 
@@ -155,17 +169,28 @@ pub struct Review {
     pub carried_from: Option<i64>,
 }
 
-type ReviewRow = (i64, i64, String, Option<i16>, String, Option<i64>, NaiveDateTime, Option<i64>);
+/// A `reviews` row, in the order of `reviews::all_columns`.
+#[derive(Queryable)]
+struct ReviewRow {
+    id: i64,
+    flag_id: i64,
+    decision: String,
+    reviewed_score: Option<i16>,
+    comment: String,
+    reviewer_id: Option<i64>,
+    decided_at: NaiveDateTime,
+    carried_from: Option<i64>,
+}
 
 fn review_from_row(r: ReviewRow) -> Result<Review, DbError> {
     Ok(Review {
-        id: r.0,
-        flag_id: r.1,
-        decision: Decision::from_parts(&r.2, r.3)?,
-        comment: r.4,
-        reviewer_id: r.5,
-        decided_at: crate::time::from_db(r.6),
-        carried_from: r.7,
+        id: r.id,
+        flag_id: r.flag_id,
+        decision: Decision::from_parts(&r.decision, r.reviewed_score)?,
+        comment: r.comment,
+        reviewer_id: r.reviewer_id,
+        decided_at: crate::time::from_db(r.decided_at),
+        carried_from: r.carried_from,
     })
 }
 

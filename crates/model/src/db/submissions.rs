@@ -96,39 +96,41 @@ impl Stored {
     }
 }
 
-type SubRow = (
-    i64,
-    i64,
-    i32,
-    Option<i64>,
-    String,
-    i32,
-    String,
-    String,
-    Option<i64>,
-    NaiveDateTime,
-    String,
-    bool,
-    Option<NaiveDate>,
-    Option<String>,
-);
+/// A `submissions` row, in the order of `submissions::all_columns`.
+#[derive(Queryable)]
+struct SubRow {
+    id: i64,
+    company_id: i64,
+    fiscal_year: i32,
+    department_id: Option<i64>,
+    framework_id: String,
+    revision: i32,
+    source_filename: String,
+    source_sha256: String,
+    uploaded_by: Option<i64>,
+    uploaded_at: NaiveDateTime,
+    status: String,
+    is_current: bool,
+    answered_on: Option<NaiveDate>,
+    respondent: Option<String>,
+}
 
 fn from_row(r: SubRow) -> Result<Submission, DbError> {
     Ok(Submission {
-        id: r.0,
-        company_id: r.1,
-        fiscal_year: FiscalYear::new(r.2)?,
-        department_id: r.3,
-        framework_id: r.4,
-        revision: u32::try_from(r.5).map_err(|_| DbError::Invalid(format!("revision {}", r.5)))?,
-        source_filename: r.6,
-        source_sha256: r.7,
-        uploaded_by: r.8,
-        uploaded_at: crate::time::from_db(r.9),
-        status: r.10.parse()?,
-        is_current: r.11,
-        answered_on: r.12,
-        respondent: r.13,
+        id: r.id,
+        company_id: r.company_id,
+        fiscal_year: FiscalYear::new(r.fiscal_year)?,
+        department_id: r.department_id,
+        framework_id: r.framework_id,
+        revision: u32::try_from(r.revision).map_err(|_| DbError::Invalid(format!("revision {}", r.revision)))?,
+        source_filename: r.source_filename,
+        source_sha256: r.source_sha256,
+        uploaded_by: r.uploaded_by,
+        uploaded_at: crate::time::from_db(r.uploaded_at),
+        status: r.status.parse()?,
+        is_current: r.is_current,
+        answered_on: r.answered_on,
+        respondent: r.respondent,
     })
 }
 
@@ -439,9 +441,21 @@ pub fn transition_in_tx(
     Ok(after)
 }
 
+/// A `submission_transitions` row, in the order of its columns.
+#[derive(Queryable)]
+struct TransitionRow {
+    id: i64,
+    submission_id: i64,
+    action: String,
+    from_status: String,
+    to_status: String,
+    actor_id: Option<i64>,
+    message: Option<String>,
+    at: NaiveDateTime,
+}
+
 /// The moves a submission went through, oldest first.
 pub fn transitions_of(conn: &mut DbConn, submission_id: i64) -> Result<Vec<Transition>, DbError> {
-    type TransitionRow = (i64, i64, String, String, String, Option<i64>, Option<String>, NaiveDateTime);
     let rows: Vec<TransitionRow> = submission_transitions::table
         .filter(submission_transitions::submission_id.eq(submission_id))
         .order(submission_transitions::id)
@@ -449,14 +463,14 @@ pub fn transitions_of(conn: &mut DbConn, submission_id: i64) -> Result<Vec<Trans
     Ok(rows
         .into_iter()
         .map(|r| Transition {
-            id: r.0,
-            submission_id: r.1,
-            action: r.2,
-            from_status: r.3,
-            to_status: r.4,
-            actor_id: r.5,
-            message: r.6,
-            at: crate::time::from_db(r.7),
+            id: r.id,
+            submission_id: r.submission_id,
+            action: r.action,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            actor_id: r.actor_id,
+            message: r.message,
+            at: crate::time::from_db(r.at),
         })
         .collect())
 }

@@ -54,7 +54,17 @@ pub struct NewToken {
     pub expires_at: DateTime<Utc>,
 }
 
-type Row = (i64, i64, String, String, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>);
+/// An `api_tokens` row as selected here.
+#[derive(Queryable)]
+struct Row {
+    id: i64,
+    user_id: i64,
+    name: String,
+    prefix: String,
+    created_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    revoked_at: Option<NaiveDateTime>,
+}
 
 fn cols() -> (
     api_tokens::id,
@@ -78,13 +88,13 @@ fn cols() -> (
 
 fn from_row(r: Row) -> ApiToken {
     ApiToken {
-        id: r.0,
-        user_id: r.1,
-        name: r.2,
-        prefix: r.3,
-        created_at: crate::time::from_db(r.4),
-        expires_at: crate::time::from_db(r.5),
-        revoked_at: r.6.map(crate::time::from_db),
+        id: r.id,
+        user_id: r.user_id,
+        name: r.name,
+        prefix: r.prefix,
+        created_at: crate::time::from_db(r.created_at),
+        expires_at: crate::time::from_db(r.expires_at),
+        revoked_at: r.revoked_at.map(crate::time::from_db),
     }
 }
 

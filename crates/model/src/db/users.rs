@@ -96,7 +96,17 @@ pub struct NewUser {
     pub password_hash: Option<PasswordHash>,
 }
 
-type UserRow = (i64, String, String, String, Option<i64>, bool, chrono::NaiveDateTime);
+/// A `users` row as selected by `cols()`.
+#[derive(Queryable)]
+struct UserRow {
+    id: i64,
+    login: String,
+    display_name: String,
+    role: String,
+    company_id: Option<i64>,
+    disabled: bool,
+    created_at: chrono::NaiveDateTime,
+}
 
 fn cols()
 -> (users::id, users::login, users::display_name, users::role, users::company_id, users::disabled, users::created_at) {
@@ -105,12 +115,12 @@ fn cols()
 
 fn from_row(r: UserRow) -> Result<User, DbError> {
     Ok(User {
-        id: r.0,
-        login: r.1,
-        display_name: r.2,
-        account: Account::from_parts(&r.3, r.4)?,
-        disabled: r.5,
-        created_at: crate::time::from_db(r.6),
+        id: r.id,
+        login: r.login,
+        display_name: r.display_name,
+        account: Account::from_parts(&r.role, r.company_id)?,
+        disabled: r.disabled,
+        created_at: crate::time::from_db(r.created_at),
     })
 }
 
