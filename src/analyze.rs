@@ -43,13 +43,39 @@ pub fn run(config: &Config, year: FiscalYear, framework: &str) -> anyhow::Result
     Ok(())
 }
 
-fn as_group(s: &LoadedSheet, year: FiscalYear) -> GroupSheet<'_> {
+fn as_group<'a>(s: &'a LoadedSheet, year: FiscalYear, facts: &'a Uploads) -> GroupSheet<'a> {
+    let (uploaded_on, name) = facts.get(&s.submission_id).map_or((None, ""), |(d, n)| (Some(*d), n.as_str()));
+    let (assessed_on, date_source) = group::sheet_date(s.answered_on, uploaded_on, year.last_day());
     GroupSheet {
         company: s.company_id,
         size: CompanySize { employees: s.employees, it_staff: s.it_staff },
         answers: &s.answers,
-        assessed_on: hyoka_ingest::detect::assessed_on(s.answered_on, year),
+        assessed_on,
+        date_source,
+        uploaded_on,
+        name,
     }
+}
+
+/// Upload day (Japan time) and company name of each current company-level
+/// submission of a year, by submission id: what the group rules need beyond
+/// [`analysis::current_sheets`].
+type Uploads = std::collections::HashMap<i64, (chrono::NaiveDate, String)>;
+
+fn uploads(conn: &mut DbConn, year: FiscalYear) -> anyhow::Result<Uploads> {
+    use hyoka_model::db::{companies, submissions};
+    let names: std::collections::HashMap<i64, String> =
+        companies::list(conn)?.into_iter().map(|c| (c.id, c.name)).collect();
+    let filter = submissions::SubmissionFilter { fiscal_year: Some(year), current_only: true, ..Default::default() };
+    let japan = chrono::FixedOffset::east_opt(9 * 3600);
+    Ok(submissions::list(conn, &filter, 0, i64::MAX)?
+        .into_iter()
+        .map(|s| {
+            let name = names.get(&s.company_id).cloned().unwrap_or_default();
+            let day = japan.map_or(s.uploaded_at.date_naive(), |j| s.uploaded_at.with_timezone(&j).date_naive());
+            (s.id, (day, name))
+        })
+        .collect())
 }
 
 /// Runs the group rules for one framework and fiscal year and stores the run.
@@ -61,8 +87,9 @@ pub fn analyze(conn: &mut DbConn, detector: &Detector, framework: &str, year: Fi
         Ok(prev) => (analysis::current_sheets(conn, framework, prev)?, prev),
         Err(_) => (Vec::new(), year),
     };
-    let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| as_group(s, year)).collect();
-    let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| as_group(s, prev_year)).collect();
+    let (cur_up, prev_up) = (uploads(conn, year)?, uploads(conn, prev_year)?);
+    let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| as_group(s, year, &cur_up)).collect();
+    let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| as_group(s, prev_year, &prev_up)).collect();
     let found = group::analyse(&GroupInput { catalog: &catalog, current: &cur, previous: &prev }, detector.config());
     let mut by_sheet: BTreeMap<usize, Vec<&hyoka_anomaly::Finding>> = BTreeMap::new();
     for f in &found {
