@@ -58,6 +58,34 @@ struct GroupScenarioResult {
     copied_items: Prf,
     jumped_items: Prf,
     strong_group_flags_per_honest_sheet: f64,
+    strong_on_honest_by_rule: std::collections::BTreeMap<String, usize>,
+}
+
+/// Figures of the part-4 scenarios: several inflators in one small cohort,
+/// sheets without 回答日 with honest improvements in the gap, copy pairs
+/// with a known direction.
+#[derive(Debug, Serialize, Default)]
+struct Part4Result {
+    companies: usize,
+    cohort_inflators: usize,
+    seeds: Vec<u64>,
+    inflating_sheets: usize,
+    inflating_caught_by_size: usize,
+    inflating_caught_any_group: usize,
+    inflating_items: Prf,
+    jumped_items: Prf,
+    copied_items: Prf,
+    copy_pairs: usize,
+    copier_identified: usize,
+    honest_sheets: usize,
+    undated_honest_sheets: usize,
+    strong_group_flags_on_honest: usize,
+    strong_on_honest_by_rule: std::collections::BTreeMap<String, usize>,
+    window_improvements: usize,
+    window_improvements_flagged_strong: usize,
+    honest_median_risk: f64,
+    honest_source_risks: Vec<u8>,
+    planted_auc_risk: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,6 +100,7 @@ struct EvalReport {
     labelled_per_rule: Vec<(String, Prf)>,
     generated: Vec<GroupResult>,
     group_scenarios: Vec<GroupScenarioResult>,
+    part4: Vec<Part4Result>,
 }
 
 /// Runs the evaluation and prints it.
@@ -97,6 +126,12 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         )?,
         evaluate_scenarios(&detector, &catalog, 1000, &[options.seed + 6])?,
     ];
+    // Part 4 of the detector, on seeds of its own never looked at while
+    // tuning (tuning ran `hyoka eval --seed` with another base seed).
+    let part4 = vec![
+        evaluate_part4(&detector, &catalog, 36, 5, &(7..12).map(|k| options.seed + k).collect::<Vec<_>>())?,
+        evaluate_part4(&detector, &catalog, 300, 25, &[options.seed + 12])?,
+    ];
     let report = EvalReport {
         detector_version: hyoka_anomaly::DETECTOR_VERSION,
         config_hash: detector.config_hash().to_owned(),
@@ -108,6 +143,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         labelled_per_rule: labelled.per_rule.into_iter().collect(),
         generated,
         group_scenarios,
+        part4,
     };
     if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -138,6 +174,7 @@ fn evaluate_scenarios(
         copied_items: Prf::default(),
         jumped_items: Prf::default(),
         strong_group_flags_per_honest_sheet: 0.0,
+        strong_on_honest_by_rule: Default::default(),
     };
     let (mut honest, mut honest_strong) = (0usize, 0usize);
     for &seed in seeds {
@@ -147,8 +184,9 @@ fn evaluate_scenarios(
         let Some(last) = spec.last_year() else { continue };
         let current: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year == last).collect();
         let previous: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year != last).collect();
-        let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| view(s)).collect();
-        let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| view(s)).collect();
+        let names: Vec<String> = scenario.companies.iter().map(|c| c.code.clone()).collect();
+        let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| view(s, &names)).collect();
+        let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| view(s, &names)).collect();
         let group =
             hyoka_anomaly::group::analyse(&GroupInput { catalog, current: &cur, previous: &prev }, detector.config());
         let (mut risk, mut twos, mut achievement, mut uniform, mut any) = (vec![], vec![], vec![], vec![], vec![]);
@@ -186,6 +224,9 @@ fn evaluate_scenarios(
             if s.truth.is_honest() {
                 honest += 1;
                 honest_strong += mine.iter().filter(|f| f.severity >= Severity::Medium).count();
+                for f in mine.iter().filter(|f| f.severity >= Severity::Medium) {
+                    *r.strong_on_honest_by_rule.entry(f.rule.to_owned()).or_default() += 1;
+                }
             }
         }
         // Uniform inflation against honest sheets only.
@@ -207,12 +248,131 @@ fn evaluate_scenarios(
     Ok(r)
 }
 
-fn view(s: &ScenarioSheet) -> GroupSheet<'_> {
+/// The part-4 figures over `seeds`: 10 % uniform, copying and jumping
+/// companies as before, plus `inflators` small companies inflating together,
+/// 20 % of the honest companies without 回答日 and house names in every
+/// company's texts (held-out phrasing).
+fn evaluate_part4(
+    detector: &Detector,
+    catalog: &Catalog,
+    companies: usize,
+    inflators: usize,
+    seeds: &[u64],
+) -> anyhow::Result<Part4Result> {
+    let mut r = Part4Result { companies, cohort_inflators: inflators, seeds: seeds.to_vec(), ..Part4Result::default() };
+    let mut honest_risks: Vec<u8> = Vec::new();
+    for &seed in seeds {
+        let spec = GroupScenarioSpec::consecutive(seed, companies, FiscalYear::new(2023)?, 2)
+            .with_templates(TemplateSet::HeldOut)
+            .with_part4(inflators, 0.2);
+        let scenario = group_scenario(&spec, catalog);
+        let Some(last) = spec.last_year() else { continue };
+        let current: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year == last).collect();
+        let previous: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year != last).collect();
+        let names: Vec<String> = scenario.companies.iter().map(|c| c.code.clone()).collect();
+        let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| view(s, &names)).collect();
+        let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| view(s, &names)).collect();
+        let group =
+            hyoka_anomaly::group::analyse(&GroupInput { catalog, current: &cur, previous: &prev }, detector.config());
+        let mut risk = Vec::new();
+        let mut planted = Vec::new();
+        let mut risk_of = std::collections::BTreeMap::new();
+        let mut copied_flags: std::collections::BTreeMap<usize, std::collections::BTreeSet<_>> = Default::default();
+        for (i, s) in current.iter().enumerate() {
+            let own = crate_check(detector, catalog, s);
+            let mine: Vec<&hyoka_anomaly::Finding> =
+                group.iter().filter(|f| f.sheet == i).map(|f| &f.finding).collect();
+            let score = hyoka_anomaly::risk::score_parts(
+                own.iter()
+                    .chain(mine.iter().copied())
+                    .map(|f| (f.rule, f.severity, f.reason_ja.as_str(), f.reason_en.as_str())),
+                &detector.config().risk,
+            )
+            .score;
+            risk.push(f64::from(score));
+            risk_of.insert(s.company_index, score);
+            planted.push(!s.truth.is_honest());
+            let flagged = |rule: &str| -> std::collections::BTreeSet<_> {
+                mine.iter()
+                    .filter(|f| f.rule == rule && (f.severity >= Severity::Medium || rule == "improbable_for_size"))
+                    .filter_map(|f| f.target.item())
+                    .collect()
+            };
+            let copied = flagged("copied_evidence");
+            let jumped = flagged("raised_same_evidence");
+            let sized = flagged("improbable_for_size");
+            copied_flags.insert(s.company_index, copied.clone());
+            let strong_sheet = |rule: &str| {
+                mine.iter().any(|f| f.rule == rule && f.severity >= Severity::Medium && f.target.item().is_none())
+            };
+            if s.truth.cohort_inflation {
+                r.inflating_sheets += 1;
+                r.inflating_caught_by_size += usize::from(strong_sheet("size_improbable"));
+                r.inflating_caught_any_group += usize::from(mine.iter().any(|f| f.severity >= Severity::Medium));
+                let raised: std::collections::BTreeSet<_> = s.truth.injected.iter().map(|i| i.item).collect();
+                for a in &s.sheet.answers {
+                    r.inflating_items.add(sized.contains(&a.item), raised.contains(&a.item));
+                }
+            }
+            if !s.truth.uniform_inflation && !s.truth.cohort_inflation {
+                for a in &s.sheet.answers {
+                    r.jumped_items.add(jumped.contains(&a.item), s.truth.jumped_items.contains(&a.item));
+                    r.copied_items.add(copied.contains(&a.item), s.truth.copied_items.contains(&a.item));
+                }
+            }
+            if s.truth.is_honest() {
+                r.honest_sheets += 1;
+                r.undated_honest_sheets += usize::from(s.sheet.cover.answered_on.is_none());
+                r.strong_group_flags_on_honest += mine.iter().filter(|f| f.severity >= Severity::Medium).count();
+                for f in mine.iter().filter(|f| f.severity >= Severity::Medium) {
+                    *r.strong_on_honest_by_rule.entry(f.rule.to_owned()).or_default() += 1;
+                }
+                honest_risks.push(score);
+                for n in &s.window_improvements {
+                    r.window_improvements += 1;
+                    r.window_improvements_flagged_strong +=
+                        usize::from(mine.iter().any(|f| f.target.item() == Some(*n) && f.severity >= Severity::Medium));
+                }
+            }
+        }
+        // Copy pairs: the copier identified when it carries the flags and
+        // the source none on the copied items.
+        for s in &current {
+            let Some(src) = s.truth.copied_from else { continue };
+            r.copy_pairs += 1;
+            let mine = copied_flags.get(&s.company_index).cloned().unwrap_or_default();
+            let theirs = copied_flags.get(&src).cloned().unwrap_or_default();
+            let on_copier = s.truth.copied_items.iter().any(|n| mine.contains(n));
+            let on_source = s.truth.copied_items.iter().any(|n| theirs.contains(n));
+            r.copier_identified += usize::from(on_copier && !on_source);
+            if current.iter().any(|x| x.company_index == src && x.truth.is_honest())
+                && let Some(score) = risk_of.get(&src)
+            {
+                r.honest_source_risks.push(*score);
+            }
+        }
+        r.planted_auc_risk.push(ev::roc_auc(&risk, &planted));
+    }
+    honest_risks.sort_unstable();
+    r.honest_median_risk = match honest_risks.len() {
+        0 => 0.0,
+        n if n % 2 == 0 => (f64::from(honest_risks[n / 2 - 1]) + f64::from(honest_risks[n / 2])) / 2.0,
+        n => f64::from(honest_risks[n / 2]),
+    };
+    Ok(r)
+}
+
+fn view<'a>(s: &'a ScenarioSheet, names: &'a [String]) -> GroupSheet<'a> {
+    let (assessed_on, date_source) =
+        hyoka_anomaly::group::sheet_date(s.sheet.cover.answered_on, Some(s.uploaded_on), s.year.last_day());
     GroupSheet {
         company: s.company_index as i64,
         size: CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) },
         answers: &s.sheet.answers,
-        assessed_on: crate_assessed_on(s),
+        assessed_on,
+        date_source,
+        uploaded_on: Some(s.uploaded_on),
+        name: names.get(s.company_index).map_or("", String::as_str),
     }
 }
 
@@ -345,6 +505,47 @@ fn print_text(r: &EvalReport, o: Options) {
         println!("  copied items:  {}", prf(&g.copied_items));
         println!("  jumped items (raised keeping last year's text):  {}", prf(&g.jumped_items));
         println!("  medium-or-higher group flags per honest sheet: {:.2}", g.strong_group_flags_per_honest_sheet);
+        println!("    by rule: {:?}", g.strong_on_honest_by_rule);
+    }
+    for g in &r.part4 {
+        let share = |a: usize, b: usize| a as f64 / b.max(1) as f64;
+        println!();
+        println!(
+            "Part 4 group scenarios, held-out phrasing: {} companies × 2 years, seeds {:?}; {} small companies inflating together in one cohort, 10 % raise every answer, 10 % copy (house names, copier mostly uploads later), 10 % raise keeping last year's text, 20 % of honest companies without 回答日",
+            g.companies, g.seeds, g.cohort_inflators
+        );
+        println!(
+            "  cohort inflators caught at sheet level (size_improbable): {}/{} = {:.2}   any medium-or-higher group flag: {:.2}",
+            g.inflating_caught_by_size,
+            g.inflating_sheets,
+            share(g.inflating_caught_by_size, g.inflating_sheets),
+            share(g.inflating_caught_any_group, g.inflating_sheets)
+        );
+        println!("  cohort inflators' raised items (improbable_for_size):  {}", prf(&g.inflating_items));
+        println!("  jumped items (raised keeping last year's text):  {}", prf(&g.jumped_items));
+        println!("  copied items (on either side):  {}", prf(&g.copied_items));
+        println!(
+            "  copy pairs with the copier identified (flags on the copier, none on the source): {}/{} = {:.2}",
+            g.copier_identified,
+            g.copy_pairs,
+            share(g.copier_identified, g.copy_pairs)
+        );
+        println!(
+            "  medium-or-higher group flags per honest sheet: {:.3} ({} on {} honest sheets, {} of them without 回答日)",
+            share(g.strong_group_flags_on_honest, g.honest_sheets),
+            g.strong_group_flags_on_honest,
+            g.honest_sheets,
+            g.undated_honest_sheets
+        );
+        println!("    by rule: {:?}", g.strong_on_honest_by_rule);
+        println!(
+            "  honest improvements dated between last year's real answer and the fiscal year's end: {} flagged medium or higher of {}",
+            g.window_improvements_flagged_strong, g.window_improvements
+        );
+        let mut src = g.honest_source_risks.clone();
+        src.sort_unstable();
+        println!("  risk of honest copy sources {:?} against the honest median {:.1}", src, g.honest_median_risk);
+        println!("  ROC-AUC risk, planted vs honest sheets: {}", aucs(&g.planted_auc_risk));
     }
 }
 

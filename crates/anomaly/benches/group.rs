@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hyoka_anomaly::group::{GroupInput, GroupSheet, analyse};
+use hyoka_anomaly::group::{DateSource, GroupInput, GroupSheet, analyse};
 use hyoka_anomaly::{CompanySize, DetectorConfig};
 use hyoka_generator::{Generator, GroupSpec};
 use hyoka_model::catalog::Catalog;
@@ -43,6 +43,9 @@ fn bench(c: &mut Criterion) {
                 size: *size,
                 answers: &sheet.answers,
                 assessed_on: sheet.cover.answered_on.unwrap_or_else(|| years[k].last_day()),
+                date_source: DateSource::Sheet,
+                uploaded_on: None,
+                name: "",
             })
             .collect()
     };

@@ -164,11 +164,25 @@ pub struct RiskWeights {
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs, reason = "each setting is documented in config/detector.toml")]
 pub struct GroupSettings {
-    pub min_cohort: usize,
-    pub min_shown: usize,
-    pub robust_z: f64,
-    pub smoothing: f64,
+    /// Settings of the cohort rule before part 4, no longer read; kept so
+    /// that a stored configuration from before still loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_cohort: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_shown: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robust_z: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smoothing: Option<f64>,
+    #[serde(default = "defaults::size_robust_z")]
+    pub size_robust_z: f64,
+    #[serde(default = "defaults::size_item_share")]
+    pub size_item_share: f64,
+    #[serde(default = "defaults::size_max_items")]
+    pub size_max_items: usize,
     pub rare_share: f64,
+    #[serde(default = "defaults::rare_max_items")]
+    pub rare_max_items: usize,
     pub unchanged_similarity: f64,
     pub copy_similarity: f64,
     pub copy_min_chars: usize,
@@ -178,6 +192,22 @@ pub struct GroupSettings {
     pub rollout_share: f64,
     pub rollout_min: usize,
     pub group_cues: Lexicon,
+}
+
+/// Defaults of settings added after configurations were first stored.
+mod defaults {
+    pub fn size_robust_z() -> f64 {
+        3.5
+    }
+    pub fn size_item_share() -> f64 {
+        0.2
+    }
+    pub fn size_max_items() -> usize {
+        20
+    }
+    pub fn rare_max_items() -> usize {
+        3
+    }
 }
 
 /// The whole configuration.

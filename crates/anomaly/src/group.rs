@@ -6,20 +6,22 @@
 //! Pure, like the rest of the crate: the caller passes in the group's sheets
 //! for the year analysed and for the year before.
 //!
-//! Privacy inside the group: no reason names another company or quotes its
-//! evidence, and cohort figures are shown only for cohorts of at least
-//! `min_shown` companies.
+//! Privacy inside the group: the reviewers at the parent see every company,
+//! so a copied-evidence reason names the other company (its
+//! [`GroupSheet::name`]) and the house names that point to it; no reason
+//! quotes another company's evidence text, and size figures never name the
+//! companies they come from.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 use hyoka_model::catalog::Catalog;
-use hyoka_model::domain::{Evaluation, FlagTarget, ItemNumber, Level, Points, Severity};
-use hyoka_model::scoring;
+use hyoka_model::domain::{Evaluation, FlagTarget, ItemNumber, Points, Severity};
 use hyoka_model::sheet::Answer;
 
 use crate::config::DetectorConfig;
+use crate::size_prior::{self, SizeInput};
 use crate::{CompanySize, Finding, text};
 
 /// One company's sheet in the group.
@@ -31,8 +33,93 @@ pub struct GroupSheet<'a> {
     pub size: CompanySize,
     /// Its answers.
     pub answers: &'a [Answer],
-    /// The day the sheet speaks for.
+    /// The day the sheet speaks for: its 回答日, else the best estimate
+    /// (see [`sheet_date`]).
     pub assessed_on: NaiveDate,
+    /// Where `assessed_on` came from.
+    pub date_source: DateSource,
+    /// The day the sheet was uploaded, when known.
+    pub uploaded_on: Option<NaiveDate>,
+    /// How reasons name the company (its code or name).
+    pub name: &'a str,
+}
+
+/// Where a sheet's `assessed_on` came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateSource {
+    /// The sheet's own 回答日.
+    #[default]
+    Sheet,
+    /// No 回答日: the upload day (the sheet was answered by then).
+    Uploaded,
+    /// No 回答日 and no upload day: the end of the fiscal year.
+    FiscalYearEnd,
+}
+
+impl DateSource {
+    /// Whether the date was assumed (not written on the sheet).
+    pub fn is_assumed(self) -> bool {
+        self != DateSource::Sheet
+    }
+}
+
+/// The best date for a sheet: its 回答日, else the day it was uploaded (it
+/// was answered by then), else the end of its fiscal year.
+pub fn sheet_date(
+    answered_on: Option<NaiveDate>,
+    uploaded_on: Option<NaiveDate>,
+    year_end: NaiveDate,
+) -> (NaiveDate, DateSource) {
+    match (answered_on, uploaded_on) {
+        (Some(d), _) => (d, DateSource::Sheet),
+        (None, Some(u)) => (u, DateSource::Uploaded),
+        (None, None) => (year_end, DateSource::FiscalYearEnd),
+    }
+}
+
+impl GroupSheet<'_> {
+    /// The latest day by which the sheet was surely answered, for a rule
+    /// that needs "done before this sheet": the 回答日; without one, the
+    /// first day of the upload month, else the first day of the fiscal year
+    /// (an assumed date is taken at its earliest), with the words saying so.
+    fn answered_by(&self) -> (NaiveDate, Option<(String, String)>) {
+        use chrono::Datelike;
+        match self.date_source {
+            DateSource::Sheet => (self.assessed_on, None),
+            DateSource::Uploaded => {
+                let d = self.assessed_on.with_day(1).unwrap_or(self.assessed_on);
+                (
+                    d,
+                    Some((
+                        format!("回答日の記載がないためアップロード日({})の月初を回答日とみなした", self.assessed_on),
+                        format!(
+                            "no 回答日 on the sheet: taken as the start of its upload month ({})",
+                            self.assessed_on
+                        ),
+                    )),
+                )
+            }
+            DateSource::FiscalYearEnd => {
+                let start = self
+                    .assessed_on
+                    .with_year(self.assessed_on.year() - 1)
+                    .and_then(|d| d.succ_opt())
+                    .unwrap_or(self.assessed_on);
+                (
+                    start,
+                    Some((
+                        format!("回答日もアップロード日も不明のため年度初め({start})を回答日とみなした"),
+                        format!("no 回答日 and no upload day: taken as the start of the fiscal year ({start})"),
+                    )),
+                )
+            }
+        }
+    }
+
+    /// When the sheet reached the parent: the upload day, else its date.
+    fn arrived(&self) -> NaiveDate {
+        self.uploaded_on.unwrap_or(self.assessed_on)
+    }
 }
 
 /// The group for one fiscal year, with the year before.
@@ -53,19 +140,6 @@ pub struct GroupFinding {
     pub sheet: usize,
     /// The finding.
     pub finding: Finding,
-}
-
-/// The size cohort of a company.
-fn cohort_of(size: CompanySize) -> (&'static str, &'static str) {
-    match (size.it_staff, size.employees) {
-        (Some(0 | 1), _) => ("IT担当1名以下", "one IT person or none"),
-        (Some(2..=5), _) => ("IT担当2〜5名", "2–5 IT staff"),
-        (Some(_), _) => ("IT担当6名以上", "6 or more IT staff"),
-        (None, Some(0..=99)) => ("従業員100名未満", "under 100 employees"),
-        (None, Some(100..=999)) => ("従業員100〜999名", "100–999 employees"),
-        (None, Some(_)) => ("従業員1000名以上", "1,000 employees or more"),
-        (None, None) => ("規模不明", "size unknown"),
-    }
 }
 
 /// Hasher for shingles: they are already well-mixed 64-bit hashes: hashing them again (the
@@ -154,109 +228,69 @@ pub fn analyse(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFind
     out
 }
 
-/// Achievement far above the cohort, and 2s that are rare for the size.
+/// Claims improbable for the company's size, judged against an estimate the
+/// inflators cannot drag along (see [`crate::size_prior`]).
 fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFinding> {
     let g = &config.group;
-    let n = input.current.len();
-    let rates: Vec<Option<f64>> = input
+    let sizes: Vec<SizeInput<'_>> = input
         .current
         .iter()
-        .map(|s| {
-            let items: Vec<_> = s.answers.iter().map(Answer::scored).collect();
-            scoring::achievement(&items, Level::Lv3).overall.rate
-        })
+        .map(|s| SizeInput { company: s.company, size: s.size, answers: s.answers, current: true })
+        .chain(input.previous.iter().map(|s| SizeInput {
+            company: s.company,
+            size: s.size,
+            answers: s.answers,
+            current: false,
+        }))
         .collect();
-    let mut cohorts: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, s) in input.current.iter().enumerate() {
-        cohorts.entry(cohort_of(s.size).0).or_default().push(i);
-    }
-    // Share of 2s per item: in the whole group, and per cohort.
-    let mut all_two: HashMap<ItemNumber, (usize, usize)> = HashMap::new();
-    let mut cohort_two: HashMap<(&str, ItemNumber), (usize, usize)> = HashMap::new();
-    for s in input.current {
-        let c = cohort_of(s.size).0;
-        for a in s.answers.iter().filter(|a| matches!(a.evaluation, Evaluation::Rated(_))) {
-            let two = usize::from(a.evaluation == Evaluation::DONE);
-            let e = all_two.entry(a.item).or_default();
-            e.0 += two;
-            e.1 += 1;
-            let e = cohort_two.entry((c, a.item)).or_default();
-            e.0 += two;
-            e.1 += 1;
-        }
-    }
-    // Median and spread once per cohort (and for the whole group): the
-    // company itself is in them, which the median and MAD shrug off.
-    let rated = |idx: &mut dyn Iterator<Item = usize>| -> Vec<f64> { idx.filter_map(|j| rates[j]).collect() };
-    let pooled_stats = Spread::of(&rated(&mut (0..n)));
-    let cohort_stats: HashMap<&str, Option<Spread>> =
-        cohorts.iter().map(|(c, m)| (*c, Spread::of(&rated(&mut m.iter().copied())))).collect();
+    let outsourced = |folded: &str| config.cues.outsourced.find_in(folded).is_some();
+    let judged = size_prior::judge(&sizes, &outsourced, g.size_robust_z);
     let mut out = Vec::new();
-    for (i, s) in input.current.iter().enumerate() {
-        let (c_ja, c_en) = cohort_of(s.size);
-        let members = &cohorts[c_ja];
-        let pooled = members.len() < g.min_cohort;
-        let (stats, peers) = if pooled { (pooled_stats, n - 1) } else { (cohort_stats[c_ja], members.len() - 1) };
-        if let (Some(x), Some((med, z))) = (rates[i], stats.and_then(|st| st.z(rates[i])))
-            && z > g.robust_z
-        {
-            let (scope_ja, scope_en) = if pooled {
-                (
-                    "同規模の会社が少ないためグループ全体".to_owned(),
-                    "the whole group (too few companies of the same size)".to_owned(),
-                )
-            } else {
-                (format!("同規模({c_ja})"), format!("companies with {c_en}"))
-            };
-            let shown = peers + 1 >= g.min_shown;
-            let (fig_ja, fig_en) = if shown {
-                (
-                    format!("の{peers}社の中央値 {:.0}%", med * 100.0),
-                    format!(" ({peers} companies, median {:.0}%)", med * 100.0),
-                )
-            } else {
-                (String::new(), String::new())
-            };
+    for (i, (s, j)) in input.current.iter().zip(&judged).enumerate() {
+        let (c_ja, c_en) = size_words(s.size);
+        let by_item: HashMap<ItemNumber, &Answer> = s.answers.iter().map(|a| (a.item, a)).collect();
+        let flagged = j.robust_z.is_some_and(|z| z > g.size_robust_z) && j.twos as f64 > j.expected_twos;
+        if flagged {
+            let z = j.robust_z.unwrap_or_default();
+            let top: Vec<&(ItemNumber, f64)> = j.claims.iter().take(5).collect();
+            let list_ja = top.iter().map(|(n, p)| format!("{n}({:.0}%)", p * 100.0)).collect::<Vec<_>>().join("、");
+            let list_en = top.iter().map(|(n, p)| format!("{n} ({:.0} %)", p * 100.0)).collect::<Vec<_>>().join(", ");
             out.push(GroupFinding {
                 sheet: i,
                 finding: Finding {
                     target: FlagTarget::Sheet,
-                    rule: "cohort_outlier",
+                    rule: "size_improbable",
                     severity: Severity::Medium,
                     claimed: Evaluation::DONE,
                     suggested: None,
-                    reason_ja: format!("達成率 {:.0}% が{scope_ja}{fig_ja}を大きく上回る (robust z {z:.1})", x * 100.0),
+                    reason_ja: format!(
+                        "{c_ja}の会社としては対策完了が多すぎる: {}件(同規模の推定 {:.0}件、robust z {z:.1})。特にまれな主張: {list_ja}",
+                        j.twos, j.expected_twos
+                    ),
                     reason_en: format!(
-                        "achievement {:.0}% stands far above {scope_en}{fig_en} (robust z {z:.1})",
-                        x * 100.0
+                        "more 2s than is usual for a company with {c_en}: {} (about {:.0} expected for the size, robust z {z:.1}); rarest claims: {list_en}",
+                        j.twos, j.expected_twos
                     ),
                 },
             });
-        }
-        // Rare 2s for the size: only in cohorts big enough to say so.
-        if pooled {
-            continue;
-        }
-        for a in s.answers.iter().filter(|a| a.evaluation == Evaluation::DONE) {
-            let (all2, alln) = all_two.get(&a.item).copied().unwrap_or((0, 0));
-            let (c2, cn) = cohort_two.get(&(c_ja, a.item)).copied().unwrap_or((0, 0));
-            // Leave the company itself out of its peers.
-            let (c2, cn, all2, alln) =
-                (c2.saturating_sub(1), cn.saturating_sub(1), all2.saturating_sub(1), alln.saturating_sub(1));
-            if alln == 0 {
-                continue;
+            for (n, p) in j.claims.iter().filter(|(_, p)| *p < g.size_item_share).take(g.size_max_items) {
+                let Some(a) = by_item.get(n) else { continue };
+                out.push(GroupFinding {
+                    sheet: i,
+                    finding: item_finding(
+                        "improbable_for_size",
+                        Severity::Low,
+                        a,
+                        None,
+                        format!("対策完了としているが、{c_ja}の会社で対策完了は推定{:.0}%。根拠を確認", p * 100.0),
+                        format!("claims 2; about {:.0} % of companies with {c_en} do; check the evidence", p * 100.0),
+                    ),
+                });
             }
-            let p_all = all2 as f64 / alln as f64;
-            let p = (c2 as f64 + g.smoothing * p_all) / (cn as f64 + g.smoothing);
-            if p < g.rare_share {
-                let (fig_ja, fig_en) = if cn + 1 >= g.min_shown {
-                    (
-                        format!("同規模({c_ja})の{cn}社で対策完了は{c2}社"),
-                        format!("{c2} of {cn} companies with {c_en} do"),
-                    )
-                } else {
-                    (format!("同規模({c_ja})では対策完了がまれ"), format!("rare among companies with {c_en}"))
-                };
+        } else {
+            // A low notice for the rarest claims of a sheet that does not stand out.
+            for (n, p) in j.claims.iter().filter(|(_, p)| *p < g.rare_share).take(g.rare_max_items) {
+                let Some(a) = by_item.get(n) else { continue };
                 out.push(GroupFinding {
                     sheet: i,
                     finding: item_finding(
@@ -264,8 +298,8 @@ fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFin
                         Severity::Low,
                         a,
                         None,
-                        format!("対策完了としているが、{fig_ja}"),
-                        format!("claims 2; {fig_en}"),
+                        format!("対策完了としているが、{c_ja}の会社で対策完了は推定{:.0}%", p * 100.0),
+                        format!("claims 2; about {:.0} % of companies with {c_en} do", p * 100.0),
                     ),
                 });
             }
@@ -274,46 +308,14 @@ fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFin
     out
 }
 
-/// Median and spread of a set of rates: the MAD, or the mean absolute
-/// deviation (scaled to match) when more than half the values are equal.
-#[derive(Debug, Clone, Copy)]
-struct Spread {
-    median: f64,
-    mad: f64,
-    mean_ad: f64,
-}
-
-impl Spread {
-    fn of(values: &[f64]) -> Option<Spread> {
-        if values.len() < 4 {
-            return None;
-        }
-        let median = median(values);
-        let deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
-        let mad = crate::group::median(&deviations);
-        let mean_ad = deviations.iter().sum::<f64>() / deviations.len() as f64;
-        Some(Spread { median, mad, mean_ad })
+/// The size in words: employees and IT staff as known.
+fn size_words(size: CompanySize) -> (String, String) {
+    match (size.employees, size.it_staff) {
+        (Some(e), Some(i)) => (format!("従業員{e}名・IT担当{i}名"), format!("{e} employees and {i} IT staff")),
+        (Some(e), None) => (format!("従業員{e}名"), format!("{e} employees")),
+        (None, Some(i)) => (format!("IT担当{i}名"), format!("{i} IT staff")),
+        (None, None) => ("規模不明".to_owned(), "unknown size".to_owned()),
     }
-
-    /// The median and the robust z of `x`: 0.6745 (x − median) / MAD.
-    fn z(&self, x: Option<f64>) -> Option<(f64, f64)> {
-        let x = x?;
-        let z = if self.mad > 1e-9 {
-            0.6745 * (x - self.median) / self.mad
-        } else if self.mean_ad > 1e-9 {
-            (x - self.median) / (1.2533 * self.mean_ad)
-        } else {
-            return None;
-        };
-        Some((self.median, z))
-    }
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let m = s.len() / 2;
-    if s.len().is_multiple_of(2) { (s[m - 1] + s[m]) / 2.0 } else { s[m] }
 }
 
 /// Year over year: jumps with unchanged evidence, a claimed date that
@@ -377,29 +379,34 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
                 }
                 // A completion dated before last year's answer, which said 0.
                 if then == 0 {
+                    // Done before last year's answer: with an assumed date,
+                    // before the earliest day it can stand for, and medium at most.
+                    let (by, assumed) = p.answered_by();
                     let claimed = text::dates(&text::fold(&a.evidence))
                         .into_iter()
                         .filter_map(|d| d.earliest())
-                        .filter(|d| *d <= p.assessed_on)
+                        .filter(|d| if assumed.is_some() { *d < by } else { *d <= by })
                         .min();
                     if let Some(d) = claimed {
+                        let severity = if assumed.is_some() { Severity::Medium } else { Severity::High };
+                        let (note_ja, note_en) = assumed.map_or((String::new(), String::new()), |(ja, en)| {
+                            (format!("(前年は{ja})"), format!(" (last year: {en})"))
+                        });
                         out.push(GroupFinding {
                             sheet: i,
                             finding: item_finding(
                                 "contradicts_last_year",
-                                Severity::High,
+                                severity,
                                 a,
                                 Some(Points::Zero),
                                 format!(
-                                    "{}年{}月に実施済とあるが、前年({}回答)は未実施(0点)だった",
+                                    "{}年{}月に実施済とあるが、前年({by}回答)は未実施(0点)だった{note_ja}",
                                     chrono::Datelike::year(&d),
                                     chrono::Datelike::month(&d),
-                                    p.assessed_on
                                 ),
                                 format!(
-                                    "claims it was done in {}, but last year's sheet (answered {}) said 0",
+                                    "claims it was done in {}, but last year's sheet (answered {by}) said 0{note_en}",
                                     d.format("%Y-%m"),
-                                    p.assessed_on
                                 ),
                             ),
                         });
@@ -415,9 +422,13 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
                     .filter_map(|d| d.earliest())
                     .max();
                 let Some(t) = target else { continue };
-                if t >= s.assessed_on {
+                // Passed by this year's answer (taken at its earliest when assumed).
+                let (by, assumed) = s.answered_by();
+                if t >= by {
                     continue;
                 }
+                let (note_ja, note_en) =
+                    assumed.map_or((String::new(), String::new()), |(ja, en)| (format!("({ja})"), format!(" ({en})")));
                 let when = t.format("%Y-%m");
                 if now == 1 {
                     out.push(GroupFinding {
@@ -427,8 +438,8 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
                             Severity::Info,
                             a,
                             None,
-                            format!("前年に{when}完了予定としたが、まだ対策中"),
-                            format!("last year's target {when} has passed and it is still in progress"),
+                            format!("前年に{when}完了予定としたが、まだ対策中{note_ja}"),
+                            format!("last year's target {when} has passed and it is still in progress{note_en}"),
                         ),
                     });
                 } else if now == 2 && text::dates(&text::fold(&a.evidence)).is_empty() {
@@ -439,8 +450,12 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
                             Severity::Medium,
                             a,
                             Some(Points::One),
-                            format!("前年の完了予定({when})を過ぎて対策完了としたが、完了した時期が書かれていない"),
-                            format!("claims 2 after last year's target {when}, without saying when it was done"),
+                            format!(
+                                "前年の完了予定({when})を過ぎて対策完了としたが、完了した時期が書かれていない{note_ja}"
+                            ),
+                            format!(
+                                "claims 2 after last year's target {when}, without saying when it was done{note_en}"
+                            ),
                         ),
                     });
                 }
@@ -485,7 +500,8 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
     let companies = input.current.len();
     let mut by_item: BTreeMap<ItemNumber, Vec<(usize, &Answer)>> = BTreeMap::new();
     for (i, s) in input.current.iter().enumerate() {
-        for a in s.answers.iter().filter(|a| a.evaluation == Evaluation::DONE) {
+        // A copied 1 is copied too.
+        for a in s.answers.iter().filter(|a| matches!(a.evaluation, Evaluation::DONE | Evaluation::IN_PROGRESS)) {
             if a.evidence.chars().count() >= g.copy_min_chars {
                 by_item.entry(a.item).or_default().push((i, a));
             }
@@ -500,31 +516,260 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
         (mine, worker.join().unwrap_or_default())
     });
     found.extend(other);
-    // Copying is wholesale: keep an item only when its sheet shares nearly the
-    // same wording with one other sheet on several items. Two honest
-    // companies may happen to phrase one item alike; rarely several.
-    let mut pairs: HashMap<(usize, usize), usize> = HashMap::new();
-    for (f, partners) in &found {
-        for p in partners {
-            *pairs.entry((f.sheet.min(*p), f.sheet.max(*p))).or_default() += 1;
+    // Copying is wholesale: keep a pair of sheets only when they share nearly
+    // the same wording on several items. Two honest companies may happen to
+    // phrase one item alike; rarely several.
+    let mut pairs: BTreeMap<(usize, usize), Vec<(ItemNumber, f64)>> = BTreeMap::new();
+    let mut answer_of: HashMap<(usize, ItemNumber), &Answer> = HashMap::new();
+    for f in &found {
+        answer_of.insert((f.sheet, f.answer.item), f.answer);
+        for &p in &f.partners {
+            if f.sheet < p {
+                pairs.entry((f.sheet, p)).or_default().push((f.answer.item, f.sim));
+            }
         }
     }
-    // Each shared item was counted once from each side.
-    let together = |a: usize, b: usize| pairs.get(&(a.min(b), a.max(b))).copied().unwrap_or(0) / 2;
-    found
-        .into_iter()
-        .filter(|(f, partners)| partners.iter().any(|p| together(f.sheet, *p) >= config.group.copy_min_items))
-        .map(|(f, _)| f)
-        .collect()
+    let mut out = Vec::new();
+    // Per sheet and item: the strongest role it plays (copier beats undecided beats source).
+    let mut item_flags: BTreeMap<(usize, ItemNumber), (u8, Finding)> = BTreeMap::new();
+    for ((x, y), shared) in pairs.into_iter().filter(|(_, v)| v.len() >= g.copy_min_items) {
+        let items: HashSet<ItemNumber> = shared.iter().map(|s| s.0).collect();
+        let (sx, sy) = (&input.current[x], &input.current[y]);
+        let dir = direction(sx, sy, &items, &shared, &answer_of, x, y);
+        let sim_max = shared.iter().map(|s| s.1).fold(0.0, f64::max);
+        let list: Vec<String> = shared.iter().take(8).map(|s| s.0.to_string()).collect();
+        let list = if shared.len() > 8 { format!("{}…", list.join("、")) } else { list.join("、") };
+        match dir.copier {
+            Some(copier) => {
+                let (source, c_sheet, s_sheet) = if copier == x { (y, sx, sy) } else { (x, sy, sx) };
+                let (why_ja, why_en) = dir.why();
+                for (n, sim) in &shared {
+                    let Some(a) = answer_of.get(&(copier, *n)) else { continue };
+                    let f = item_finding(
+                        "copied_evidence",
+                        Severity::Medium,
+                        a,
+                        None,
+                        format!(
+                            "{}とほぼ同じ根拠文(類似度 {sim:.2}、{}項目で共通)。{why_ja}ため、こちらが写した側とみられる。自社の実施内容か確認を",
+                            s_sheet.name,
+                            shared.len()
+                        ),
+                        format!(
+                            "nearly the same evidence as {} (similarity {sim:.2}, {} items alike); {why_en}, so this is likely the copy; check it describes this company",
+                            s_sheet.name,
+                            shared.len()
+                        ),
+                    );
+                    keep(&mut item_flags, (copier, *n), 2, f);
+                }
+                out.push(GroupFinding {
+                    sheet: source,
+                    finding: Finding {
+                        target: FlagTarget::Sheet,
+                        rule: "copied_by_other",
+                        severity: Severity::Info,
+                        claimed: Evaluation::DONE,
+                        suggested: None,
+                        reason_ja: format!(
+                            "{}の{}項目({list})の根拠文が当社とほぼ同じ(類似度 最大{sim_max:.2})。{}が写した側とみられる(お知らせ)",
+                            c_sheet.name,
+                            shared.len(),
+                            c_sheet.name
+                        ),
+                        reason_en: format!(
+                            "{} has nearly the same evidence on {} items ({list}; similarity up to {sim_max:.2}); it is likely the copy (notice)",
+                            c_sheet.name,
+                            shared.len()
+                        ),
+                    },
+                });
+            }
+            None => {
+                for (me, other) in [(x, sy), (y, sx)] {
+                    for (n, sim) in &shared {
+                        let Some(a) = answer_of.get(&(me, *n)) else { continue };
+                        let f = item_finding(
+                            "copied_evidence",
+                            Severity::Medium,
+                            a,
+                            None,
+                            format!(
+                                "{}とほぼ同じ根拠文(類似度 {sim:.2}、{}項目で共通)。どちらが写したかは判断できない。自社の実施内容か確認を",
+                                other.name,
+                                shared.len()
+                            ),
+                            format!(
+                                "nearly the same evidence as {} (similarity {sim:.2}, {} items alike); which side copied is unclear; check it describes this company",
+                                other.name,
+                                shared.len()
+                            ),
+                        );
+                        keep(&mut item_flags, (me, *n), 1, f);
+                    }
+                }
+            }
+        }
+    }
+    out.extend(item_flags.into_iter().map(|((sheet, _), (_, finding))| GroupFinding { sheet, finding }));
+    out
+}
+
+fn keep(flags: &mut BTreeMap<(usize, ItemNumber), (u8, Finding)>, key: (usize, ItemNumber), rank: u8, f: Finding) {
+    match flags.get(&key) {
+        Some((r, _)) if *r >= rank => {}
+        _ => {
+            flags.insert(key, (rank, f));
+        }
+    }
+}
+
+/// One answer whose evidence nearly matches other sheets' on the same item.
+struct Shared<'a> {
+    sheet: usize,
+    answer: &'a Answer,
+    sim: f64,
+    partners: Vec<usize>,
+}
+
+/// Which side of a copy pair is the likely copier, and why.
+struct Direction {
+    copier: Option<usize>,
+    /// House names of the source found in the shared texts.
+    names: Vec<String>,
+    /// Whether the copier's sheet arrived later.
+    later: Option<bool>,
+}
+
+impl Direction {
+    /// The reason, Japanese and English.
+    fn why(&self) -> (String, String) {
+        let names =
+            (!self.names.is_empty()).then(|| self.names.iter().take(3).map(|n| format!("「{n}」")).collect::<Vec<_>>());
+        let later = self.later == Some(true);
+        match (names, later) {
+            (Some(n), true) => (
+                format!("相手の他の回答にある名称({})を含み、提出も後である", n.join("")),
+                format!(
+                    "the texts carry names from the other company's other answers ({}) and it was submitted later",
+                    n.join(", ")
+                ),
+            ),
+            (Some(n), false) => (
+                format!("相手の他の回答にある名称({})を含む", n.join("")),
+                format!("the texts carry names from the other company's other answers ({})", n.join(", ")),
+            ),
+            (None, _) => ("提出が後である".to_owned(), "it was submitted later".to_owned()),
+        }
+    }
+}
+
+/// Name-like words of a folded text: runs of Latin letters and digits,
+/// katakana, or kanji, at least three characters (four for kanji).
+fn name_tokens(folded: &str, into: &mut HashSet<String>) {
+    let class = |c: char| -> u8 {
+        if c.is_ascii_alphanumeric() {
+            1
+        } else if ('\u{30a0}'..='\u{30ff}').contains(&c) {
+            2
+        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            3
+        } else {
+            0
+        }
+    };
+    let mut run = String::new();
+    let mut kind = 0u8;
+    let mut flush = |run: &mut String, kind: u8| {
+        let n = run.chars().count();
+        let long = match kind {
+            1 => n >= 3 && run.chars().any(|c| c.is_ascii_alphabetic()),
+            2 => n >= 3,
+            3 => n >= 4,
+            _ => false,
+        };
+        if long {
+            into.insert(std::mem::take(run));
+        } else {
+            run.clear();
+        }
+    };
+    for c in folded.chars() {
+        let k = class(c);
+        if k != kind {
+            flush(&mut run, kind);
+            kind = k;
+        }
+        if k != 0 {
+            run.push(c);
+        }
+    }
+    flush(&mut run, kind);
+}
+
+/// Weighs the two sides of a copy pair: the side whose shared texts carry
+/// the other side's house names (words found in the other's answers on
+/// other items and not in its own), and the later upload, is the copier.
+fn direction(
+    sx: &GroupSheet<'_>,
+    sy: &GroupSheet<'_>,
+    items: &HashSet<ItemNumber>,
+    shared: &[(ItemNumber, f64)],
+    answer_of: &HashMap<(usize, ItemNumber), &Answer>,
+    x: usize,
+    y: usize,
+) -> Direction {
+    let mut in_shared = HashSet::new();
+    for (n, _) in shared {
+        for k in [x, y] {
+            if let Some(a) = answer_of.get(&(k, *n)) {
+                name_tokens(&text::fold(&a.evidence), &mut in_shared);
+            }
+        }
+    }
+    let others = |s: &GroupSheet<'_>| {
+        let mut t = HashSet::new();
+        for a in s.answers.iter().filter(|a| !items.contains(&a.item)) {
+            name_tokens(&text::fold(&a.evidence), &mut t);
+        }
+        t
+    };
+    let (ox, oy) = (others(sx), others(sy));
+    let mut of_x: Vec<String> = in_shared.iter().filter(|t| ox.contains(*t) && !oy.contains(*t)).cloned().collect();
+    let mut of_y: Vec<String> = in_shared.iter().filter(|t| oy.contains(*t) && !ox.contains(*t)).cloned().collect();
+    // The other company's own name in the shared texts says the same.
+    let core = |name: &str| text::fold(name).replace("株式会社", "").replace("(株)", "");
+    let (nx, ny) = (core(sx.name), core(sy.name));
+    if nx.chars().count() >= 2 && in_shared.iter().any(|t| t.contains(&nx)) {
+        of_x.push(nx.clone());
+    }
+    if ny.chars().count() >= 2 && in_shared.iter().any(|t| t.contains(&ny)) {
+        of_y.push(ny.clone());
+    }
+    of_x.sort();
+    of_y.sort();
+    // Positive: y copied from x.
+    let names = (of_x.len() as i64 - of_y.len() as i64).clamp(-3, 3) * 2;
+    let upload = match sy.arrived().cmp(&sx.arrived()) {
+        std::cmp::Ordering::Greater => 1,
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+    };
+    let score = names + upload;
+    match score.cmp(&0) {
+        std::cmp::Ordering::Greater => {
+            Direction { copier: Some(y), names: if names > 0 { of_x } else { vec![] }, later: Some(upload > 0) }
+        }
+        std::cmp::Ordering::Less => {
+            Direction { copier: Some(x), names: if names < 0 { of_y } else { vec![] }, later: Some(upload < 0) }
+        }
+        std::cmp::Ordering::Equal => Direction { copier: None, names: vec![], later: None },
+    }
 }
 
 /// [`copied_evidence`] for some items: each finding with the other sheets
 /// whose evidence on that item is nearly the same.
-fn copies_in(
-    items: &[&Vec<(usize, &Answer)>],
-    companies: usize,
-    config: &DetectorConfig,
-) -> Vec<(GroupFinding, Vec<usize>)> {
+fn copies_in<'a>(items: &[&Vec<(usize, &'a Answer)>], companies: usize, config: &DetectorConfig) -> Vec<Shared<'a>> {
     let g = &config.group;
     let mut out = Vec::new();
     for entries in items {
@@ -605,20 +850,7 @@ fn copies_in(
                 let (sheet, a) = entries[*k];
                 let sim = best.get(k).copied().unwrap_or(0.0);
                 let partners: Vec<usize> = firms.iter().copied().filter(|f| *f != sheet).collect();
-                out.push((GroupFinding {
-                    sheet,
-                    finding: item_finding(
-                        "copied_evidence",
-                        Severity::Medium,
-                        a,
-                        None,
-                        format!("同じ項目で他社とほぼ同じ根拠文(類似度 {sim:.2}、{}社)。自社の実施内容か確認を", firms.len()),
-                        format!(
-                            "nearly the same evidence as another company's on this item (similarity {sim:.2}, {} companies); check it describes this company",
-                            firms.len()
-                        ),
-                    ),
-                }, partners));
+                out.push(Shared { sheet, answer: a, sim, partners });
             }
         }
     }
@@ -636,14 +868,5 @@ mod tests {
         let other = "ファイアウォールを2022年に更新し、通信を制限済";
         assert!(similarity(a, copy) > 0.85, "{}", similarity(a, copy));
         assert!(similarity(a, other) < 0.3);
-    }
-
-    #[test]
-    fn robust_z_by_hand() {
-        let peers = [0.4, 0.5, 0.5, 0.6, 0.45, 0.55];
-        let (med, z) = Spread::of(&peers).and_then(|s| s.z(Some(0.95))).unwrap_or_default();
-        assert!((med - 0.5).abs() < 1e-9);
-        // MAD = median(|0.1, 0, 0, 0.1, 0.05, 0.05|) = 0.05 → z = 0.6745 × 0.45 / 0.05
-        assert!((z - 6.0705).abs() < 1e-3, "{z}");
     }
 }

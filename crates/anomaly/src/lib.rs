@@ -30,6 +30,7 @@ pub mod eval;
 pub mod group;
 pub mod risk;
 pub mod rules;
+pub mod size_prior;
 pub mod text;
 
 use chrono::NaiveDate;

@@ -2,7 +2,7 @@
 //! evidence, rollouts, and what a reason may reveal.
 
 use chrono::NaiveDate;
-use hyoka_anomaly::group::{GroupInput, GroupSheet, analyse};
+use hyoka_anomaly::group::{DateSource, GroupInput, GroupSheet, analyse};
 use hyoka_anomaly::{CompanySize, DetectorConfig};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::domain::{Evaluation, ItemNumber, Level};
@@ -43,22 +43,15 @@ fn day(y: i32) -> NaiveDate {
 }
 
 fn group_sheet(company: i64, answers: &[Answer], y: i32) -> GroupSheet<'_> {
-    GroupSheet { company, size: CompanySize { employees: Some(30), it_staff: Some(1) }, answers, assessed_on: day(y) }
-}
-
-#[test]
-fn a_company_far_above_its_cohort_stands_out_and_rare_twos_are_named() {
-    let cat = catalog();
-    let mut sheets: Vec<Vec<Answer>> = (0..12).map(|c| sheet(c, 3 + (c as u16 % 3), honest_text)).collect();
-    sheets.push(sheet(99, 20, |n| format!("第{n}号規程を2019年4月に制定し運用している(会社{{c}})")));
-    let current: Vec<GroupSheet<'_>> =
-        sheets.iter().enumerate().map(|(i, a)| group_sheet(if i == 12 { 99 } else { i as i64 }, a, 2024)).collect();
-    let found = analyse(&GroupInput { catalog: &cat, current: &current, previous: &[] }, &config());
-    let outlier: Vec<_> = found.iter().filter(|f| f.finding.rule == "cohort_outlier").collect();
-    assert_eq!(outlier.iter().map(|f| f.sheet).collect::<Vec<_>>(), [12], "{found:?}");
-    assert!(outlier[0].finding.reason_ja.contains("IT担当1名以下") && outlier[0].finding.reason_ja.contains("12社"));
-    let rare = found.iter().filter(|f| f.sheet == 12 && f.finding.rule == "rare_for_size").count();
-    assert!(rare >= 10, "{rare}");
+    GroupSheet {
+        company,
+        size: CompanySize { employees: Some(30), it_staff: Some(1) },
+        answers,
+        assessed_on: day(y),
+        date_source: DateSource::Sheet,
+        uploaded_on: None,
+        name: "",
+    }
 }
 
 #[test]
@@ -96,7 +89,7 @@ fn a_date_that_contradicts_last_years_zero_is_caught() {
 }
 
 #[test]
-fn copied_evidence_is_flagged_without_naming_or_quoting_the_other_company() {
+fn copied_evidence_is_flagged_on_both_sides_when_the_direction_is_unknown() {
     let cat = catalog();
     let long = [
         "標的型攻撃メール訓練を外部サービスで年2回実施し、開封率を経営会議へ報告、未開封者への再教育まで行っている(2024年5月・11月)",
@@ -119,10 +112,151 @@ fn copied_evidence_is_flagged_without_naming_or_quoting_the_other_company() {
     assert_eq!(sheets_flagged, [3, 7], "{found:?}");
     assert_eq!(copied.len(), 6);
     for f in copied {
+        assert!(!f.finding.reason_ja.contains("標的型"), "{}", f.finding.reason_ja);
+        assert!(f.finding.reason_ja.contains("判断できない"), "{}", f.finding.reason_ja);
+    }
+}
+
+/// A 40-item sheet of a company of `employees` / `it` with items 1..=done at 2.
+fn sized(done: u16, tag: &str) -> Vec<Answer> {
+    (1..=40)
+        .map(|n| Answer {
+            item: ItemNumber::new(n).unwrap_or_else(|e| panic!("{e}")),
+            level: if n <= 15 { Level::Lv1 } else { Level::Lv2 },
+            evaluation: if n <= done { Evaluation::DONE } else { Evaluation::NOT_DONE },
+            evidence: if n <= done {
+                format!("{tag}第{n}号規程を2020年4月に制定")
+            } else {
+                format!("{tag}未実施。来年度対応予定")
+            },
+            responsible_area: None,
+            source_cell: None,
+        })
+        .collect()
+}
+
+fn at_size(company: i64, answers: &[Answer], employees: u32, it: u32, y: i32) -> GroupSheet<'_> {
+    GroupSheet {
+        company,
+        size: CompanySize { employees: Some(employees), it_staff: Some(it) },
+        answers,
+        assessed_on: day(y),
+        date_source: DateSource::Sheet,
+        uploaded_on: None,
+        name: "",
+    }
+}
+
+#[test]
+fn five_inflators_in_one_small_cohort_are_each_caught_and_an_outsourcing_one_is_not() {
+    let cat = catalog();
+    // 40 companies: size grows with the index, maturity with size (a few 2s
+    // per company more for the larger), two years. Companies 0–4 (the
+    // smallest) inflate this year; company 5, as small, claims as much but
+    // names the parent's SOC and an MSSP in its evidence.
+    let size = |c: i64| (15 + 40 * c as u32, if c < 16 { 1 } else { 2 + (c as u32 - 16) / 3 });
+    let honest_done = |c: i64, y: i32| 3 + (c as u16 * 2 / 3) + u16::from(y == 2024) + (c as u16 % 3);
+    let mut prev = Vec::new();
+    let mut cur = Vec::new();
+    for c in 0..40i64 {
+        prev.push(sized(honest_done(c, 2023), ""));
+        let now = match c {
+            0..=4 => sized(34, ""),
+            5 => sized(34, "親会社のSOCとMSSPに委託。"),
+            _ => sized(honest_done(c, 2024), ""),
+        };
+        cur.push(now);
+    }
+    let p: Vec<_> =
+        prev.iter().enumerate().map(|(c, a)| at_size(c as i64, a, size(c as i64).0, size(c as i64).1, 2023)).collect();
+    let n: Vec<_> =
+        cur.iter().enumerate().map(|(c, a)| at_size(c as i64, a, size(c as i64).0, size(c as i64).1, 2024)).collect();
+    let found = analyse(&GroupInput { catalog: &cat, current: &n, previous: &p }, &config());
+    let flagged: Vec<usize> = found.iter().filter(|f| f.finding.rule == "size_improbable").map(|f| f.sheet).collect();
+    assert_eq!(flagged.get(..5), Some(&[0, 1, 2, 3, 4][..]), "{flagged:?}");
+    assert!(!flagged.contains(&5) && flagged.len() <= 6, "{flagged:?}");
+    let reason = &found.iter().find(|f| f.finding.rule == "size_improbable").map(|f| f.finding.reason_ja.clone());
+    assert!(reason.as_deref().is_some_and(|r| r.contains("従業員15名・IT担当1名") && r.contains("No.")), "{reason:?}");
+    assert!(found.iter().any(|f| f.sheet == 0 && f.finding.rule == "improbable_for_size"));
+}
+
+#[test]
+fn a_missing_answer_date_is_assumed_said_so_and_never_high() {
+    let cat = catalog();
+    let before = [sheet(1, 3, honest_text)];
+    let mut after = before.clone();
+    // An honest improvement after last year's real answer (2023-09-10),
+    // before the end of that fiscal year, and a claim from long before.
+    after[0][9].evaluation = Evaluation::DONE;
+    after[0][9].evidence = "2024年1月に全拠点でMFA導入完了".into();
+    after[0][10].evaluation = Evaluation::DONE;
+    after[0][10].evidence = "アクセス管理規程を2019年4月に制定し、毎年見直している".into();
+    let cur = [group_sheet(1, &after[0], 2024)];
+    let up = NaiveDate::from_ymd_opt(2023, 9, 12);
+    for (source, uploaded, by) in
+        [(DateSource::Uploaded, up, "2023-09-01"), (DateSource::FiscalYearEnd, None, "2023-04-01")]
+    {
+        let assumed = uploaded.unwrap_or_else(|| NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default());
+        let prev = [GroupSheet {
+            assessed_on: assumed,
+            date_source: source,
+            uploaded_on: uploaded,
+            ..group_sheet(1, &before[0], 2023)
+        }];
+        let found = analyse(&GroupInput { catalog: &cat, current: &cur, previous: &prev }, &config());
+        let c: Vec<_> = found.iter().filter(|f| f.finding.rule == "contradicts_last_year").collect();
+        assert_eq!(c.len(), 1, "{found:?}");
+        assert_eq!(c[0].finding.target.item().map(ItemNumber::get), Some(11));
+        assert_eq!(c[0].finding.severity, hyoka_model::domain::Severity::Medium);
         assert!(
-            !f.finding.reason_ja.contains("標的型") && !f.finding.reason_ja.contains("会社3"),
+            c[0].finding.reason_ja.contains(by) && c[0].finding.reason_ja.contains("みなした"),
             "{}",
-            f.finding.reason_ja
+            c[0].finding.reason_ja
         );
     }
+    // With the date on the sheet, the old claim is high.
+    let prev = [group_sheet(1, &before[0], 2023)];
+    let found = analyse(&GroupInput { catalog: &cat, current: &cur, previous: &prev }, &config());
+    assert!(found.iter().any(
+        |f| f.finding.rule == "contradicts_last_year" && f.finding.severity == hyoka_model::domain::Severity::High
+    ));
+}
+
+#[test]
+fn the_copier_carries_the_flags_and_the_source_a_notice() {
+    let cat = catalog();
+    let own = |c: usize, n: u16| match c {
+        3 => format!("KZNPortalで管理、東海精密情報管理規程に基づき第{n}号手順を2021年{}月に制定し運用", n % 12 + 1),
+        _ => format!("第{n}号規程を20{}年{}月に制定し運用(会社{c}の総務課)", 10 + n, n % 12 + 1),
+    };
+    let mut sheets: Vec<Vec<Answer>> = (0..20).map(|c| sheet(c as i64, 8, |n| own(c, n))).collect();
+    // Company 9 takes items 1–4 of company 3 word for word, and uploads later.
+    let taken: Vec<String> = sheets[3][..4].iter().map(|a| a.evidence.clone()).collect();
+    for (a, text) in sheets[9].iter_mut().zip(taken) {
+        a.evidence = text;
+    }
+    let names: Vec<String> = (0..20).map(|c| format!("C{c:02}")).collect();
+    let cur: Vec<_> = sheets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| GroupSheet {
+            uploaded_on: NaiveDate::from_ymd_opt(2024, 7, if i == 9 { 20 } else { 1 }),
+            name: &names[i],
+            ..group_sheet(i as i64, a, 2024)
+        })
+        .collect();
+    let found = analyse(&GroupInput { catalog: &cat, current: &cur, previous: &[] }, &config());
+    let copied: Vec<_> = found.iter().filter(|f| f.finding.rule == "copied_evidence").collect();
+    assert_eq!(copied.len(), 4, "{found:?}");
+    assert!(copied.iter().all(|f| f.sheet == 9 && f.finding.severity == hyoka_model::domain::Severity::Medium));
+    assert!(
+        copied[0].finding.reason_ja.contains("C03") && copied[0].finding.reason_ja.contains("kznportal"),
+        "{}",
+        copied[0].finding.reason_ja
+    );
+    let notice: Vec<_> = found.iter().filter(|f| f.finding.rule == "copied_by_other").collect();
+    assert_eq!(notice.len(), 1);
+    assert_eq!(notice[0].sheet, 3);
+    assert!(notice[0].finding.reason_ja.contains("C09"));
+    assert!(notice[0].finding.severity < hyoka_model::domain::Severity::Medium);
 }

@@ -39,8 +39,9 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{Datelike, Days, NaiveDate};
 use hyoka_model::catalog::Catalog;
-use hyoka_model::domain::{Evaluation, FiscalYear, ItemNumber, Points};
+use hyoka_model::domain::{Evaluation, FiscalYear, ItemNumber, Level, Points};
 use hyoka_model::sheet::Sheet;
 use serde::Serialize;
 
@@ -60,6 +61,10 @@ mod key {
     pub const UNIFORM_TEXT: u64 = 4;
     pub const COPYING: u64 = 5;
     pub const JUMPING: u64 = 6;
+    pub const COHORT: u64 = 7;
+    pub const UNDATED: u64 = 8;
+    pub const HOUSE: u64 = 9;
+    pub const UPLOAD: u64 = 10;
 }
 
 /// Share of uniformly inflating companies that also rewrite a few texts.
@@ -106,6 +111,19 @@ pub struct GroupScenarioSpec {
     /// Number of group-wide rollouts over the years (at most one per group
     /// standard, eight in all; the first falls in the last year).
     pub rollouts: usize,
+    /// Small companies (the smallest, ≤ 40 employees where there are enough,
+    /// one IT person) that inflate together in the last year: most of their
+    /// Lv2/Lv3 answers below 2 become 2 with a short done-sounding text.
+    /// Taken before the other kinds.
+    pub cohort_inflators: usize,
+    /// Share of honest companies whose sheets (every year) leave 回答日
+    /// empty; each gets 1–2 honest improvements completed after last
+    /// year's real answer and before that fiscal year's end.
+    pub share_undated: f64,
+    /// Every company writes its own house names (its rule, system and
+    /// department) into some of its done answers, so a copy carries the
+    /// source's names.
+    pub house_names: bool,
 }
 
 impl GroupScenarioSpec {
@@ -128,6 +146,9 @@ impl GroupScenarioSpec {
             share_jumping: Self::DEFAULT_SHARE,
             templates: TemplateSet::Tuning,
             rollouts: Self::DEFAULT_ROLLOUTS,
+            cohort_inflators: 0,
+            share_undated: 0.0,
+            house_names: false,
         }
     }
 
@@ -150,6 +171,17 @@ impl GroupScenarioSpec {
         self.share_uniform = uniform;
         self.share_copying = copying;
         self.share_jumping = jumping;
+        self
+    }
+
+    /// The same spec with the cases part 4 of the detector answers: `inflators`
+    /// small companies inflating together, `undated` of the honest
+    /// companies without 回答日 (with honest improvements in the gap), and
+    /// house names in every company's texts.
+    pub fn with_part4(mut self, inflators: usize, undated: f64) -> GroupScenarioSpec {
+        self.cohort_inflators = inflators;
+        self.share_undated = undated;
+        self.house_names = true;
         self
     }
 
@@ -185,6 +217,9 @@ impl GroupScenarioSpec {
 pub struct SheetTruth {
     /// Every 0 and 1 was raised by one (most evidence unchanged).
     pub uniform_inflation: bool,
+    /// One of [`GroupScenarioSpec::cohort_inflators`]: most Lv2/Lv3
+    /// answers below 2 raised to 2 with short done-sounding texts.
+    pub cohort_inflation: bool,
     /// Items whose evidence was copied from [`SheetTruth::copied_from`],
     /// by item number.
     pub copied_items: Vec<ItemNumber>,
@@ -205,7 +240,10 @@ pub struct SheetTruth {
 impl SheetTruth {
     /// Nothing over-rated on this sheet.
     pub fn is_honest(&self) -> bool {
-        !self.uniform_inflation && self.copied_items.is_empty() && self.jumped_items.is_empty()
+        !self.uniform_inflation
+            && !self.cohort_inflation
+            && self.copied_items.is_empty()
+            && self.jumped_items.is_empty()
     }
 }
 
@@ -220,6 +258,12 @@ pub struct ScenarioSheet {
     pub company_size: YearSize,
     /// The sheet as submitted.
     pub sheet: Sheet,
+    /// The day it was uploaded (a few days after it was answered; a copier
+    /// usually uploads after its source).
+    pub uploaded_on: NaiveDate,
+    /// Items improved honestly after last year's (unwritten) 回答日 and
+    /// before that fiscal year ended, dated in the gap.
+    pub window_improvements: Vec<ItemNumber>,
     /// What was over-rated (last year only).
     pub truth: SheetTruth,
 }
@@ -507,11 +551,17 @@ pub fn group_scenario(spec: &GroupScenarioSpec, catalog: &Catalog) -> GroupScena
         .sheets()
         .map(|g| {
             let company_size = generator.size_of(g.company_index, g.year);
+            let mut up =
+                Rng::derive(spec.seed, &[stream::SCENARIO, key::UPLOAD, g.company_index as u64, g.year.get() as u64]);
+            let answered = g.sheet.cover.answered_on.unwrap_or_else(|| g.year.last_day());
+            let uploaded_on = answered.checked_add_days(Days::new(up.below(10) as u64)).unwrap_or(answered);
             ScenarioSheet {
                 company_index: g.company_index,
                 year: g.year,
                 company_size,
                 sheet: g.sheet,
+                uploaded_on,
+                window_improvements: Vec::new(),
                 truth: SheetTruth::default(),
             }
         })
@@ -537,6 +587,23 @@ pub fn group_scenario(spec: &GroupScenarioSpec, catalog: &Catalog) -> GroupScena
     let copying = whole_share(n, spec.share_copying).min(n - uniform);
     let jumping = whole_share(n, spec.share_jumping).min(n - uniform - copying);
     let mut taken = vec![false; n];
+    // Several small companies inflating together: the smallest of the
+    // group (≤ 40 employees where there are enough), one IT person.
+    let cohort_cs: Vec<usize> = {
+        let mut small: Vec<(u32, usize)> = (0..n)
+            .filter_map(|c| sheets.get(at(c, last)).map(|x| (x.company_size, c)))
+            .filter(|(size, _)| size.it_staff <= 1)
+            .map(|(size, c)| (size.employees, c))
+            .collect();
+        small.sort_unstable();
+        let chosen: Vec<usize> = small.into_iter().take(spec.cohort_inflators).map(|(_, c)| c).collect();
+        for &c in &chosen {
+            if let Some(t) = taken.get_mut(c) {
+                *t = true;
+            }
+        }
+        chosen
+    };
     let mut take = |wanted: usize, eligible: &dyn Fn(usize) -> bool| -> Vec<usize> {
         let mut out = Vec::new();
         for &c in &order {
@@ -576,6 +643,16 @@ pub fn group_scenario(spec: &GroupScenarioSpec, catalog: &Catalog) -> GroupScena
         let Some(scenario) = sheets.get_mut(at(c, last)) else { continue };
         inflate_company(spec, catalog, &generator, c, scenario);
     }
+    for &c in &cohort_cs {
+        let Some(scenario) = sheets.get_mut(at(c, last)) else { continue };
+        inflate_cohort(spec, c, scenario, &excluded);
+    }
+    if spec.house_names {
+        for c in 0..n {
+            let Some(company) = generator.companies().get(c) else { continue };
+            write_house_names(spec, company, &mut sheets[c * ny..(c + 1) * ny]);
+        }
+    }
     for &c in &copying_cs {
         copy_company(spec, &mut sheets, generator.companies(), &honest_cs, c, &|c| at(c, last), &excluded);
     }
@@ -586,7 +663,153 @@ pub fn group_scenario(spec: &GroupScenarioSpec, catalog: &Catalog) -> GroupScena
             jump_company(spec, &previous, scenario, &excluded);
         }
     }
+    // Sheets without 回答日, with honest improvements in the gap.
+    let undated = whole_share(honest_cs.len(), spec.share_undated);
+    for &c in honest_cs.iter().take(undated) {
+        for y in 0..ny {
+            if let Some(x) = sheets.get_mut(at(c, y)) {
+                x.sheet.cover.answered_on = None;
+            }
+        }
+        if last > 0 {
+            let Some(before) = sheets.get(at(c, last - 1)).cloned() else { continue };
+            let Some(now) = sheets.get_mut(at(c, last)) else { continue };
+            improve_in_window(spec, &before, now, &excluded);
+        }
+    }
     GroupScenario { spec: spec.clone(), companies: generator.companies().to_vec(), sheets, rollouts }
+}
+
+/// Short done-sounding texts of the cohort inflators; `{y}` a year, `{m}` a month.
+fn short_done(set: TemplateSet) -> &'static [&'static str] {
+    match set {
+        TemplateSet::Tuning => {
+            &["{y}年に導入済", "{y}年度より運用中", "{y}年{m}月に整備済", "対策済({y}年)", "{y}年に対応完了"]
+        }
+        TemplateSet::HeldOut => &[
+            "{y}年{m}月から実施しています",
+            "{y}年に仕組みを整えた",
+            "社内で{y}年に対応を終えた",
+            "{y}年度に整備し運用",
+            "{y}年{m}月に構築",
+        ],
+    }
+}
+
+/// A cohort inflator's last-year sheet: most Lv2/Lv3 answers below 2
+/// (not of a rollout) become 2 with a short done-sounding text.
+fn inflate_cohort(spec: &GroupScenarioSpec, c: usize, scenario: &mut ScenarioSheet, excluded: &BTreeSet<ItemNumber>) {
+    let mut rng = Rng::derive(spec.seed, &[stream::SCENARIO, key::COHORT, c as u64]);
+    let year = scenario.year.get();
+    let share = 0.7 + 0.25 * rng.unit();
+    let mut injected = Vec::new();
+    for a in &mut scenario.sheet.answers {
+        if !matches!(a.level, Level::Lv2 | Level::Lv3)
+            || excluded.contains(&a.item)
+            || !matches!(a.evaluation, Evaluation::Rated(Points::Zero | Points::One))
+            || !rng.chance(share)
+        {
+            continue;
+        }
+        let honest = a.evaluation;
+        let y = year - i32::try_from(rng.below(3)).unwrap_or(0);
+        a.evidence = rng
+            .pick_str(short_done(spec.templates))
+            .replace("{y}", &y.to_string())
+            .replace("{m}", &rng.range(4, 12).to_string());
+        a.evaluation = Evaluation::DONE;
+        injected.push(InjectedItem {
+            item: a.item,
+            pattern: Pattern::RaisedKeepingEvidence,
+            honest,
+            claimed: Evaluation::DONE,
+            suggested: match honest {
+                Evaluation::Rated(p) => Some(p),
+                _ => None,
+            },
+        });
+    }
+    scenario.truth.cohort_inflation = !injected.is_empty();
+    scenario.truth.injected = injected;
+}
+
+/// Each company's house names: its own rule, in-house system and department.
+fn write_house_names(spec: &GroupScenarioSpec, company: &SyntheticCompany, sheets: &mut [ScenarioSheet]) {
+    let core = company.name.replace("株式会社", "");
+    let mut names = Rng::derive(spec.seed, &[stream::SCENARIO, key::HOUSE, company.index as u64]);
+    let letters: String = (0..3).map(|_| char::from(b'A' + names.below(26) as u8)).collect();
+    let system = format!("{letters}{}", names.pick_str(&["Portal", "Net", "Guard", "Desk", "Base"]));
+    let rule = format!("{core}{}", names.pick_str(&["情報管理規程", "セキュリティ規則", "IT運用基準", "情報取扱規程"]));
+    let department = company.profile.department;
+    let suffixes = [
+        format!("（{rule}に基づく）"),
+        format!("（{system}で管理）"),
+        format!("（{department}が所管、{rule}）"),
+        format!("。{system}に記録"),
+    ];
+    for x in sheets {
+        // The same answers carry them every year.
+        let mut pick = Rng::derive(spec.seed, &[stream::SCENARIO, key::HOUSE, company.index as u64, 1]);
+        for a in &mut x.sheet.answers {
+            let k = pick.below(suffixes.len());
+            if pick.chance(0.35) && a.evaluation == Evaluation::DONE && !a.evidence.is_empty() {
+                a.evidence.push_str(&suffixes[k]);
+            }
+        }
+    }
+}
+
+/// 1–2 honest improvements of an undated sheet: 0 last year, done this
+/// year, completed in a month after last year's real answer and before
+/// that fiscal year's end.
+fn improve_in_window(
+    spec: &GroupScenarioSpec,
+    before: &ScenarioSheet,
+    now: &mut ScenarioSheet,
+    excluded: &BTreeSet<ItemNumber>,
+) {
+    let mut rng = Rng::derive(spec.seed, &[stream::SCENARIO, key::UNDATED, now.company_index as u64]);
+    // The real answer of last year (the upload is a few days later).
+    let answered = before.uploaded_on;
+    let end = before.year.last_day();
+    let mut months = Vec::new();
+    let mut d = answered.with_day(1).and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+    while let Some(m) = d.filter(|m| *m <= end) {
+        months.push(m);
+        d = m.checked_add_months(chrono::Months::new(1));
+    }
+    if months.is_empty() {
+        return;
+    }
+    let mut candidates: Vec<usize> = now
+        .sheet
+        .answers
+        .iter()
+        .zip(&before.sheet.answers)
+        .enumerate()
+        .filter(|(_, (a, b))| {
+            a.item == b.item
+                && !excluded.contains(&a.item)
+                && b.evaluation == Evaluation::NOT_DONE
+                && matches!(a.evaluation, Evaluation::Rated(_))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    rng.shuffle(&mut candidates);
+    let count = usize::try_from(rng.range(1, 2)).unwrap_or(1);
+    for i in candidates.into_iter().take(count) {
+        let Some(a) = now.sheet.answers.get_mut(i) else { continue };
+        let m = months[rng.below(months.len())];
+        let what = rng.pick_str(&[
+            "全拠点でMFA導入完了",
+            "対策を導入し運用を開始",
+            "規程を制定し全社に周知",
+            "全PCへの適用を完了",
+        ]);
+        a.evaluation = Evaluation::DONE;
+        a.evidence = format!("{}年{}月に{what}", m.year(), m.month());
+        now.window_improvements.push(a.item);
+    }
 }
 
 /// Uniform inflation of company `c`'s last-year sheet, now and then with a
@@ -717,6 +940,15 @@ fn copy_company(
     }
     scenario.truth.copied_items = copied;
     scenario.truth.copied_from = Some(s);
+    // A copier mostly uploads after its source (it had the source's file).
+    let source_up = sheets.get(last_sheet(s)).map(|x| x.uploaded_on);
+    let Some(scenario) = sheets.get_mut(last_sheet(c)) else { return };
+    if let Some(up) = source_up {
+        let days = Days::new(1 + rng.below(20) as u64);
+        let moved = if rng.chance(0.8) { up.checked_add_days(days) } else { up.checked_sub_days(days) };
+        let answered = scenario.sheet.cover.answered_on.unwrap_or(scenario.uploaded_on);
+        scenario.uploaded_on = moved.unwrap_or(up).max(answered);
+    }
 }
 
 /// A candidate source company and the answers a copier could take from it:

@@ -20,6 +20,11 @@ pub fn show(t: DateTime<Utc>) -> String {
     t.with_timezone(&JST).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// The day of a (UTC) time in Japan.
+pub fn japan_date(t: DateTime<Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&JST).date_naive()
+}
+
 /// A column value (naive, UTC by convention) as a UTC time.
 pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()

@@ -29,11 +29,15 @@ pub struct Outcome {
 }
 
 fn as_group(s: &LoadedSheet, year: FiscalYear) -> GroupSheet<'_> {
+    let (assessed_on, date_source) = group::sheet_date(s.answered_on, Some(s.uploaded_on), year.last_day());
     GroupSheet {
         company: s.company_id,
         size: CompanySize { employees: s.employees, it_staff: s.it_staff },
         answers: &s.answers,
-        assessed_on: detect::assessed_on(s.answered_on, year),
+        assessed_on,
+        date_source,
+        uploaded_on: Some(s.uploaded_on),
+        name: &s.company_name,
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{analysis_flags, analysis_runs, answers, company_years, flags, reviews, submissions};
+use super::schema::{analysis_flags, analysis_runs, answers, companies, company_years, flags, reviews, submissions};
 use super::{DbConn, DbError};
 use crate::domain::{Evaluation, FiscalYear, ItemNumber, Level};
 use crate::sheet::Answer;
@@ -20,8 +20,12 @@ pub struct LoadedSheet {
     pub submission_id: i64,
     /// Company id.
     pub company_id: i64,
+    /// How reasons name the company: its name.
+    pub company_name: String,
     /// 回答日.
     pub answered_on: Option<chrono::NaiveDate>,
+    /// The day it was uploaded, in Japan time.
+    pub uploaded_on: chrono::NaiveDate,
     /// 従業員数 that year.
     pub employees: Option<u32>,
     /// IT担当者数 that year.
@@ -31,12 +35,13 @@ pub struct LoadedSheet {
 }
 
 type AnswerRow = (i64, i32, i16, String, String);
-type SheetRow = (i64, i64, Option<chrono::NaiveDate>, Option<i32>, Option<i32>);
+type SheetRow = (i64, i64, String, Option<chrono::NaiveDate>, NaiveDateTime, Option<i32>, Option<i32>);
 
 /// The current company-level sheets (no department) of a framework and year,
 /// loaded with two queries however large the group.
 pub fn current_sheets(conn: &mut DbConn, framework_id: &str, year: FiscalYear) -> Result<Vec<LoadedSheet>, DbError> {
     let subs: Vec<SheetRow> = submissions::table
+        .inner_join(companies::table)
         .left_join(
             company_years::table.on(company_years::company_id
                 .eq(submissions::company_id)
@@ -50,7 +55,9 @@ pub fn current_sheets(conn: &mut DbConn, framework_id: &str, year: FiscalYear) -
         .select((
             submissions::id,
             submissions::company_id,
+            companies::name,
             submissions::answered_on,
+            submissions::uploaded_at,
             company_years::employees.nullable(),
             company_years::it_staff.nullable(),
         ))
@@ -77,10 +84,12 @@ pub fn current_sheets(conn: &mut DbConn, framework_id: &str, year: FiscalYear) -
     }
     Ok(subs
         .into_iter()
-        .map(|(submission_id, company_id, answered_on, employees, it_staff)| LoadedSheet {
+        .map(|(submission_id, company_id, company_name, answered_on, uploaded_at, employees, it_staff)| LoadedSheet {
             submission_id,
             company_id,
+            company_name,
             answered_on,
+            uploaded_on: crate::time::japan_date(crate::time::from_db(uploaded_at)),
             employees: employees.and_then(|v| u32::try_from(v).ok()),
             it_staff: it_staff.and_then(|v| u32::try_from(v).ok()),
             answers: by_sub.remove(&submission_id).unwrap_or_default(),
