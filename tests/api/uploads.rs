@@ -55,8 +55,13 @@ fn a_subsidiary_naming_another_company_is_forbidden(db: &TestDb) {
     let r = server.api.upload(Some(&sub), "sheet.json", &sheet, &[("company", "S-2")]).expect(403);
     assert_eq!(r.json()["error"], "forbidden");
     assert_eq!(ok(submissions::count(&mut conn)), 0);
-    // Without naming one, the sheet is the subsidiary's own.
-    let stored = server.api.upload(Some(&sub), "sheet.json", &sheet, &[]).expect(201).json();
+    // A cover naming another company is refused too (422), storing nothing;
+    // the subsidiary's own sheet is stored.
+    let r = server.api.upload(Some(&sub), "sheet.json", &sheet, &[]).expect(422).json();
+    assert_eq!(r["problems"][0]["code"], "cover_names_another_company", "{r}");
+    assert_eq!(ok(submissions::count(&mut conn)), 0);
+    let own_sheet = sheet_json("S-1", "自社株式会社", 2025, |_, _| {});
+    let stored = server.api.upload(Some(&sub), "sheet.json", &own_sheet, &[]).expect(201).json();
     assert_eq!(stored["company"]["code"], "S-1", "{stored}");
 }
 

@@ -108,18 +108,27 @@ fn walk_the_yearly_path(db: &TestDb) {
     assert!(p["message_ja"].as_str().is_some_and(|m| m.contains("済")), "{p}");
     assert_eq!(api.get("/api/v1/submissions", Some(&reviewer)).expect(200).json()["total"], 0);
 
-    // 3. A good upload by the subsidiary; its cover names another company.
-    let good = sheet_json("T-999", "株式会社ほかの会社", 2025, |item, a| {
+    // 3. A sheet whose cover names another company is refused for a
+    // subsidiary user (it would replace nobody's sheet but its own, under the
+    // wrong name); then a good upload of its own sheet.
+    let tweak = |item: u16, a: &mut Value| {
         if [17, 28, 85].contains(&item) {
             a["evidence"] = json!(NOT_DONE);
         }
-    });
+    };
+    let other = api.upload(Some(&sub), "sheet.json", &sheet_json("T-999", "株式会社ほかの会社", 2025, tweak), &[]);
+    let other = other.expect(422).json();
+    let p = &other["problems"][0];
+    assert_eq!(
+        (p["code"].as_str(), p["found"].as_str()),
+        (Some("cover_names_another_company"), Some("T-999")),
+        "{other}"
+    );
+    assert!(p["message_ja"].as_str().is_some_and(|m| m.contains("T-001")), "{p}");
+    assert_eq!(api.get("/api/v1/submissions", Some(&reviewer)).expect(200).json()["total"], 0);
+    let good = sheet_json("T-001", "株式会社テスト", 2025, tweak);
     let up = api.upload(Some(&sub), "sheet.json", &good, &[]).expect(201).json();
     assert_eq!(up["company"]["code"], "T-001", "stored for the subsidiary's own company");
-    assert!(
-        up["warnings"].as_array().is_some_and(|w| w.iter().any(|w| w["code"] == "cover_names_another_company")),
-        "{up}"
-    );
     let s1 = up["submission"]["id"].as_i64().unwrap_or_default();
     assert_eq!(up["submission"]["status"], "submitted");
     let again = api.upload(Some(&sub), "sheet.json", &good, &[]).expect(200).json();

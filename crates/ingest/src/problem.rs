@@ -241,6 +241,12 @@ pub enum ProblemKind {
         /// Their codes.
         candidates: Vec<String>,
     },
+    /// A subsidiary user's sheet whose cover names another company
+    /// (`found`); nothing is stored.
+    CoverNamesAnotherCompany {
+        /// The user's own company, as code and name.
+        own: String,
+    },
 }
 
 /// One problem, with where it was found.
@@ -414,6 +420,9 @@ impl Problem {
                 "会社名「{f}」に該当する会社が複数あります ({})。--company で会社コードを指定してください",
                 candidates.join(", ")
             ),
+            ProblemKind::CoverNamesAnotherCompany { own } => format!(
+                "表紙の会社「{f}」は、あなたの所属会社（{own}）ではありません。自社のシートか、表紙の会社名・会社コードを確認してください"
+            ),
         }
     }
 
@@ -475,6 +484,9 @@ impl Problem {
             ProblemKind::AmbiguousCompany { candidates } => format!(
                 "several companies match the name {f:?} ({}); pass --company with the code",
                 candidates.join(", ")
+            ),
+            ProblemKind::CoverNamesAnotherCompany { own } => format!(
+                "the cover sheet names {f:?}, but you belong to {own}; upload your own company's sheet, or correct the cover's company name and code"
             ),
         }
     }

@@ -2,18 +2,21 @@
 //! (`hyoka-anomaly`), and store it with its flags, risk, carried-over
 //! decisions and dashboard summary in one transaction. Every path that stores
 //! a sheet comes here: `hyoka import`, uploads through the API and the web
-//! UI, the demo. A refused file stores nothing.
+//! UI, the demo. A refused file stores nothing, and so does a subsidiary
+//! user's sheet whose cover names another company.
 
 use std::path::Path;
 
 use hyoka_anomaly::CompanySize;
 use hyoka_ingest::{Fact, Ingested, Problem, ProblemKind, Refusal};
+use hyoka_model::db::companies::Company;
 use hyoka_model::db::import::{self as db_import, CompanyRef, ImportError, Imported, Upload};
 use hyoka_model::db::submissions::{self, NewSubmission, Stored};
 use hyoka_model::db::{DbConn, DbError, QueryError, companies, flags, summaries, write_tx};
 use hyoka_model::domain::FiscalYear;
 use hyoka_model::workflow::Actor;
 
+use crate::access::Access;
 use crate::{Pipeline, ServiceError, detect};
 
 /// What the uploader says about the files; each given value wins over the
@@ -95,6 +98,27 @@ pub fn store_ingested(
         }
         return Err(ServiceError::NoFiscalYear(refusal(p, &ingested)));
     };
+    if let Some(own_id) = Access::new(actor, false).own_company() {
+        let own = companies::get(conn, own_id)?;
+        let fold = |s: &str| hyoka_model::text::normalize_compact(s).to_lowercase();
+        if let Some(given) = options.company.as_deref().map(str::trim).filter(|c| !c.is_empty())
+            && fold(given) != fold(&own.code)
+            && companies::name_key(given) != companies::name_key(&own.name)
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "you may upload only for your own company ({} {}) / 自社（{} {}）以外の提出はできません",
+                own.code, own.name, own.code, own.name
+            )));
+        }
+        if let Some((named, fact)) = cover_names_another(&ingested, &own) {
+            let kind = ProblemKind::CoverNamesAnotherCompany { own: format!("{} {}", own.code, own.name) };
+            let mut p = Problem::error(kind, &ingested.file).found(named);
+            if let Some(place) = ingested.cover_sources.get(&fact) {
+                p = p.at(place.clone());
+            }
+            return Err(ServiceError::Refused(refusal(p, &ingested)));
+        }
+    }
     let upload = Upload {
         company: CompanyRef {
             given: options.company.clone(),
@@ -164,6 +188,23 @@ pub fn store_ingested(
             message: format!("the sheet cannot be stored now: {w} / 現在この提出物は登録できません"),
         }),
         Err(ImportError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// The company a subsidiary user's cover names, when it is not the user's
+/// own: by code (compared without width or case), else by name key (株式会社,
+/// (株), spaces and width do not matter).
+fn cover_names_another(ingested: &Ingested, own: &Company) -> Option<(String, Fact)> {
+    let cover = &ingested.sheet.cover;
+    let fold = |s: &str| hyoka_model::text::normalize_compact(s).to_lowercase();
+    let by_code = cover.company_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let by_name = cover.company_name.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    match (by_code, by_name) {
+        (Some(code), _) if fold(code) != fold(&own.code) => Some((code.to_owned(), Fact::CompanyCode)),
+        (None, Some(name)) if companies::name_key(name) != companies::name_key(&own.name) => {
+            Some((name.to_owned(), Fact::CompanyName))
+        }
+        _ => None,
     }
 }
 

@@ -4,7 +4,6 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
-use hyoka_ingest::Fact;
 use hyoka_model::db::companies;
 use hyoka_model::db::review::{self, SubmissionSearch};
 use hyoka_model::db::submissions::Stored;
@@ -67,9 +66,10 @@ fn bad_form(e: impl std::fmt::Display) -> ApiError {
 /// read and checked by ingest's rules and stored as a new revision with its
 /// over-rating flags, in one transaction; a refused sheet stores nothing and
 /// the answer lists every problem with its cell and item. A subsidiary user
-/// uploads for its own company only (naming another one in `company` is 403;
-/// a cover sheet naming another company is a warning on the result). The
-/// identical file again changes nothing (200).
+/// uploads for its own company only: naming another one in `company` is 403,
+/// and a sheet whose cover names another company is refused (422,
+/// `cover_names_another_company`). The identical file again changes nothing
+/// (200).
 #[utoipa::path(
     tag = "submissions",
     security(("bearer" = [])),
@@ -192,10 +192,7 @@ async fn store(
         let report = sheets::store_bytes(conn, &pipeline, caller.actor(), &file_name, &bytes, &options)?;
         // The service has stored the flags and carried reviewers' decisions on
         // unchanged items over from the previous revision, in its transaction.
-        let mut warnings: Vec<ProblemDto> = report.ingested.warnings.iter().map(ProblemDto::from).collect();
-        if let Some(own) = &own {
-            warnings.extend(cover_mismatch(&report.ingested, own));
-        }
+        let warnings: Vec<ProblemDto> = report.ingested.warnings.iter().map(ProblemDto::from).collect();
         let (unchanged, superseded) = match &report.imported.stored {
             Stored::Created { superseded, .. } => (false, *superseded),
             Stored::Unchanged(_) => (true, None),
@@ -211,39 +208,6 @@ async fn store(
     })
     .await?;
     Ok(HttpResponse::build(status).json(result))
-}
-
-/// A warning when the cover sheet names a company other than the
-/// subsidiary user's own.
-fn cover_mismatch(ingested: &hyoka_ingest::Ingested, own: &companies::Company) -> Option<ProblemDto> {
-    let cover = &ingested.sheet.cover;
-    let by_code = cover.company_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let by_name = cover.company_name.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let (named, fact) = match (by_code, by_name) {
-        (Some(code), _) if code != own.code => (code.to_owned(), Fact::CompanyCode),
-        (None, Some(name)) if companies::name_key(name) != companies::name_key(&own.name) => {
-            (name.to_owned(), Fact::CompanyName)
-        }
-        _ => return None,
-    };
-    Some(ProblemDto {
-        gravity: "warning".into(),
-        code: "cover_names_another_company".into(),
-        file: ingested.file.clone(),
-        sheet: None,
-        cell: ingested.cover_sources.get(&fact).cloned(),
-        item: None,
-        found: Some(named.clone()),
-        expected: Some(format!("{} {}", own.code, own.name)),
-        message_ja: format!(
-            "表紙の会社「{named}」は自社（{} {}）と異なります。自社の提出物として保存しました",
-            own.code, own.name
-        ),
-        message_en: format!(
-            "the cover sheet names {named:?}, not your company ({} {}); the sheet was stored for your company",
-            own.code, own.name
-        ),
-    })
 }
 
 /// Query of `GET /api/v1/submissions`.
