@@ -7,6 +7,7 @@
 //! - `authz`: every operation of the OpenAPI document as every role, every
 //!   2xx JSON body checked against the schema the document gives it
 //!   (`schema`: the checker, with its own tests);
+//! - `accept`: accepting with undecided medium-or-higher flags (409, dismiss, keep);
 //! - `audit`: a tampered audit entry is reported by the API and the CLI;
 //! - `exports`: the flagged-items CSV and JSON, the audit log as CSV and the
 //!   feedback workbook, read back with a CSV parser and calamine;
@@ -24,6 +25,8 @@ mod fixtures;
 #[path = "api/schema.rs"]
 mod schema;
 
+#[path = "api/accept.rs"]
+mod accept;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/authz.rs"]

@@ -213,6 +213,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(what) => ApiError::not_found(what),
             ServiceError::Invalid(m) => ApiError::Invalid(m),
             ServiceError::Workflow { code, message } => ApiError::Conflict(code, message),
+            ServiceError::OpenFlags { count } => ApiError::Conflict(
+                "open_flags",
+                format!(
+                    "{count} flag(s) of medium severity or above are undecided; decide them, or accept with \
+                     \"open_flags\": \"dismiss\" (and a comment) or \"keep\" / \
+                     未判定の中以上の指摘が {count} 件あります。判定するか、open_flags に dismiss（コメント付き）または keep を指定してください"
+                ),
+            ),
             ServiceError::Db(e) => e.into(),
         }
     }

@@ -38,6 +38,13 @@ pub enum ServiceError {
         /// What happened, in English and Japanese.
         message: String,
     },
+    /// Accepting a sheet with undecided flags of medium severity or above,
+    /// without saying what to do with them.
+    #[error("{count} flag(s) of medium severity or above are undecided / 未判定の中以上の指摘が {count} 件あります")]
+    OpenFlags {
+        /// How many.
+        count: usize,
+    },
     /// The database failed; the detail is for the log, never for the user.
     #[error(transparent)]
     Db(DbError),

@@ -3,11 +3,12 @@
 //! [`hyoka_model::db::writes`]); the caller's role and company are checked
 //! there and in the state table.
 
-use hyoka_model::db::flags::Review;
+use hyoka_model::db::audit::{self, Change};
+use hyoka_model::db::flags::{self, Review};
 use hyoka_model::db::review::Release;
-use hyoka_model::db::submissions::Submission;
-use hyoka_model::db::{DbConn, review, writes};
-use hyoka_model::domain::Decision;
+use hyoka_model::db::submissions::{self, Submission};
+use hyoka_model::db::{DbConn, DbError, review, summaries, write_tx, writes};
+use hyoka_model::domain::{Decision, Severity};
 use hyoka_model::workflow::{Action, Actor};
 
 use crate::ServiceError;
@@ -24,8 +25,10 @@ pub fn decide(
     Ok(writes::decide(conn, actor, flag_id, decision, comment)?)
 }
 
-/// Moves a sheet through the workflow (start review, return, accept,
-/// withdraw…); the dashboards follow.
+/// Moves a sheet through the workflow (start review, return, accept…); the
+/// dashboards follow. Accepting goes through [`accept`] with no choice made
+/// about open flags, so a sheet with undecided medium-or-higher flags is not
+/// accepted without a word.
 pub fn transition(
     conn: &mut DbConn,
     actor: Actor,
@@ -33,7 +36,80 @@ pub fn transition(
     action: Action,
     message: Option<&str>,
 ) -> Result<Submission, ServiceError> {
+    if action == Action::Accept {
+        return accept(conn, actor, submission_id, None);
+    }
     Ok(writes::transition(conn, actor, submission_id, action, message)?)
+}
+
+/// What to do, when accepting a sheet, with its flags of medium severity or
+/// above that nobody has decided yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenFlags {
+    /// Dismiss each with this comment (recorded as the reviewer's decision).
+    Dismiss {
+        /// Why (required).
+        comment: String,
+    },
+    /// Accept the sheet and leave them undecided.
+    Keep,
+}
+
+/// The flags of medium severity or above on a sheet that have no decision.
+pub fn open_flags(conn: &mut DbConn, submission_id: i64) -> Result<Vec<i64>, ServiceError> {
+    let latest = flags::latest_reviews(conn, submission_id)?;
+    Ok(flags::of_submission(conn, submission_id)?
+        .into_iter()
+        .filter(|f| f.flag.severity >= Severity::Medium && !latest.contains_key(&f.id))
+        .map(|f| f.id)
+        .collect())
+}
+
+/// Accepts a sheet (in review → accepted). With undecided flags of medium
+/// severity or above and no `choice`, nothing happens:
+/// [`ServiceError::OpenFlags`] says how many. With a choice, it is carried
+/// out and audited in the same transaction as the move.
+pub fn accept(
+    conn: &mut DbConn,
+    actor: Actor,
+    submission_id: i64,
+    choice: Option<OpenFlags>,
+) -> Result<Submission, ServiceError> {
+    if let Some(OpenFlags::Dismiss { comment }) = &choice
+        && comment.trim().is_empty()
+    {
+        return Err(ServiceError::Invalid(
+            "dismissing the open flags needs a comment / 未判定の指摘を却下するにはコメントが必要です".into(),
+        ));
+    }
+    write_tx(conn, |conn| -> Result<Submission, ServiceError> {
+        let sub = submissions::get(conn, submission_id)?;
+        let open = open_flags(conn, submission_id)?;
+        match (&choice, open.len()) {
+            (_, 0) => {}
+            (None, count) => return Err(ServiceError::OpenFlags { count }),
+            (Some(OpenFlags::Dismiss { comment }), count) => {
+                for id in &open {
+                    flags::decide_in_tx(conn, actor, *id, Decision::Dismissed, comment)?;
+                }
+                audit_choice(conn, actor, &sub, "dismiss", count)?;
+            }
+            (Some(OpenFlags::Keep), count) => audit_choice(conn, actor, &sub, "keep", count)?,
+        }
+        let after = submissions::transition_in_tx(conn, actor, &sub, Action::Accept, None)?;
+        summaries::refresh_in_tx(conn, after.company_id, after.fiscal_year)?;
+        Ok(after)
+    })
+}
+
+fn audit_choice(conn: &mut DbConn, actor: Actor, sub: &Submission, choice: &str, count: usize) -> Result<(), DbError> {
+    let change = Change {
+        entity: "submission",
+        entity_id: Some(sub.id.to_string()),
+        before: None,
+        after: Some(serde_json::json!({ "open_flags": choice, "count": count })),
+    };
+    audit::append(conn, actor, "submission.accept_open_flags", change).map(|_| ())
 }
 
 /// Releases a sheet's flags to its subsidiary.

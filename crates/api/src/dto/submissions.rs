@@ -265,6 +265,16 @@ pub struct ReturnRequest {
     pub message: String,
 }
 
+/// Body of `POST /api/v1/submissions/{id}/accept` (optional).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    /// What to do with undecided flags of medium severity or above: `dismiss` or `keep`.
+    pub open_flags: Option<String>,
+    /// Why they are dismissed (required with `dismiss`).
+    pub comment: Option<String>,
+}
+
 /// A flag release.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReleaseDto {

@@ -9,6 +9,7 @@ use hyoka_model::db::review::{self, SubmissionSearch};
 use hyoka_model::db::submissions::Stored;
 use hyoka_model::workflow::{Action, SubmissionStatus};
 use hyoka_service::Pipeline;
+use hyoka_service::review::OpenFlags;
 use hyoka_service::sheets::{self, ImportOptions};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -18,8 +19,8 @@ use super::{ANYONE, PARENT, UPLOADERS, db};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{
-    AnswerDto, FlagDetail, ProblemDto, RatesDto, ReleaseDto, ReturnRequest, RiskDto, SubmissionDetail, SubmissionDto,
-    TransitionDto, UploadForm, UploadResult,
+    AcceptRequest, AnswerDto, FlagDetail, ProblemDto, RatesDto, ReleaseDto, ReturnRequest, RiskDto, SubmissionDetail,
+    SubmissionDto, TransitionDto, UploadForm, UploadResult,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::pagination::{Page, PageRequest};
@@ -350,15 +351,44 @@ pub async fn return_submission(
     step(&state, caller, id.into_inner(), Action::Return, Some(body.into_inner().message)).await
 }
 
-/// Accept a sheet (in_review → accepted).
-#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(("id" = i64, Path, description = "submission id")), responses((status = 200, body = SubmissionDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+/// Accept a sheet (in_review → accepted). A sheet with undecided flags of
+/// medium severity or above is not accepted unless the body says what to do
+/// with them: `{"open_flags": "dismiss", "comment": "…"}` dismisses each, or
+/// `{"open_flags": "keep"}` leaves them undecided; either choice is audited.
+/// Without one the answer is 409 `open_flags` with their count.
+#[utoipa::path(tag = "submissions", security(("bearer" = [])), params(("id" = i64, Path, description = "submission id")), request_body(content = Option<AcceptRequest>, description = "optional: what to do with undecided medium-or-higher flags"), responses((status = 200, body = SubmissionDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`open_flags`: undecided flags and no choice; `move_not_allowed`: not in review", body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/submissions/{id}/accept")]
 pub async fn accept_submission(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<web::Json<SubmissionDto>, ApiError> {
-    step(&state, caller, id.into_inner(), Action::Accept, None).await
+    caller.require(PARENT)?;
+    let req: AcceptRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        AcceptRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::BadRequest(
+                "invalid_json",
+                format!("the JSON body does not fit: {e} / JSON の内容が正しくありません"),
+            )
+        })?
+    };
+    let choice = match (req.open_flags.as_deref(), req.comment) {
+        (None, _) => None,
+        (Some("keep"), _) => Some(OpenFlags::Keep),
+        (Some("dismiss"), comment) => Some(OpenFlags::Dismiss { comment: comment.unwrap_or_default() }),
+        (Some(other), _) => {
+            return Err(ApiError::BadRequest(
+                "invalid_json",
+                format!("open_flags {other:?}: use dismiss or keep / open_flags は dismiss か keep です"),
+            ));
+        }
+    };
+    let id = id.into_inner();
+    let s = db(&state, move |conn| Ok(hyoka_service::review::accept(conn, caller.actor(), id, choice)?)).await?;
+    Ok(web::Json((&s).into()))
 }
 
 /// Show a submission's flags to its subsidiary now (returning or accepting
