@@ -217,7 +217,11 @@ fn call(op: &str, w: &World, who: Who, conn: &mut DbConn) -> (&'static str, Stri
             format!("/api/v1/submissions/{}/return", in_review(conn).id),
             Body::Json(json!({"message": "見直してください"})),
         ),
-        "accept_submission" => ("POST", format!("/api/v1/submissions/{}/accept", in_review(conn).id), Body::None),
+        "accept_submission" => (
+            "POST",
+            format!("/api/v1/submissions/{}/accept", in_review(conn).id),
+            Body::Json(json!({"open_flags": "keep"})),
+        ),
         "release_flags" => ("POST", format!("/api/v1/submissions/{}/release-flags", fresh(conn).id), Body::None),
         "list_flags" => ("GET", "/api/v1/flags".into(), Body::None),
         "get_flag" => ("GET", format!("/api/v1/flags/{}", w.released_flag), Body::None),
