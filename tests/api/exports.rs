@@ -45,7 +45,7 @@ const NAME_A: &str = "株式会社エクスポート";
 const NAME_B: &str = "ビー工業株式会社";
 
 /// The documented columns of `flags.csv`.
-const FLAG_COLUMNS: [&str; 24] = [
+const FLAG_COLUMNS: [&str; 25] = [
     "flag_id",
     "company_id",
     "company_code",
@@ -69,6 +69,7 @@ const FLAG_COLUMNS: [&str; 24] = [
     "reviewer",
     "comment",
     "decided_at",
+    "carried_from",
     "released",
 ];
 const AUDIT_COLUMNS: [&str; 11] = [

@@ -291,6 +291,21 @@ fn walk_the_yearly_path(db: &TestDb) {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
     }
     assert!(log["items"][0]["occurred_at"].as_str().is_some_and(|t| t.ends_with("+09:00")));
+    // The decision carried to revision 2 is recorded as carried, from which one.
+    let reviews = api.get("/api/v1/audit?entity=review&per_page=200", Some(&aud)).expect(200).json();
+    let carried_entry = reviews["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["action"] == "flag.decision_carried"))
+        .unwrap_or_else(|| panic!("no carried decision in {reviews}"));
+    assert_eq!(carried_entry["after"]["carried_from"], carried["carried_from"], "{carried_entry}");
+    // …and the flag export says so too.
+    let csv =
+        api.get("/api/v1/exports/flags.csv?fiscal_year=2025&item=17&include_superseded=true", Some(&aud)).expect(200);
+    let mut reader = csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let at = ok(reader.headers()).iter().position(|h| h == "carried_from").unwrap_or_else(|| panic!("no column"));
+    let carried_cells: Vec<String> =
+        reader.records().filter_map(|r| r.ok()?.get(at).map(str::to_owned)).filter(|c| !c.is_empty()).collect();
+    assert!(carried_cells.contains(&carried["carried_from"].to_string()), "{}", csv.body);
     let v = api.get("/api/v1/audit/verify", Some(&aud)).expect(200).json();
     assert_eq!(v["ok"], true, "{v}");
 

@@ -447,14 +447,14 @@ fn flags_reviews_and_replies_carry_over_unchanged_items(db: &TestDb) {
             flag(17, "plan_cue", Evaluation::IN_PROGRESS, None),
         ],
     ));
-    let n = ok(hyoka_model::db::write_tx(&mut c, |c| flags::carry_over_in_tx(c, s1.id, s2.id)));
+    let n = ok(hyoka_model::db::write_tx(&mut c, |c| flags::carry_over_in_tx(c, Actor::System, s1.id, s2.id)));
     assert_eq!(n, 1);
     let carried = ok(flags::latest_reviews(&mut c, s2.id));
     assert_eq!(carried.len(), 1);
     let r = carried.get(&f2[0].id);
     assert_eq!(r.map(|r| (r.decision, r.carried_from.is_some())), Some((confirmed, true)));
     assert_eq!(
-        ok(hyoka_model::db::write_tx(&mut c, |c| { flags::carry_over_in_tx(c, s1.id, s2.id) })),
+        ok(hyoka_model::db::write_tx(&mut c, |c| { flags::carry_over_in_tx(c, Actor::System, s1.id, s2.id) })),
         0,
         "idempotent"
     );

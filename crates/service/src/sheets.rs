@@ -145,7 +145,7 @@ pub fn store_ingested(
         write_tx(conn, |conn| -> Result<Imported, ImportError> {
             let imported = db_import::store_upload_in_tx(conn, actor, &upload)?;
             let size = CompanySize { employees: upload.employees, it_staff: upload.it_staff };
-            judge_in_tx(conn, pipeline, &imported.stored, &upload.submission.answers, size)?;
+            judge_in_tx(conn, pipeline, actor, &imported.stored, &upload.submission.answers, size)?;
             Ok(imported)
         })
     };
@@ -219,7 +219,7 @@ pub fn store_new_in_tx(
     size: CompanySize,
 ) -> Result<Stored, ServiceError> {
     let stored = submissions::store_in_tx(conn, actor, new)?;
-    judge_in_tx(conn, pipeline, &stored, &new.answers, size)?;
+    judge_in_tx(conn, pipeline, actor, &stored, &new.answers, size)?;
     Ok(stored)
 }
 
@@ -231,6 +231,7 @@ pub fn store_new_in_tx(
 fn judge_in_tx(
     conn: &mut DbConn,
     pipeline: &Pipeline,
+    actor: Actor,
     stored: &Stored,
     answers: &[hyoka_model::sheet::Answer],
     size: CompanySize,
@@ -245,7 +246,7 @@ fn judge_in_tx(
     };
     detect::check_and_store_in_tx(conn, &pipeline.detector, &pipeline.catalog, submission, answers, size)?;
     if let Some(previous) = superseded {
-        flags::carry_over_in_tx(conn, *previous, submission.id)?;
+        flags::carry_over_in_tx(conn, actor, *previous, submission.id)?;
     }
     summaries::refresh_in_tx(conn, submission.company_id, submission.fiscal_year)
 }

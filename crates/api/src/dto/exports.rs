@@ -34,6 +34,7 @@ pub const FLAG_COLUMNS: &[&str] = &[
     "reviewer",
     "comment",
     "decided_at",
+    "carried_from",
     "released",
 ];
 
@@ -102,6 +103,9 @@ pub struct FlaggedItemDto {
     pub comment: Option<String>,
     /// When the latest decision was taken (+09:00).
     pub decided_at: Option<String>,
+    /// The decision the latest one was carried over from, on the previous
+    /// revision (its item unchanged).
+    pub carried_from: Option<i64>,
     /// Whether the flags are released to the subsidiary.
     pub released: bool,
 }
@@ -137,6 +141,7 @@ impl From<&FlaggedItem> for FlaggedItemDto {
             reviewer: latest.and_then(|l| l.reviewer.clone()),
             comment: latest.map(|l| l.comment.clone()),
             decided_at: latest.map(|l| show(l.decided_at)),
+            carried_from: latest.and_then(|l| l.carried_from),
             released: r.released,
         }
     }
@@ -173,6 +178,7 @@ impl FlaggedItemDto {
             opt(self.reviewer.as_ref()),
             opt(self.comment.as_ref()),
             opt(self.decided_at.as_ref()),
+            opt(self.carried_from),
             self.released.to_string(),
         ]
     }

@@ -58,6 +58,9 @@ pub struct LatestDecision {
     pub reviewer: Option<String>,
     /// When.
     pub decided_at: DateTime<Utc>,
+    /// The decision it was carried over from (on the previous revision's
+    /// flag), when the item did not change.
+    pub carried_from: Option<i64>,
 }
 
 /// One flag with what an auditor reads beside it.
@@ -130,7 +133,8 @@ enum Window<'a> {
 
 type WherePart = (i32, i32, bool, i64, String, String);
 type AnswerPart = (Option<i16>, Option<String>, Option<String>);
-type ReviewPart = (Option<String>, Option<i16>, Option<String>, Option<i64>, Option<NaiveDateTime>, Option<String>);
+type ReviewPart =
+    (Option<String>, Option<i16>, Option<String>, Option<i64>, Option<NaiveDateTime>, Option<String>, Option<i64>);
 type Row = (FlagRow, WherePart, AnswerPart, ReviewPart, bool);
 
 /// Reads flagged items in the export's order; with `count`, also the total.
@@ -204,6 +208,7 @@ fn fetch(
                 reviews::reviewer_id.nullable(),
                 reviews::decided_at.nullable(),
                 users::display_name.nullable(),
+                reviews::carried_from.nullable(),
             ),
             sql::<Bool>(RELEASED_SQL),
         ))
@@ -237,6 +242,7 @@ fn flagged_from_row((fl, wh, an, rv, released): Row) -> Result<FlaggedItem, DbEr
             reviewer_id: rv.3,
             reviewer: rv.5,
             decided_at: crate::time::from_db(at),
+            carried_from: rv.6,
         }),
         _ => None,
     };

@@ -296,7 +296,7 @@ pub fn confirmed_scores(conn: &mut DbConn, submission_id: i64) -> Result<Vec<Con
 /// Copies the latest decisions of the previous revision's flags to the new
 /// revision's flags with the same item and rule, where that item's score and
 /// evidence did not change. Returns how many decisions were carried over.
-pub fn carry_over_in_tx(conn: &mut DbConn, previous_id: i64, next_id: i64) -> Result<usize, DbError> {
+pub fn carry_over_in_tx(conn: &mut DbConn, actor: Actor, previous_id: i64, next_id: i64) -> Result<usize, DbError> {
     let prev_answers: BTreeMap<ItemNumber, _> =
         super::submissions::answers_of(conn, previous_id)?.into_iter().map(|a| (a.item, a)).collect();
     let next_answers: BTreeMap<ItemNumber, _> =
@@ -323,7 +323,17 @@ pub fn carry_over_in_tx(conn: &mut DbConn, previous_id: i64, next_id: i64) -> Re
             .filter(|f| f.flag.target == next_flag.flag.target && f.flag.rule == next_flag.flag.rule)
             .find_map(|f| prev_reviews.get(&f.id));
         if let Some(review) = source {
-            insert_review(conn, next_flag.id, review.decision, &review.comment, review.reviewer_id, Some(review.id))?;
+            let copy = insert_review(
+                conn,
+                next_flag.id,
+                review.decision,
+                &review.comment,
+                review.reviewer_id,
+                Some(review.id),
+            )?;
+            // Carried, not decided anew: the entry names the upload's actor
+            // and the decision it copies (`carried_from`).
+            audit::append(conn, actor, "flag.decision_carried", Change::created("review", copy.id, &copy))?;
             carried += 1;
         }
     }
