@@ -296,6 +296,17 @@ fn as_refusal(path: &Path, e: ServiceError) -> Refusal {
     }
 }
 
+/// Writes to standard output; a reader that went away (`hyoka check … |
+/// head`) ends the output quietly instead of a panic.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("hyoka: cannot write the output: {e}");
+    }
+}
+
 fn rate(r: Option<f64>) -> serde_json::Value {
     r.map_or(serde_json::Value::Null, |v| json!(v))
 }
@@ -347,10 +358,8 @@ pub fn check(config: &Config, args: &CheckArgs) -> ExitCode {
                 OutputFormat::Json => {
                     let errors: Vec<&Problem> = refusal.errors().collect();
                     let warnings: Vec<&Problem> = refusal.warnings().collect();
-                    println!(
-                        "{}",
-                        json!({ "file": refusal.file, "refused": true, "errors": errors, "warnings": warnings })
-                    );
+                    let out = json!({ "file": refusal.file, "refused": true, "errors": errors, "warnings": warnings });
+                    emit(&format!("{out}\n"));
                 }
                 OutputFormat::Text => eprintln!("{refusal}"),
             }
@@ -359,7 +368,15 @@ pub fn check(config: &Config, args: &CheckArgs) -> ExitCode {
     }
 }
 
+/// What `hyoka check` prints, written at once by [`emit`].
 fn print_check(i: &Ingested, report: &hyoka_anomaly::Report, format: OutputFormat) {
+    let mut text = String::new();
+    macro_rules! say {
+        ($($arg:tt)*) => {{
+            text.push_str(&format!($($arg)*));
+            text.push('\n');
+        }};
+    }
     let a = achievement(&i.sheet.scored_items(), Level::Lv3);
     let suggestions: Vec<hyoka_model::scoring::FlagSuggestion> = report
         .findings
@@ -439,28 +456,28 @@ fn print_check(i: &Ingested, report: &hyoka_anomaly::Report, format: OutputForma
                 },
                 "warnings": i.warnings,
             });
-            println!("{out}");
+            say!("{out}");
         }
         OutputFormat::Text => {
             let or_dash = |s: Option<String>| s.unwrap_or_else(|| "-".to_owned());
-            println!("ファイル / file:        {}", i.file);
+            say!("ファイル / file:        {}", i.file);
             if let Some(s) = &i.item_sheet {
-                println!("シート / sheet:         {s}");
+                say!("シート / sheet:         {s}");
             }
-            println!("会社名 / company:       {}", or_dash(c.company_name.clone()));
-            println!("会社コード / code:      {}", or_dash(c.company_code.clone()));
-            println!("評価年度 / year:        {}", or_dash(c.fiscal_year.map(|y| y.get().to_string())));
-            println!("従業員数 / employees:   {}", or_dash(c.employees.map(|n| n.to_string())));
-            println!("IT担当者数 / IT staff:  {}", or_dash(c.it_staff.map(|n| n.to_string())));
-            println!("項目数 / items:         {}", i.sheet.answers.len());
-            println!(
+            say!("会社名 / company:       {}", or_dash(c.company_name.clone()));
+            say!("会社コード / code:      {}", or_dash(c.company_code.clone()));
+            say!("評価年度 / year:        {}", or_dash(c.fiscal_year.map(|y| y.get().to_string())));
+            say!("従業員数 / employees:   {}", or_dash(c.employees.map(|n| n.to_string())));
+            say!("IT担当者数 / IT staff:  {}", or_dash(c.it_staff.map(|n| n.to_string())));
+            say!("項目数 / items:         {}", i.sheet.answers.len());
+            say!(
                 "達成率 / achievement:   Lv1 {}  Lv2 {}  Lv3 {}  全体 overall {}",
                 percent(a.levels[0].rate),
                 percent(a.levels[1].rate),
                 percent(a.levels[2].rate),
                 percent(a.overall.rate)
             );
-            println!(
+            say!(
                 "内訳 / answers:         対策完了 {}  対策中 {}  未実施 {}  該当なし {}  未回答 {}",
                 count(Evaluation::DONE),
                 count(Evaluation::IN_PROGRESS),
@@ -468,24 +485,25 @@ fn print_check(i: &Ingested, report: &hyoka_anomaly::Report, format: OutputForma
                 count(Evaluation::NotApplicable),
                 count(Evaluation::Unanswered)
             );
-            println!(
+            say!(
                 "示唆 / suggested:       Lv1 {}  Lv2 {}  Lv3 {}  全体 overall {}",
                 percent(sa.levels[0].rate),
                 percent(sa.levels[1].rate),
                 percent(sa.levels[2].rate),
                 percent(sa.overall.rate)
             );
-            println!("上振れ / over-rating:   {} items flagged, risk {}/100", over_rated.len(), report.risk.score);
+            say!("上振れ / over-rating:   {} items flagged, risk {}/100", over_rated.len(), report.risk.score);
             for f in report.findings.iter().filter(|f| f.severity > hyoka_model::domain::Severity::Info) {
                 let suggested = f.suggested.map_or_else(|| "-".to_owned(), |p| p.value().to_string());
-                println!("  [{}] {} ({} → {suggested})", f.severity, f.reason_ja, f.claimed.code());
-                println!("      {}", f.reason_en);
+                say!("  [{}] {} ({} → {suggested})", f.severity, f.reason_ja, f.claimed.code());
+                say!("      {}", f.reason_en);
             }
             for w in &i.warnings {
-                println!("  {w}");
+                say!("  {w}");
             }
         }
     }
+    emit(&text);
 }
 
 /// `hyoka catalog …`.

@@ -58,6 +58,31 @@ fn bad_csv(dir: &Path) -> PathBuf {
     path
 }
 
+/// `hyoka check … | head`: a reader that goes away before the output is
+/// written ends hyoka quietly (it used to panic on the closed pipe, exit 101).
+#[test]
+fn check_into_a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let dir = temp();
+    let (url, _) = sqlite_url(dir.path());
+    for format in ["text", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hyoka"))
+            .args(["check", &fixture("official_like.xlsx").to_string_lossy(), "--format", format])
+            .env("DATABASE_URL", &url)
+            .env_remove("HYOKA_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run hyoka: {e}"));
+        // Close the reading end at once, as `head` does once it has enough.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{format}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{format}: {err}");
+    }
+}
+
 #[test]
 fn check_prints_what_hyoka_sees_as_json_without_a_database() {
     let dir = temp();
