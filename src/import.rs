@@ -92,40 +92,68 @@ fn parse_year(s: &str) -> Result<FiscalYear, String> {
 }
 
 /// Files to import: the files named, and the sheet files in the folders
-/// named (recursively, sorted; Excel's `~$` lock files and hidden files skipped).
-fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            out.push(dir.to_owned());
-            return;
+/// A file or folder `hyoka import` passed over, and why.
+struct Skipped {
+    path: PathBuf,
+    why_ja: &'static str,
+    why_en: String,
+}
+
+/// The check-sheet files under `paths` (folders searched recursively, by
+/// extension), and what was passed over in those folders.
+fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Skipped>) {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut Vec<Skipped>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                skipped.push(Skipped {
+                    path: dir.to_owned(), why_ja: "フォルダを読めません", why_en: e.to_string()
+                });
+                return;
+            }
         };
         let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for path in entries {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if name.starts_with('.') || name.starts_with("~$") {
+            if name.starts_with("~$") {
+                skipped.push(Skipped {
+                    path,
+                    why_ja: "Excel の一時ファイル（開いている間だけ作られるもの）",
+                    why_en: "an Excel lock file (exists while the workbook is open)".into(),
+                });
                 continue;
             }
+            if name.starts_with('.') {
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
             if path.is_dir() {
-                walk(&path, out);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| SHEET_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            {
+                walk(&path, out, skipped);
+            } else if ext.as_deref().is_some_and(|e| SHEET_EXTENSIONS.contains(&e)) {
                 out.push(path);
+            } else {
+                skipped.push(Skipped {
+                    path,
+                    why_ja: "チェックシートの形式ではありません",
+                    why_en: format!(
+                        "not a check-sheet file ({}); accepted: {}",
+                        ext.map_or_else(|| "no extension".to_owned(), |e| format!(".{e}")),
+                        SHEET_EXTENSIONS.join(", ")
+                    ),
+                });
             }
         }
     }
-    let mut out = Vec::new();
+    let (mut out, mut skipped) = (Vec::new(), Vec::new());
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out);
+            walk(p, &mut out, &mut skipped);
         } else {
             out.push(p.clone());
         }
     }
-    out
+    (out, skipped)
 }
 
 /// A one-line progress bar on stderr, drawn only on a terminal.
@@ -184,8 +212,11 @@ pub fn import(config: &Config, args: &ImportArgs) -> ExitCode {
 }
 
 fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let files = collect(&args.paths);
+    let (files, skipped) = collect(&args.paths);
     if files.is_empty() {
+        for s in &skipped {
+            eprintln!("スキップ / skipped: {} — {} / {}", s.path.display(), s.why_ja, s.why_en);
+        }
         anyhow::bail!("no check-sheet files found / 取り込むファイルがありません");
     }
     hyoka_model::db::migrate(&config.database.url)?;
@@ -258,8 +289,13 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    for s in &skipped {
+        println!("スキップ / skipped: {} — {} / {}", s.path.display(), s.why_ja, s.why_en);
+    }
     println!(
-        "合計 / total: 取込 {imported} imported, 変更なし {unchanged} unchanged, 拒否 {refused} refused (database {})",
+        "合計 / total: 取込 {imported} imported, 変更なし {unchanged} unchanged, 拒否 {refused} refused, \
+         スキップ {} skipped (database {})",
+        skipped.len(),
         config.database.url
     );
     // The group rules run once per import batch, for every framework and

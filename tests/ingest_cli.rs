@@ -159,8 +159,12 @@ fn import_reports_every_file_and_fails_when_one_is_refused(db: &TestDb) {
         "{out}"
     );
     assert!(out.contains("拒否 / refused") && out.contains("bad.csv C41 No.40"), "{out}");
-    assert!(out.contains("取込 1 imported, 変更なし 0 unchanged, 拒否 1 refused"), "{out}");
-    assert!(!out.contains("~$") && !out.contains("readme"), "{out}");
+    assert!(out.contains("取込 1 imported, 変更なし 0 unchanged, 拒否 1 refused, スキップ 2 skipped"), "{out}");
+    // What the folder held besides sheets is named in the summary, with why.
+    let skipped: Vec<&str> = out.lines().filter(|l| l.starts_with("スキップ / skipped:")).collect();
+    assert_eq!(skipped.len(), 2, "{out}");
+    assert!(skipped.iter().any(|l| l.contains("~$official_like.xlsx") && l.contains("lock file")), "{out}");
+    assert!(skipped.iter().any(|l| l.contains("readme.md") && l.contains("not a check-sheet file (.md)")), "{out}");
 
     let again = hyoka(&url, &["import", &fixture("official_like.xlsx").to_string_lossy()]);
     assert!(again.status.success(), "{}", stdout(&again));
