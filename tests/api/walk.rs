@@ -218,6 +218,9 @@ fn walk_the_yearly_path(db: &TestDb) {
     .expect(201);
     let f = api.get(&format!("/api/v1/flags/{f28}"), Some(&sub)).expect(200).json();
     assert_eq!(f["replies"][0]["body"], "訓練は未実施でした。0 に修正します");
+    let f17 = id_of(17);
+    api.post(&format!("/api/v1/flags/{f17}/replies"), Some(&sub), &json!({"body": "SOC は2026年度に設置予定です"}))
+        .expect(201);
     // Decisions are taken only under review.
     decide(85, json!({"decision": "dismissed"})).expect(409);
 
@@ -252,6 +255,13 @@ fn walk_the_yearly_path(db: &TestDb) {
     let carried = &flag_on(&flags2, 17)["flag"]["decision"];
     assert_eq!((carried["decision"].as_str(), carried["reviewed_score"].as_u64()), (Some("confirmed"), Some(1)));
     assert!(carried["carried_from"].is_i64(), "{carried}");
+    // The reply on revision 1's No.17 follows the carried decision.
+    let thread = &flag_on(&flags2, 17)["replies"];
+    assert_eq!(
+        (thread[0]["body"].as_str(), thread[0]["flag_id"].as_i64()),
+        (Some("SOC は2026年度に設置予定です"), Some(f17)),
+        "{thread}"
+    );
     api.post(&format!("{s2_path}/start-review"), Some(&reviewer), &json!({})).expect(200);
     api.post(&format!("{s2_path}/accept"), Some(&reviewer), &json!({})).expect(200);
     let d2 = api.get(&s2_path, Some(&sub)).expect(200).json();

@@ -49,6 +49,9 @@ impl From<&Review> for ReviewDto {
 pub struct ReplyDto {
     /// Id.
     pub id: i64,
+    /// The flag it was written on: this flag, or the earlier revision's flag
+    /// its decision was carried over from.
+    pub flag_id: i64,
     /// Author.
     pub author_id: Option<i64>,
     /// Text.
@@ -59,7 +62,13 @@ pub struct ReplyDto {
 
 impl From<&Reply> for ReplyDto {
     fn from(r: &Reply) -> Self {
-        ReplyDto { id: r.id, author_id: r.author_id, body: r.body.clone(), created_at: t(r.created_at.0) }
+        ReplyDto {
+            id: r.id,
+            flag_id: r.flag_id,
+            author_id: r.author_id,
+            body: r.body.clone(),
+            created_at: t(r.created_at.0),
+        }
     }
 }
 

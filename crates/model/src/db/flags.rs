@@ -389,3 +389,30 @@ pub fn reply(conn: &mut DbConn, actor: Actor, flag_id: i64, body: &str) -> Resul
 pub fn replies_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Reply>, DbError> {
     Ok(replies::table.filter(replies::flag_id.eq(flag_id)).order(replies::id).load(conn)?)
 }
+
+/// A flag's whole thread: its replies and those on the earlier revisions'
+/// flags its decisions were carried over from (the item unchanged), oldest
+/// first. Each reply keeps the flag (so the revision) it was written on.
+pub fn thread_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Reply>, DbError> {
+    let mut flags_in_thread = vec![flag_id];
+    let mut at = flag_id;
+    // Follow carried_from back: each step is one earlier revision.
+    for _ in 0..64 {
+        let from: Option<i64> = reviews::table
+            .filter(reviews::flag_id.eq(at))
+            .filter(reviews::carried_from.is_not_null())
+            .order(reviews::id.desc())
+            .select(reviews::carried_from)
+            .first::<Option<i64>>(conn)
+            .optional()?
+            .flatten();
+        let Some(review_id) = from else { break };
+        let earlier: i64 = reviews::table.find(review_id).select(reviews::flag_id).first(conn)?;
+        if flags_in_thread.contains(&earlier) {
+            break;
+        }
+        flags_in_thread.push(earlier);
+        at = earlier;
+    }
+    Ok(replies::table.filter(replies::flag_id.eq_any(&flags_in_thread)).order(replies::id).load(conn)?)
+}

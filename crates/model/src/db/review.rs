@@ -299,7 +299,8 @@ pub struct FlagView {
     pub latest: Option<Review>,
     /// Every decision, oldest first.
     pub reviews: Vec<Review>,
-    /// The subsidiary's replies, oldest first.
+    /// The subsidiary's replies, oldest first, with those on the earlier
+    /// revisions' flags its decision was carried over from.
     pub replies: Vec<Reply>,
 }
 
@@ -307,7 +308,7 @@ pub struct FlagView {
 pub fn flag_view(conn: &mut DbConn, flag_id: i64) -> Result<FlagView, DbError> {
     let flag = flags::get(conn, flag_id)?;
     let reviews = flags::reviews_of(conn, flag_id)?;
-    let replies = flags::replies_of(conn, flag_id)?;
+    let replies = flags::thread_of(conn, flag_id)?;
     Ok(FlagView { flag, latest: reviews.last().cloned(), reviews, replies })
 }
 
@@ -354,7 +355,7 @@ pub fn detail(conn: &mut DbConn, id: i64) -> Result<Detail, DbError> {
     let mut views = Vec::with_capacity(flag_list.len());
     for flag in flag_list {
         let reviews = flags::reviews_of(conn, flag.id)?;
-        let replies = flags::replies_of(conn, flag.id)?;
+        let replies = flags::thread_of(conn, flag.id)?;
         views.push(FlagView { latest: latest.get(&flag.id).cloned(), flag, reviews, replies });
     }
     Ok(Detail {
