@@ -72,9 +72,10 @@ const FLAG_COLUMNS: [&str; 25] = [
     "carried_from",
     "released",
 ];
-const AUDIT_COLUMNS: [&str; 11] = [
+const AUDIT_COLUMNS: [&str; 12] = [
     "id",
     "occurred_at",
+    "hashed_at",
     "actor_id",
     "actor",
     "action",
@@ -473,6 +474,38 @@ fn audit_csv_reads_back(db: &TestDb) {
         let after: Value =
             if row["after_json"].is_empty() { Value::Null } else { ok(serde_json::from_str(&row["after_json"])) };
         assert_eq!(after, e["after"], "{row:?}");
+    }
+
+    // The chain recomputed from the file alone, as docs/api.md says: oldest
+    // first, SHA-256 over nine fields, each as its UTF-8 length (u64, little
+    // endian) then its bytes, an empty cell as u64::MAX; each prev_hash is the
+    // hash before it, the first is 64 zeros.
+    let mut prev = "0".repeat(64);
+    for row in rows.iter().rev() {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for name in [
+            "prev_hash",
+            "hashed_at",
+            "actor_id",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "before_json",
+            "after_json",
+        ] {
+            let cell = &row[name];
+            if cell.is_empty() && name != "actor" {
+                h.update(u64::MAX.to_le_bytes());
+            } else {
+                h.update((cell.len() as u64).to_le_bytes());
+                h.update(cell.as_bytes());
+            }
+        }
+        assert_eq!(row["prev_hash"], prev, "{row:?}");
+        assert_eq!(hex::encode(h.finalize()), row["hash"], "entry {} recomputed from audit.csv", row["id"]);
+        prev = row["hash"].clone();
     }
 
     // The decision with an injected comment is there, its JSON intact.

@@ -42,6 +42,7 @@ pub const FLAG_COLUMNS: &[&str] = &[
 pub const AUDIT_COLUMNS: &[&str] = &[
     "id",
     "occurred_at",
+    "hashed_at",
     "actor_id",
     "actor",
     "action",
@@ -189,6 +190,7 @@ pub(crate) fn audit_record(e: &AuditEvent) -> Vec<String> {
     vec![
         e.id.to_string(),
         show(e.occurred_at.0),
+        hyoka_model::db::audit::hashed_time(e.occurred_at.0.naive_utc()),
         opt(e.actor_id),
         e.actor.clone(),
         e.action.clone(),

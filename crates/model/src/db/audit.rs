@@ -86,6 +86,13 @@ impl From<NaiveDateTime> for UtcTime {
     }
 }
 
+/// An entry's time as its hash covers it: UTC, to the microsecond
+/// (`2026-12-01T03:04:05.123456`). The audit CSV exports it as `hashed_at`,
+/// so the chain can be recomputed from the file alone (docs/api.md).
+pub fn hashed_time(occurred_at: NaiveDateTime) -> String {
+    occurred_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
 /// The hash of an entry: SHA-256 over the previous hash and every field,
 /// each length-prefixed so no two different entries hash alike.
 #[expect(clippy::too_many_arguments, reason = "one argument per hashed column")]
@@ -101,7 +108,7 @@ fn entry_hash(
     after: Option<&str>,
 ) -> String {
     let mut h = Sha256::new();
-    let at = occurred_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    let at = hashed_time(occurred_at);
     let actor_id = actor_id.map(|i| i.to_string());
     for field in [
         Some(prev_hash),
