@@ -48,6 +48,11 @@ pub struct Clause {
     pub past_state: bool,
     /// A bad practice stated as a fact (共通IDで運用).
     pub contradiction: Option<String>,
+    /// Stopped, abolished, or kept only as a formality (形骸化, 休止, suspended).
+    pub stopped: Option<String>,
+    /// A stage short of done: bought but not installed, approved, a trial,
+    /// a test environment only (購入済みで未設置, 稟議承認済み, pilot).
+    pub stage: Option<String>,
 }
 
 impl Clause {
@@ -59,6 +64,8 @@ impl Clause {
             || self.postponed.is_some()
             || self.draft.is_some()
             || self.guess.is_some()
+            || self.stopped.is_some()
+            || self.stage.is_some()
     }
 }
 
@@ -136,8 +143,12 @@ static COVERAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(\d+)(か所|箇所|ヶ所|カ所|拠点|工場|事業所|台|部署|部門|名|人|社|システム)?(のうち|中|の内)(\d+)").ok()
 });
 
-/// Reads one evidence text into clauses with their signals.
+/// Reads one evidence text into clauses with their signals (English
+/// evidence by [`crate::english`]).
 pub fn analyse(evidence: &str, cues: &Cues) -> Vec<Clause> {
+    if crate::english::is_english(evidence) {
+        return crate::english::analyse(evidence, &cues.en);
+    }
     // Fold per line so line breaks still end clauses.
     let joined: String =
         evidence.lines().map(|l| hyoka_model::text::normalize(l).to_lowercase()).collect::<Vec<_>>().join("\n");
@@ -164,7 +175,14 @@ fn clause(original: &str, cues: &Cues) -> Clause {
     let completion = completion_cue(&text, cues);
     let negation = negation_cue(&text, cues);
     let partial = partial_cue(&text, cues);
+    let ending = ending_state(&text);
+    let (stopped, stage) = (stopped_cue(&text, cues), stage_cue(&text, cues));
+    let plan = plan.or_else(|| ending.clone().filter(|(k, _)| *k == Ending::Intent).map(|(_, w)| w));
+    let negation = negation.or_else(|| ending.filter(|(k, _)| *k == Ending::Negated).map(|(_, w)| w));
+    let guess = guess.or_else(|| find(&text, &cues.ad_hoc).map(str::to_owned));
     Clause {
+        stopped: now(stopped),
+        stage: now(stage),
         completion,
         plan: now(plan),
         progress: now(progress),
@@ -180,6 +198,63 @@ fn clause(original: &str, cues: &Cues) -> Clause {
         text,
         original: original.to_owned(),
     }
+}
+
+/// What a clause's final predicate says, read from its ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// A decision or intention: 〜することとした, 〜する方針, 〜していく,
+    /// a bare dictionary form (〜を実施する) with a start point (より/から).
+    Intent,
+    /// A negated predicate or a bare 未 / 無い at the end: 研修は未, 今のところ無い.
+    Negated,
+}
+
+static INTENT_ENDING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(こととした|ことにした|こととする|ことになった|方針とした|方針である|方針です|方針としている|する方針|ていく|ていきます|ていきたい|て参ります|てまいります|つもり|を目指す|予定です|予定である|を図る|したいと考え|したい)$",
+    )
+    .ok()
+});
+static START_THEN_DO: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(より|から|以降)[^。]*(する|します|行う|行います|開始|実施)$").ok());
+static NEGATED_ENDING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(\p{Han}|\p{Katakana}|ー|[a-z0-9)）]|は|も|:)(未|無い|ない|無し|なし|×)(です|。|)$|(は|も|が)(今のところ|現在|まだ|特に)(無い|ない|なし|無し|ありません)$").ok()
+});
+
+fn ending_state(text: &str) -> Option<(Ending, String)> {
+    let t = text.trim_end_matches(['□', '。', ')', '）']);
+    let tail = |n: usize| -> String {
+        let cs: Vec<char> = t.chars().collect();
+        cs[cs.len().saturating_sub(n)..].iter().collect()
+    };
+    if INTENT_ENDING.as_ref().is_some_and(|re| re.is_match(t))
+        || START_THEN_DO.as_ref().is_some_and(|re| re.is_match(t) && has_time(t))
+    {
+        return Some((Ending::Intent, tail(10)));
+    }
+    if NEGATED_ENDING.as_ref().is_some_and(|re| re.is_match(t)) {
+        return Some((Ending::Negated, tail(10)));
+    }
+    None
+}
+
+fn stopped_cue(text: &str, cues: &Cues) -> Option<String> {
+    for (i, w) in cues.stopped.matches(text) {
+        // Abolishing a bad practice (共有IDの運用を廃止) is the control.
+        let head: Vec<char> = text[..i].chars().collect();
+        let before: String = head[head.len().saturating_sub(14)..].iter().collect();
+        if cues.bad_practices.find_in(&before).is_some() {
+            continue;
+        }
+        return Some(w.to_owned());
+    }
+    None
+}
+
+fn stage_cue(text: &str, cues: &Cues) -> Option<String> {
+    let w = find(text, &cues.stages)?;
+    Some(w.to_owned())
 }
 
 /// A completion cue not directly followed by a plan or progress word
@@ -231,15 +306,30 @@ pub fn contradiction_cue(text: &str, cues: &Cues) -> Option<String> {
 /// A negation: a 未X status word, or a negating verb ending that does not
 /// negate a bad practice.
 fn negation_cue(text: &str, cues: &Cues) -> Option<String> {
-    if let Some(w) = find(text, &cues.not_done_words) {
+    for (i, w) in cues.not_done_words.matches(text) {
+        // 未登録の端末, パッチ未適用PCを抽出: a 未X word modifying a noun
+        // names what a control acts on; 未適用0台 counts none left.
+        let after = &text[i + w.len()..];
+        if w.starts_with('未') && (modifies_noun(after) || zero_count(after)) {
+            continue;
+        }
         return Some(w.to_owned());
     }
     for (i, w) in cues.negation.matches(text) {
         let before: String = {
             let head: Vec<char> = text[..i].chars().collect();
-            head[head.len().saturating_sub(12)..].iter().collect()
+            head[head.len().saturating_sub(12)..].iter().collect::<String>() + w
         };
         if cues.bad_practices.find_in(&before).is_some() {
+            continue;
+        }
+        // 接続できない設定, 発行されることはない運用, 使っていないサービス:
+        // a negated verb modifying a noun describes a control or its object.
+        let after = &text[i + w.len()..];
+        if !w.ends_with('ず') && !w.ends_with("なし") && !w.ends_with("無し") && modifies_noun(after) {
+            continue;
+        }
+        if after.starts_with('か') {
             continue;
         }
         let quote: String = {
@@ -250,6 +340,30 @@ fn negation_cue(text: &str, cues: &Cues) -> Option<String> {
         return Some(quote.replace('□', ""));
     }
     None
+}
+
+/// Whether `after` (the text right after a negated or 未X word) starts with
+/// a noun the word modifies (の+noun, or a noun directly) followed by a
+/// particle or a copula, rather than ending the predicate.
+fn modifies_noun(after: &str) -> bool {
+    const STATE_NOUNS: [&str; 6] = ["状態", "まま", "段階", "状況", "部分", "箇所"];
+    let a = after.strip_prefix('の').unwrap_or(after);
+    if STATE_NOUNS.iter().any(|n| a.starts_with(n)) {
+        return false;
+    }
+    let noun: String = a
+        .chars()
+        .take_while(
+            |c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{30A0}'..='\u{30FF}' | 'a'..='z' | '0'..='9' | '(' | ')'),
+        )
+        .collect();
+    !noun.is_empty() && !noun.chars().all(|c| c.is_ascii_digit())
+}
+
+/// 0台, 0件, 0名: none left.
+fn zero_count(after: &str) -> bool {
+    let a = after.trim_start_matches(['の', ':', '(']);
+    a.starts_with('0') && !a[1..].starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn draft_cue(text: &str, cues: &Cues) -> Option<String> {
@@ -358,6 +472,18 @@ pub fn has_time(folded: &str) -> bool {
         || ["年度", "月", "今期", "来期", "年内", "上期", "下期", "四半期", "までに", "月末", "年末"]
             .iter()
             .any(|w| folded.contains(w))
+}
+
+/// Whether a clause speaks of a time ahead: 来期, 来年度, 次年度, 第3四半期,
+/// next fiscal year, by March 2026, FY2027, Q2.
+pub fn future_time(text: &str) -> bool {
+    static EN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"\b(next (fiscal )?(year|fy|term|quarter|month)|by (the )?(end of )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4]|fy|20\d\d)|fy ?20\d\d|target(ed)? (20\d\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|in q[1-4])").ok()
+    });
+    ["来期", "来年度", "次年度", "来月", "翌年度", "年度内", "年内", "今年度中", "今期中", "四半期"]
+        .iter()
+        .any(|w| text.contains(w))
+        || EN.as_ref().is_some_and(|re| re.is_match(text))
 }
 
 /// Share of the character bigrams of `part` that occur in `whole` (0–1).
