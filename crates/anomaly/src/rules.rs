@@ -412,6 +412,7 @@ fn parts_findings(ctx: &Ctx<'_>, clauses: &[Clause]) -> Vec<Finding> {
     if item.parts.len() < 2 {
         return Vec::new();
     }
+    let english = crate::english::is_english(&ctx.answer.evidence);
     let mut covered = Vec::new();
     let mut denied = Vec::new();
     let mut missing = Vec::new();
@@ -419,7 +420,11 @@ fn parts_findings(ctx: &Ctx<'_>, clauses: &[Clause]) -> Vec<Finding> {
         let syn: Vec<String> = part.synonyms.iter().map(|s| text::fold(s)).collect();
         let mentions: Vec<&Clause> = clauses.iter().filter(|c| text::find_words(&c.text, &syn).is_some()).collect();
         if mentions.is_empty() {
-            missing.push(part);
+            // The catalog's synonyms are Japanese: in English evidence a part
+            // not found is unknown, not missing (a denied part still counts).
+            if !english {
+                missing.push(part);
+            }
         } else if mentions.iter().all(|c| c.not_done() && !c.forward) {
             denied.push((part, mentions[0]));
         } else {

@@ -131,6 +131,7 @@ fn blank(text: &str, list: &Lexicon) -> String {
 static NEGATED_NEGATIVE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r"(未\p{Han}{1,3}|[\p{Han}\p{Katakana}ー]{1,8}(され|し)て(い)?ない)(の)?[\p{Han}\p{Katakana}ーa-z0-9]{0,10}(は|が|も)(一切|ひとつも|1つも|1台も|1件も)?(ない|無い|なし|無し|ありません|存在しない|ございません)",
+        r"\p{Han}[ぁ-ん]{0,4}ない[\p{Han}\p{Katakana}ーa-z0-9]{1,10}(は|が|も)(一切|一人も|ひとりも|1人も|1台も)?(いない|ない|無い|存在しない|おりません|いません)",
         r"(例外|除外|対象外|漏れ|もれ|抜け|不備|欠落|違反|問題|支障|遅延|遅れ|差異|差分|変更|変更点|改定|改訂|指摘|指摘事項|異常|不一致|検出|事故|インシデント|不正)(の[\p{Han}\p{Katakana}ーa-z0-9]{1,10})?(は|も|等は|事項は)?(特に|一切)?(ない|無い|なし|無し|ありません|ございません|認めていない|認めない|発生していない|見られない|確認されていない|見つかっていない|存在しない|存在せず|発生しておらず)",
     ]
     .iter()
@@ -142,6 +143,9 @@ static COVERAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     // 3拠点のうち2拠点 / 全5工場中3工場 / 10台中7台
     Regex::new(r"(\d+)(か所|箇所|ヶ所|カ所|拠点|工場|事業所|台|部署|部門|名|人|社|システム)?(のうち|中|の内)(\d+)").ok()
 });
+
+static SHARE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(約|およそ|概ね)?(\d{1,2})割|(?:率|約|およそ|割合)(\d{1,2}(?:\.\d)?)%").ok());
 
 /// Reads one evidence text into clauses with their signals (English
 /// evidence by [`crate::english`]).
@@ -261,8 +265,24 @@ fn stage_cue(text: &str, cues: &Cues) -> Option<String> {
 /// ("稼働予定" and "導入に向け" are plans). A bare noun (導入, 設置) counts
 /// only at the end of a clause or followed by し / 済 / 完了.
 fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
-    const NOT_YET: [&str; 12] =
-        ["に向け", "を予定", "する予定", "予定", "を検討", "の検討", "を目指", "準備", "の準備", "検討", "中", "待ち"];
+    const NOT_YET: [&str; 16] = [
+        "に向け",
+        "を予定",
+        "する予定",
+        "予定",
+        "を検討",
+        "の検討",
+        "を目指",
+        "準備",
+        "の準備",
+        "検討",
+        "中",
+        "待ち",
+        "したい",
+        "する",
+        "します",
+        "すべく",
+    ];
     const DONE_AFTER: [&str; 9] = ["し", "済", "完了", "を開始", "開始", "を完了", "(", "を実施", "を行"];
     let ok = |i: usize, w: &str, noun: bool| {
         let after: String = text[i + w.len()..].chars().take(6).collect();
@@ -273,6 +293,11 @@ fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
             !noun || after.is_empty() || after.starts_with('□') || DONE_AFTER.iter().any(|p| after.starts_with(p));
         !planned && before != "未" && noun_ok
     };
+    // 来期より計画を策定し、…: a continuative clause about a time ahead
+    // takes the tense of the predicate that ends its sentence.
+    if (text.ends_with('し') || text.ends_with('て')) && future_time(text) {
+        return None;
+    }
     for (list, noun) in [(&cues.completion, false), (&cues.completion_nouns, true)] {
         if let Some((_, w)) = list.matches(text).find(|(i, w)| ok(*i, w, noun)) {
             return Some(w.to_owned());
@@ -353,9 +378,7 @@ fn modifies_noun(after: &str) -> bool {
     }
     let noun: String = a
         .chars()
-        .take_while(
-            |c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{30A0}'..='\u{30FF}' | 'a'..='z' | '0'..='9' | '(' | ')'),
-        )
+        .take_while(|c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{30A0}'..='\u{30FF}' | 'a'..='z' | '0'..='9'))
         .collect();
     !noun.is_empty() && !noun.chars().all(|c| c.is_ascii_digit())
 }
@@ -373,6 +396,9 @@ fn draft_cue(text: &str, cues: &Cues) -> Option<String> {
     // "規程案", "ルール案": a draft word right after a document word;
     // "ドラフト", "たたき台" wherever they stand; "案" alone is not (提案, 案内).
     for (i, d) in cues.draft.matches(text) {
+        if d.starts_with('未') && modifies_noun(&text[i + d.len()..]) {
+            continue;
+        }
         if let Some(subject) = cues.draft_subjects.words().iter().find(|s| text[..i].ends_with(s.as_str())) {
             return Some(format!("{subject}{d}"));
         }
@@ -392,6 +418,15 @@ fn partial_cue(text: &str, cues: &Cues) -> Option<String> {
         let after = &t[i + scope.len()..];
         if let Some(only) = ["のみ", "だけ", "に限", "限定"].iter().find(|o| after.starts_with(**o)) {
             return Some(format!("{scope}{only}"));
+        }
+    }
+    if let Some(re) = SHARE.as_ref()
+        && let Some(caps) = re.captures(&t)
+    {
+        let n: u32 = caps.get(2).or(caps.get(3)).and_then(|m| m.as_str().parse().ok()).unwrap_or(100);
+        let below = if caps.get(2).is_some() { n < 10 } else { n < 100 };
+        if below {
+            return Some(caps[0].to_owned());
         }
     }
     if let Some(re) = COVERAGE.as_ref() {
@@ -517,7 +552,7 @@ mod tests {
 
     #[test]
     fn every_pattern_compiles() {
-        assert_eq!(NEGATED_NEGATIVE.len(), 2);
+        assert_eq!(NEGATED_NEGATIVE.len(), 3);
         assert!(COVERAGE.is_some() && WESTERN.is_some() && ERA.is_some());
     }
 
@@ -569,5 +604,17 @@ mod tests {
         assert!(!MentionedDate { year: 2024, month: None, fiscal: true }.after(day));
         assert!(!MentionedDate { year: 2024, month: Some(6), fiscal: false }.after(day));
         assert!(MentionedDate { year: 2024, month: Some(7), fiscal: false }.after(day));
+    }
+}
+
+#[cfg(test)]
+mod debug_reading {
+    #[test]
+    fn show() {
+        let Ok(t) = std::env::var("HYOKA_READ") else { return };
+        let cues = crate::config::DetectorConfig::builtin().map(|c| c.cues).unwrap_or_else(|e| panic!("{e}"));
+        for c in super::analyse(&t, &cues) {
+            println!("{c:?}");
+        }
     }
 }
