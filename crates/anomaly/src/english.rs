@@ -109,6 +109,7 @@ pub struct EnglishCues {
     pub progress: Phrases,
     pub stage: Phrases,
     pub stage_exceptions: Phrases,
+    pub draft: Phrases,
     pub postponed: Phrases,
     pub stopped: Phrases,
     pub guess: Phrases,
@@ -201,6 +202,11 @@ pub fn clauses(text: &str) -> Vec<String> {
     split.into_iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect()
 }
 
+/// "unregistered devices cannot connect": what a control keeps out.
+static RESTRICTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b(un[a-z]+ed|non-[a-z]+|personal|private|foreign|external|unknown)\b[^.]*\b(cannot|can't|can not|are not allowed|is not allowed|are blocked|is blocked|are not permitted|is not permitted)\b").ok()
+});
+
 static NUMBERS: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b(\d+)\s*(?:of|out of|/)\s*(\d+)\b|\b(\d{1,2})\s*%").ok());
 
@@ -215,7 +221,7 @@ fn clause(original: &str, cues: &EnglishCues) -> Clause {
     let past_state = cues.past_state.any(&text);
     let now = |v: Option<String>| if past_state { None } else { v };
     let double_negative = cues.negated_negatives.any(&text);
-    let control = cues.control_negations.any(&text);
+    let control = cues.control_negations.any(&text) || RESTRICTION.as_ref().is_some_and(|re| re.is_match(&text));
     let negation = if double_negative || control { None } else { cues.negation.find(&text) };
     let stage = if cues.stage_exceptions.any(&text) { None } else { cues.stage.find(&text) };
     let partial = if cues.partial_exceptions.any(&text) {
@@ -233,7 +239,7 @@ fn clause(original: &str, cues: &EnglishCues) -> Clause {
         plan: now(cues.plan.find(&text)),
         progress: now(cues.progress.find(&text)),
         postponed: now(cues.postponed.find(&text)),
-        draft: None,
+        draft: if cues.stage_exceptions.any(&text) { None } else { now(cues.draft.find(&text)) },
         guess: cues.guess.find(&text).or_else(|| cues.ad_hoc.find(&text)),
         negation: now(negation),
         partial,
@@ -257,7 +263,7 @@ fn share_below_all(text: &str) -> Option<String> {
             if a < b && b > 1 {
                 return Some(caps[0].to_owned());
             }
-        } else if caps.get(3).is_some() {
+        } else if caps.get(3).and_then(|m| m.as_str().parse::<u32>().ok()).is_some_and(|p| p < 80) {
             return Some(caps[0].to_owned());
         }
     }

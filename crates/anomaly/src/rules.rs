@@ -576,19 +576,17 @@ fn check_one(ctx: &Ctx<'_>) -> Vec<Finding> {
     // A 1 needs something done or under way now, or a plan with a date.
     // Not done, stopped, guessed, postponed, or only a preparatory step
     // (approval, vendor selection) with no date is not in progress.
-    let weak = |c: &Clause| {
-        c.negation.is_some() || c.stopped.is_some() || c.guess.is_some() || c.postponed.is_some() || c.stage.is_some()
-    };
+    let weak = |c: &Clause| c.negation.is_some() || c.stopped.is_some() || c.guess.is_some() || c.postponed.is_some();
     let moving = clauses.iter().any(|c| {
         !weak(c)
             && (c.progress.is_some()
                 || c.draft.is_some()
-                || (c.completion.is_some() && !c.preparatory)
+                || (c.completion.is_some() && !c.preparatory && c.stage.is_none())
                 || c.partial.is_some()
                 || future(c)
                 || (c.plan.is_some() && text::has_time(&c.text)))
     }) || clauses.iter().any(|c| c.stage.is_some() && future(c));
-    let stuck = clauses.iter().find(|c| weak(c) || c.preparatory || c.plan.is_some());
+    let stuck = clauses.iter().find(|c| weak(c) || c.stage.is_some() || c.preparatory || c.plan.is_some());
     if let Some(c) = stuck
         && !moving
     {

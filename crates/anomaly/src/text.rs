@@ -220,8 +220,10 @@ static INTENT_ENDING: LazyLock<Option<Regex>> = LazyLock::new(|| {
     )
     .ok()
 });
+static START_FROM: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(より|から|以降)[^。]*(する|します|行う|行います)$").ok());
 static START_THEN_DO: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(より|から|以降)[^。]*(する|します|行う|行います|開始|実施)$").ok());
+    LazyLock::new(|| Regex::new(r"(年度に|年に|月に|期に|期中に|までに)[^。]*(する|します|行う|行います)$").ok());
 static NEGATED_ENDING: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(\p{Han}|\p{Katakana}|ー|[a-z0-9)）]|は|も|:)(未|無い|ない|無し|なし|×)(です|。|)$|(は|も|が)(今のところ|現在|まだ|特に)(無い|ない|なし|無し|ありません)$").ok()
 });
@@ -232,8 +234,11 @@ fn ending_state(text: &str) -> Option<(Ending, String)> {
         let cs: Vec<char> = t.chars().collect();
         cs[cs.len().saturating_sub(n)..].iter().collect()
     };
+    const HABIT: [&str; 10] = ["毎年", "毎月", "毎週", "年1回", "年2回", "定期", "都度", "ごと", "毎", "随時"];
+    let habitual = HABIT.iter().any(|h| t.contains(h));
     if INTENT_ENDING.as_ref().is_some_and(|re| re.is_match(t))
-        || START_THEN_DO.as_ref().is_some_and(|re| re.is_match(t) && has_time(t))
+        || START_FROM.as_ref().is_some_and(|re| re.is_match(t) && has_time(t))
+        || (!habitual && START_THEN_DO.as_ref().is_some_and(|re| re.is_match(t) && has_time(t)))
     {
         return Some((Ending::Intent, tail(10)));
     }
@@ -424,7 +429,8 @@ fn partial_cue(text: &str, cues: &Cues) -> Option<String> {
         && let Some(caps) = re.captures(&t)
     {
         let n: u32 = caps.get(2).or(caps.get(3)).and_then(|m| m.as_str().parse().ok()).unwrap_or(100);
-        let below = if caps.get(2).is_some() { n < 10 } else { n < 100 };
+        // Attendance of 80 % or more is an honest report, not a gap.
+        let below = if caps.get(2).is_some() { n <= 8 } else { n < 80 };
         if below {
             return Some(caps[0].to_owned());
         }
@@ -501,9 +507,15 @@ pub fn dates(folded: &str) -> Vec<MentionedDate> {
     out
 }
 
-/// Whether a clause mentions a date or a relative time (来年度, 今期 …).
+/// Whether a clause mentions a date or a relative time (来年度, 今期 …,
+/// March 2026, FY2026, Q2).
 pub fn has_time(folded: &str) -> bool {
+    static EN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,? ?(\d{1,2},? )?20\d\d|\b20\d\d-\d{1,2}|\bfy ?20\d\d|\bq[1-4]\b|\b20\d\d q[1-4]").ok()
+    });
     !dates(folded).is_empty()
+        || EN.as_ref().is_some_and(|re| re.is_match(folded))
+        || future_time(folded)
         || ["年度", "月", "今期", "来期", "年内", "上期", "下期", "四半期", "までに", "月末", "年末"]
             .iter()
             .any(|w| folded.contains(w))

@@ -35,3 +35,58 @@ fn tuning_part_per_language() {
         assert!(p >= 0.5 && rec >= 0.3, "{lang}: P {p:.3} R {rec:.3}");
     }
 }
+
+#[test]
+fn old_labelled_set_figures() {
+    let catalog = Catalog::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let detector = Detector::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let cases = hyoka_anomaly::eval::labelled_cases().unwrap_or_else(|e| panic!("{e}"));
+    let r = evaluate_labelled(&detector, &catalog, &cases);
+    println!("old set: P {:.3} R {:.3} {:?}", r.detector.precision(), r.detector.recall(), r.detector);
+    if std::env::var_os("HYOKA_TUNING_ERRORS").is_some() {
+        for e in &r.errors {
+            let c = cases.iter().find(|c| c.id == e.0);
+            println!("{e:?}\n    EV: {}", c.map_or("", |c| c.evidence.as_str()));
+        }
+    }
+    assert!(r.detector.precision() >= 0.95 && r.detector.recall() >= 0.95, "{:?}", r.detector);
+}
+
+/// Lists the commonest medium-or-higher findings on honest generated
+/// sheets (run with HYOKA_TUNING_ERRORS=1 --nocapture).
+#[test]
+fn honest_generated_findings() {
+    if std::env::var_os("HYOKA_TUNING_ERRORS").is_none() {
+        return;
+    }
+    use hyoka_anomaly::{CompanySize, SheetInput};
+    use hyoka_generator::{Generator, GroupSpec};
+    use hyoka_model::domain::{FiscalYear, Severity};
+    let catalog = Catalog::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let detector = Detector::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let first = FiscalYear::new(2023).unwrap_or_else(|e| panic!("{e}"));
+    let generator = Generator::new(GroupSpec::consecutive(7, 40, first, 1), &catalog);
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut sheets = 0;
+    for g in generator.sheets() {
+        let company = generator.company(g.company_index).unwrap_or_else(|e| panic!("{e}"));
+        let size = company.size(g.year);
+        let input = SheetInput {
+            answers: &g.sheet.answers,
+            catalog: &catalog,
+            company: CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) },
+            assessed_on: g.sheet.cover.answered_on.unwrap_or_else(|| g.year.last_day()),
+        };
+        sheets += 1;
+        for f in detector.check(&input).findings.iter().filter(|f| f.severity >= Severity::Medium) {
+            let r = f.reason_ja.split_once(": ").map_or(f.reason_ja.as_str(), |x| x.1);
+            *seen.entry(format!("{} {}", f.rule, r)).or_default() += 1;
+        }
+    }
+    let mut v: Vec<_> = seen.into_iter().collect();
+    v.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    println!("{sheets} sheets");
+    for (k, n) in v.iter().take(40) {
+        println!("{n:4} {k}");
+    }
+}
