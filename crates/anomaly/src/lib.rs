@@ -25,6 +25,7 @@
 //! The submitted score is never changed: a finding only suggests. `low` and
 //! `info` findings never suggest a score below the claim.
 
+pub mod condition;
 pub mod config;
 pub mod english;
 pub mod eval;

@@ -296,7 +296,9 @@ fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
         let before: String = text[..i].chars().rev().take(1).collect();
         let noun_ok =
             !noun || after.is_empty() || after.starts_with('□') || DONE_AFTER.iter().any(|p| after.starts_with(p));
-        !planned && before != "未" && noun_ok
+        // 開始したい, 導入したい: a wish, not a completion.
+        let wish = w.ends_with('た') && after.starts_with('い');
+        !planned && !wish && before != "未" && noun_ok
     };
     // 来期より計画を策定し、…: a continuative clause about a time ahead
     // takes the tense of the predicate that ends its sentence.
