@@ -204,7 +204,7 @@ pub fn clauses(text: &str) -> Vec<String> {
 
 /// "unregistered devices cannot connect": what a control keeps out.
 static RESTRICTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b(un[a-z]+ed|non-[a-z]+|personal|private|foreign|external|unknown)\b[^.]*\b(cannot|can't|can not|are not allowed|is not allowed|are blocked|is blocked|are not permitted|is not permitted)\b").ok()
+    Regex::new(r"\b(un[a-z]+ed|non-[a-z]+|personal|private|foreign|external|unknown)\b[^.]*\b(cannot|can't|can not|are not allowed|is not allowed|are blocked|is blocked|are not permitted|is not permitted)\b|\b(no one|no-one|nobody)\b[^.]*\b(can|may|is allowed|is able)\b").ok()
 });
 
 static NUMBERS: LazyLock<Option<Regex>> =

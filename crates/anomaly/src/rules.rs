@@ -282,13 +282,32 @@ fn status_finding(ctx: &Ctx<'_>, clauses: &[Clause], any_completion: bool) -> Op
     })?;
     // A completed measure with a plan for something else in the same text is
     // ambiguous (FW 導入済、IDS は来年度予定): leave it to a person.
+    // A done measure with a plan in another clause: a part of the measure
+    // still to come (MFA on VPN; admin accounts will follow later). A next
+    // step beyond the condition (二重化, an extra layer) is `forward` and
+    // was left out above.
     if any_completion
         && planned.progress.is_none()
         && planned.draft.is_none()
         && planned.postponed.is_none()
         && planned.stage.is_none()
     {
-        return None;
+        let cue = planned.plan.clone().unwrap_or_default();
+        return Some(ctx.finding(
+            "partial",
+            Severity::Medium,
+            Some(Points::One),
+            format!(
+                "対策完了(2点)だが根拠の一部は今後の予定として書かれている:「{}」(「{}」)。残りを満たして完了",
+                quote(&planned.original),
+                cue.trim()
+            ),
+            format!(
+                "claimed 2 but part of the evidence is still a plan: “{}” (“{}”); done means every part",
+                quote(&planned.original),
+                cue.trim()
+            ),
+        ));
     }
     let (cue, kind_ja, kind_en, suggest) = if let Some(p) = &planned.postponed {
         (p.clone(), "延期・見送り", "postponed", Points::Zero)

@@ -64,18 +64,19 @@ fn honest_generated_findings() {
     use hyoka_model::domain::{FiscalYear, Severity};
     let catalog = Catalog::builtin().unwrap_or_else(|e| panic!("{e}"));
     let detector = Detector::builtin().unwrap_or_else(|e| panic!("{e}"));
-    let first = FiscalYear::new(2023).unwrap_or_else(|e| panic!("{e}"));
-    let generator = Generator::new(GroupSpec::consecutive(7, 40, first, 1), &catalog);
+    use hyoka_generator::{SheetKind, TemplateSet, labelled_group};
+    let year = FiscalYear::new(2024).unwrap_or_else(|e| panic!("{e}"));
+    let spec = GroupSpec::new(20241130, 200, vec![year]).with_code_prefix("EVAL-");
+    let group = labelled_group(&spec, &catalog, TemplateSet::Tuning, 0.3, 0.1);
     let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
     let mut sheets = 0;
-    for g in generator.sheets() {
-        let company = generator.company(g.company_index).unwrap_or_else(|e| panic!("{e}"));
-        let size = company.size(g.year);
+    let _ = Generator::new;
+    for s in group.iter().filter(|s| s.kind == SheetKind::Honest) {
         let input = SheetInput {
-            answers: &g.sheet.answers,
+            answers: &s.sheet.answers,
             catalog: &catalog,
-            company: CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) },
-            assessed_on: g.sheet.cover.answered_on.unwrap_or_else(|| g.year.last_day()),
+            company: CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) },
+            assessed_on: s.sheet.cover.answered_on.unwrap_or_else(|| s.year.last_day()),
         };
         sheets += 1;
         for f in detector.check(&input).findings.iter().filter(|f| f.severity >= Severity::Medium) {
