@@ -91,3 +91,36 @@ fn honest_generated_findings() {
         println!("{n:4} {k}");
     }
 }
+
+/// Reads `score|evidence` lines from the file named by `HYOKA_PROBE` and
+/// prints the rules that mark each (a tool for trying new wordings).
+#[test]
+fn probe_wordings() {
+    use hyoka_anomaly::{CompanySize, SheetInput};
+    use hyoka_model::domain::{Evaluation, ItemNumber, Level};
+    use hyoka_model::sheet::Answer;
+    let Ok(path) = std::env::var("HYOKA_PROBE") else { return };
+    let catalog = Catalog::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let detector = Detector::builtin().unwrap_or_else(|e| panic!("{e}"));
+    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+        let Some((s, ev)) = line.split_once('|') else { continue };
+        let item = if s == "na" { 80 } else { 60 };
+        let answers = [Answer {
+            item: ItemNumber::new(item).unwrap_or_else(|e| panic!("{e}")),
+            level: Level::Lv1,
+            evaluation: Evaluation::from_code(s).unwrap_or(Evaluation::Unanswered),
+            evidence: ev.into(),
+            responsible_area: None,
+            source_cell: None,
+        }];
+        let input = SheetInput {
+            answers: &answers,
+            catalog: &catalog,
+            company: CompanySize { employees: Some(300), it_staff: Some(4) },
+            assessed_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 30).unwrap_or_default(),
+        };
+        let m: Vec<&str> =
+            detector.check(&input).findings.iter().filter(|f| f.marks_over_rating()).map(|f| f.rule).collect();
+        println!("{:24} {s} {ev}", if m.is_empty() { "-".to_owned() } else { m.join(",") });
+    }
+}
