@@ -135,10 +135,11 @@ pub fn is_english(text: &str) -> bool {
 
 /// Splits English text into clauses: at sentence ends (a full stop not
 /// between digits or after a short abbreviation), line breaks, `;`, and
-/// before contrastive links (`but`, `however`, `while`, `except`).
+/// before contrastive links (`but`, `however`, `while`); `except` stays in
+/// its clause, so an allow-list ("blocked except …") is read whole.
 pub fn clauses(text: &str) -> Vec<String> {
     static CONTRAST: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"(?i),?\s+(but|however|although|whereas|while|except(?: for)?)\s+").ok());
+        LazyLock::new(|| Regex::new(r"(?i),?\s+(but|however|although|whereas|while)\s+").ok());
     let mut out = Vec::new();
     for line in text.lines() {
         let chars: Vec<char> = line.chars().collect();
@@ -207,6 +208,27 @@ static RESTRICTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"\b(un[a-z]+ed|non-[a-z]+|personal|private|foreign|external|unknown)\b[^.]*\b(cannot|can't|can not|are not allowed|is not allowed|are blocked|is blocked|are not permitted|is not permitted)\b|\b(no one|no-one|nobody)\b[^.]*\b(can|may|is allowed|is able)\b").ok()
 });
 
+/// "cannot enter the server room", "may not install": a restriction on
+/// access-type verbs is the control; "no PC was behind": none left;
+/// "there is no wireless network, so …": a fact given as a reason.
+static CONTROL_FORMS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b(cannot|can't|can not|may not|must not|are unable to|is unable to)\s+(be\s+)?(enter|entered|access|accessed|connect|connected|install|installed|use|used|log in|login|open|opened|copy|copied|send|sent|take|taken|bring|brought|plug|plugged|run|download|downloaded|upload|uploaded|print|printed|change|changed|modify|modified|delete|deleted|view|viewed|read|see|join|joined|boot|leave)\b|\bno\s+[a-z]+(\s+[a-z]+)?\s+(was|were|is|are|has|have|had)\s+(behind|missing|found|left|outdated|overdue|unpatched|late|open|pending|lost|affected)\b|\b(shared|common|generic|default|personal|private|unapproved|unauthori[sz]ed)\s+[a-z]+\s+(are|is|were)\s+(not|never)\b|\b(there is no|there are no|we have no|we do not have|we don't have)\b[^.]*\b(so|therefore|hence|thus)\b").ok()
+});
+/// A restriction with an allow-list ("blocked except IT-issued drives").
+static ALLOW_LIST: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b(blocked|prohibited|forbidden|not allowed|not permitted|disabled|denied|restricted|banned)\b[^.]*\b(except|excluding|other than|apart from)\b").ok()
+});
+/// Shares that are coverage: "70 % of PCs", "coverage 60 %", not "6 % click rate".
+static COVERAGE_SHARE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\d{1,2}\s*%\s+(of|coverage|covered|completed|done|deployed|installed|rolled|signed|responded|collected|attendance|enrolled|trained|applied)\b|\b(coverage|covered|completed|done|deployed|installed|rolled out|signed|responded|collected|attendance|enrolled|trained|applied|to)\b[^.%]{0,24}\d{1,2}\s*%").ok()
+});
+
+/// "shared accounts are not used", "… are prohibited": the bad practice
+/// named only to be denied.
+static NEGATED_AFTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^\W*([a-z'-]+\s+){0,2}(not|never|prohibited|forbidden|banned|disabled|removed|abolished|eliminated|no longer)\b").ok()
+});
+
 static NUMBERS: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b(\d+)\s*(?:of|out of|/)\s*(\d+)\b|\b(\d{1,2})\s*%").ok());
 
@@ -221,10 +243,12 @@ fn clause(original: &str, cues: &EnglishCues) -> Clause {
     let past_state = cues.past_state.any(&text);
     let now = |v: Option<String>| if past_state { None } else { v };
     let double_negative = cues.negated_negatives.any(&text);
-    let control = cues.control_negations.any(&text) || RESTRICTION.as_ref().is_some_and(|re| re.is_match(&text));
+    let control = cues.control_negations.any(&text)
+        || RESTRICTION.as_ref().is_some_and(|re| re.is_match(&text))
+        || CONTROL_FORMS.as_ref().is_some_and(|re| re.is_match(&text));
     let negation = if double_negative || control { None } else { cues.negation.find(&text) };
     let stage = if cues.stage_exceptions.any(&text) { None } else { cues.stage.find(&text) };
-    let partial = if cues.partial_exceptions.any(&text) {
+    let partial = if cues.partial_exceptions.any(&text) || ALLOW_LIST.as_ref().is_some_and(|re| re.is_match(&text)) {
         None
     } else {
         cues.partial.find(&text).or_else(|| share_below_all(&text))
@@ -232,7 +256,10 @@ fn clause(original: &str, cues: &EnglishCues) -> Clause {
     let contradiction = cues
         .contradictions
         .find_at(&text)
-        .filter(|(s, _)| cues.negation.find(&text[..*s]).is_none())
+        .filter(|(s, e)| {
+            cues.negation.find(&text[..*s]).is_none()
+                && !NEGATED_AFTER.as_ref().is_some_and(|re| re.is_match(&text[*e..]))
+        })
         .map(|(s, e)| text[s..e].to_owned());
     Clause {
         completion: cues.completion.find(&text),
@@ -263,7 +290,9 @@ fn share_below_all(text: &str) -> Option<String> {
             if a < b && b > 1 {
                 return Some(caps[0].to_owned());
             }
-        } else if caps.get(3).and_then(|m| m.as_str().parse::<u32>().ok()).is_some_and(|p| p < 80) {
+        } else if caps.get(3).and_then(|m| m.as_str().parse::<u32>().ok()).is_some_and(|p| p < 80)
+            && COVERAGE_SHARE.as_ref().is_some_and(|re| re.is_match(text))
+        {
             return Some(caps[0].to_owned());
         }
     }

@@ -128,7 +128,7 @@ fn has_placeholder(folded: &str, config: &DetectorConfig) -> Option<String> {
 /// An English frequency: every month, nightly, weekly, each year.
 fn frequency_en(text: &str) -> bool {
     static FREQ: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(daily|nightly|weekly|monthly|quarterly|yearly|annually|every (day|night|week|month|year|april|quarter)|since 20\d\d)").ok()
+        regex::Regex::new(r"\b(daily|nightly|weekly|monthly|quarterly|yearly|annually|every (day|night|week|month|year|april|quarter)|since 20\d\d|(once|twice|\d+ times) (a|per) (year|month|week|quarter))\b").ok()
     });
     FREQ.as_ref().is_some_and(|re| re.is_match(text))
 }

@@ -144,8 +144,9 @@ static COVERAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(\d+)(か所|箇所|ヶ所|カ所|拠点|工場|事業所|台|部署|部門|名|人|社|システム)?(のうち|中|の内)(\d+)").ok()
 });
 
-static SHARE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(約|およそ|概ね)?(\d{1,2})割|(?:率|約|およそ|割合)(\d{1,2}(?:\.\d)?)%").ok());
+static SHARE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(約|およそ|概ね)?(\d{1,2})割|(?:(?:受講|回収|取得|適用|導入|実施|対応|提出|参加|完了|カバー|普及|暗号化|登録|署名|配布|設定|展開|更新|整備|達成|出席|回答)率|約|およそ|割合)(\d{1,2}(?:\.\d)?)%").ok()
+});
 
 /// Reads one evidence text into clauses with their signals (English
 /// evidence by [`crate::english`]).
