@@ -130,7 +130,7 @@ pub struct EnglishCues {
 pub fn is_english(text: &str) -> bool {
     let latin = text.chars().filter(char::is_ascii_alphabetic).count();
     let cjk = text.chars().filter(|c| !c.is_ascii() && c.is_alphanumeric()).count();
-    latin >= 8 && latin > 3 * cjk
+    (latin >= 3 && cjk == 0) || (latin >= 8 && latin > 3 * cjk)
 }
 
 /// Splits English text into clauses: at sentence ends (a full stop not
@@ -229,6 +229,10 @@ static NEGATED_AFTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"^\W*([a-z'-]+\s+){0,2}(not|never|prohibited|forbidden|banned|disabled|removed|abolished|eliminated|no longer)\b").ok()
 });
 
+/// "on the firewall only", "for HQ only": a scope closed by "only".
+static ONLY_SCOPE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\b(on|for|in|at) (the )?[a-z0-9-]+( [a-z0-9-]+)? only\b").ok());
+
 static NUMBERS: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b(\d+)\s*(?:of|out of|/)\s*(\d+)\b|\b(\d{1,2})\s*%").ok());
 
@@ -251,7 +255,10 @@ fn clause(original: &str, cues: &EnglishCues) -> Clause {
     let partial = if cues.partial_exceptions.any(&text) || ALLOW_LIST.as_ref().is_some_and(|re| re.is_match(&text)) {
         None
     } else {
-        cues.partial.find(&text).or_else(|| share_below_all(&text))
+        cues.partial
+            .find(&text)
+            .or_else(|| share_below_all(&text))
+            .or_else(|| ONLY_SCOPE.as_ref().and_then(|re| re.find(&text)).map(|m| m.as_str().trim().to_owned()))
     };
     let contradiction = cues
         .contradictions
@@ -274,7 +281,7 @@ fn clause(original: &str, cues: &EnglishCues) -> Clause {
         preparatory: false,
         past_state,
         contradiction,
-        stopped: now(cues.stopped.find(&text)),
+        stopped: if control { None } else { now(cues.stopped.find(&text)) },
         stage: now(stage),
         text,
         original: original.to_owned(),

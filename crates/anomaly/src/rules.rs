@@ -646,7 +646,8 @@ fn check_one(ctx: &Ctx<'_>) -> Vec<Finding> {
     let weak = |c: &Clause| c.negation.is_some() || c.stopped.is_some() || c.guess.is_some() || c.postponed.is_some();
     let moving = clauses.iter().any(|c| {
         !weak(c)
-            && (c.progress.as_deref().is_some_and(|p| !["これから", "はまだ", "がまだ"].contains(&p))
+            && ((c.stage.is_none()
+                && c.progress.as_deref().is_some_and(|p| !["これから", "はまだ", "がまだ"].contains(&p)))
                 || c.draft.is_some()
                 || (c.completion.is_some() && !c.preparatory && c.stage.is_none())
                 || c.partial.is_some()
