@@ -647,7 +647,9 @@ fn check_one(ctx: &Ctx<'_>) -> Vec<Finding> {
     let moving = clauses.iter().any(|c| {
         !weak(c)
             && ((c.stage.is_none()
-                && c.progress.as_deref().is_some_and(|p| !["これから", "はまだ", "がまだ"].contains(&p)))
+                && c.progress
+                    .as_deref()
+                    .is_some_and(|p| !["これから", "はまだ", "がまだ", "待ち", "承認待ち"].contains(&p)))
                 || c.draft.is_some()
                 || (c.completion.is_some() && !c.preparatory && c.stage.is_none())
                 || c.partial.is_some()

@@ -424,6 +424,10 @@ fn partial_cue(text: &str, cues: &Cues) -> Option<String> {
     }
     for (i, scope) in cues.partial_scopes.matches(&t) {
         let after = &t[i + scope.len()..];
+        // 情報システム部門のみが変更できる: "only X can" is a restriction.
+        if after.starts_with("のみが") || after.starts_with("だけが") {
+            continue;
+        }
         if let Some(only) = ["のみ", "だけ", "に限", "限定"].iter().find(|o| after.starts_with(**o)) {
             return Some(format!("{scope}{only}"));
         }
