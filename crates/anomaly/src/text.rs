@@ -173,6 +173,12 @@ fn clause(original: &str, cues: &Cues) -> Clause {
     let plan = find(&plan_text, &cues.plan)
         .map(str::to_owned)
         .or_else(|| plan_text.ends_with("検討").then(|| "検討".to_owned()));
+    // 毎年度末までに行う: a deadline inside a recurring rule, not a plan.
+    const HABIT: [&str; 6] = ["毎", "ごと", "定期", "年1回", "年2回", "都度"];
+    let plan = plan.filter(|p| {
+        !(["までに", "年度内に", "年内に", "今期中", "年度中に"].contains(&p.as_str())
+            && HABIT.iter().any(|h| text.contains(h)))
+    });
     let progress = find(&plan_text, &cues.progress).map(str::to_owned);
     let postponed = find(&plan_text, &cues.postponed).map(str::to_owned);
     let guess = find(&text, &cues.guess).map(str::to_owned);

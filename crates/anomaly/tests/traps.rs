@@ -86,6 +86,11 @@ fn negative_words_that_are_part_of_a_control() {
         TWO,
         "Software rule SW-1 (2024): users are not allowed to install software; admin rights removed from all PCs.",
     );
+    clean(113, TWO, "There are no shared accounts; each user has a named AD account (since 2022).");
+    clean(84, TWO, "Visitors cannot enter the server room without an escort; badge access is logged (since 2021).");
+    clean(59, TWO, "We do not allow USB storage; blocked by Intune since 2023.");
+    clean(113, TWO, "個人IDを持たない従業員はいない(2023年に共有IDを廃止済み)。");
+    clean(84, TWO, "サーバ室の入室は情報システム部門のみが可能(ICカード、2022年設置)。");
 }
 
 #[test]
