@@ -86,7 +86,8 @@ fn v2_result(part: &'static str, lang: &str, r: ev::ItemReport) -> V2Result {
     }
 }
 
-/// The v2 tuning part, and — only when `HYOKA_EVAL_HELDOUT=1` — the frozen
+/// The v2 tuning part, and — only when `SCORE_HELDOUT=1` (not `HYOKA_…`:
+/// the settings loader refuses unknown `HYOKA_` variables) — the frozen
 /// held-out part, in aggregate (scored once, after the last rule change).
 fn evaluate_v2(detector: &Detector, catalog: &Catalog) -> anyhow::Result<Vec<V2Result>> {
     let tuning = ev::v2_cases(ev::V2Part::Tuning).map_err(anyhow::Error::msg)?;
@@ -96,7 +97,7 @@ fn evaluate_v2(detector: &Detector, catalog: &Catalog) -> anyhow::Result<Vec<V2R
             v2_result("tuning", lang, ev::evaluate_labelled(detector, catalog, &ev::in_language(&tuning, lang)))
         })
         .collect();
-    if std::env::var("HYOKA_EVAL_HELDOUT").is_ok_and(|v| v == "1") {
+    if std::env::var("SCORE_HELDOUT").is_ok_and(|v| v == "1") {
         for (lang, r) in ev::evaluate_heldout(detector, catalog).map_err(anyhow::Error::msg)? {
             out.push(v2_result("held-out", &lang, r));
         }
@@ -407,7 +408,7 @@ fn print_generated(r: &EvalReport, o: Options) {
         println!("    {rule:22} {}", prf(p));
     }
     println!();
-    println!("Labelled set v2 (crates/anomaly/eval/v2; held-out scored only with HYOKA_EVAL_HELDOUT=1):");
+    println!("Labelled set v2 (crates/anomaly/eval/v2; held-out scored only with SCORE_HELDOUT=1):");
     for v in &r.v2 {
         println!("  {} {}: {} cases, {} over-rated", v.part, v.lang, v.cases, v.positives);
         println!("    detector                  {}", prf(&v.detector));
