@@ -88,6 +88,51 @@ struct Part4Result {
     planted_auc_risk: Vec<Option<f64>>,
 }
 
+/// Labelled set v2 (issue 11), one part and language.
+#[derive(Debug, Serialize)]
+struct V2Result {
+    part: &'static str,
+    lang: String,
+    cases: usize,
+    positives: usize,
+    detector: Prf,
+    baseline_empty: Prf,
+    baseline_keywords: Prf,
+    per_rule: Vec<(String, Prf)>,
+}
+
+fn v2_result(part: &'static str, lang: &str, r: ev::ItemReport) -> V2Result {
+    V2Result {
+        part,
+        lang: lang.to_owned(),
+        cases: r.cases,
+        positives: r.positives,
+        detector: r.detector,
+        baseline_empty: r.baseline_empty,
+        baseline_keywords: r.baseline_keywords,
+        per_rule: r.per_rule.into_iter().collect(),
+    }
+}
+
+/// The v2 tuning part, and — only when `SCORE_HELDOUT=1` (not `HYOKA_…`:
+/// the settings loader refuses unknown `HYOKA_` variables) — the frozen
+/// held-out part, in aggregate (scored once, after the last rule change).
+fn evaluate_v2(detector: &Detector, catalog: &Catalog) -> anyhow::Result<Vec<V2Result>> {
+    let tuning = ev::v2_cases(ev::V2Part::Tuning).map_err(anyhow::Error::msg)?;
+    let mut out: Vec<V2Result> = ["ja", "en"]
+        .iter()
+        .map(|lang| {
+            v2_result("tuning", lang, ev::evaluate_labelled(detector, catalog, &ev::in_language(&tuning, lang)))
+        })
+        .collect();
+    if std::env::var("SCORE_HELDOUT").is_ok_and(|v| v == "1") {
+        for (lang, r) in ev::evaluate_heldout(detector, catalog).map_err(anyhow::Error::msg)? {
+            out.push(v2_result("held-out", &lang, r));
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Serialize)]
 struct EvalReport {
     detector_version: &'static str,
@@ -98,6 +143,7 @@ struct EvalReport {
     labelled_baseline_empty: Prf,
     labelled_baseline_keywords: Prf,
     labelled_per_rule: Vec<(String, Prf)>,
+    v2: Vec<V2Result>,
     generated: Vec<GroupResult>,
     group_scenarios: Vec<GroupScenarioResult>,
     part4: Vec<Part4Result>,
@@ -109,6 +155,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let detector = Detector::builtin()?;
     let cases = ev::labelled_cases().map_err(anyhow::Error::msg)?;
     let labelled = ev::evaluate_labelled(&detector, &catalog, &cases);
+    let v2 = evaluate_v2(&detector, &catalog)?;
     let year = FiscalYear::new(2024)?;
     let spec = GroupSpec::new(options.seed, options.companies, vec![year]).with_code_prefix("EVAL-");
     let generated = [TemplateSet::HeldOut, TemplateSet::Tuning]
@@ -141,6 +188,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         labelled_baseline_empty: labelled.baseline_empty,
         labelled_baseline_keywords: labelled.baseline_keywords,
         labelled_per_rule: labelled.per_rule.into_iter().collect(),
+        v2,
         generated,
         group_scenarios,
         part4,
@@ -559,6 +607,20 @@ fn print_generated(r: &EvalReport, o: Options) {
     println!("  per rule (cases the rule marks; recall over all over-rated cases):");
     for (rule, p) in &r.labelled_per_rule {
         println!("    {rule:22} {}", prf(p));
+    }
+    println!();
+    println!("Labelled set v2 (crates/anomaly/eval/v2; held-out scored only with SCORE_HELDOUT=1):");
+    for v in &r.v2 {
+        println!("  {} {}: {} cases, {} over-rated", v.part, v.lang, v.cases, v.positives);
+        println!("    detector                  {}", prf(&v.detector));
+        println!("    baseline: evidence empty  {}", prf(&v.baseline_empty));
+        println!("    baseline: keywords        {}", prf(&v.baseline_keywords));
+        for (rule, p) in &v.per_rule {
+            println!("      {rule:22} {}", prf(p));
+        }
+    }
+    if !r.v2.iter().any(|v| v.part == "held-out") {
+        println!("  held-out: not scored in this run");
     }
     for g in &r.generated {
         println!();

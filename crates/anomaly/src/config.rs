@@ -126,6 +126,13 @@ pub struct Cues {
     pub recurring: Lexicon,
     pub frequency: Lexicon,
     pub capacity_claims: Lexicon,
+    pub stopped: Lexicon,
+    pub stages: Lexicon,
+    pub ad_hoc: Lexicon,
+    pub single_site: Lexicon,
+    pub na_weak_reasons: Lexicon,
+    /// English phrase lists (`[cues.en]`).
+    pub en: crate::english::EnglishCues,
 }
 
 /// Numeric thresholds.

@@ -15,6 +15,13 @@ use crate::{CompanySize, Detector, Finding, SheetInput};
 /// The labelled set, built in.
 pub const LABELLED_JSONL: &str = include_str!("../eval/labelled.jsonl");
 
+/// Labelled set v2, the part to tune on (`eval/v2/tuning.jsonl`).
+pub const V2_TUNING_JSONL: &str = include_str!("../eval/v2/tuning.jsonl");
+
+/// Labelled set v2, the frozen held-out part (`eval/v2/heldout.jsonl`): only
+/// ever scored in aggregate, never read case by case.
+pub const V2_HELDOUT_JSONL: &str = include_str!("../eval/v2/heldout.jsonl");
+
 /// One labelled case.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct LabelledCase {
@@ -43,6 +50,15 @@ pub struct LabelledCase {
     /// Why.
     #[serde(default)]
     pub note: String,
+    /// Language of the evidence (`ja`, `en`; set v2), `ja` when absent.
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// The sheet's own 達成条件 text, when the case carries it (set v2).
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// Why the label (set v2).
+    #[serde(default)]
+    pub reason: String,
 }
 
 impl LabelledCase {
@@ -61,12 +77,51 @@ impl LabelledCase {
 
 /// Parses the built-in labelled set.
 pub fn labelled_cases() -> Result<Vec<LabelledCase>, String> {
-    LABELLED_JSONL
-        .lines()
+    parse_cases(LABELLED_JSONL, "labelled.jsonl")
+}
+
+/// A part of labelled set v2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V2Part {
+    /// The part to tune on.
+    Tuning,
+    /// The frozen held-out part.
+    HeldOut,
+}
+
+/// Parses a part of labelled set v2.
+pub fn v2_cases(part: V2Part) -> Result<Vec<LabelledCase>, String> {
+    match part {
+        V2Part::Tuning => parse_cases(V2_TUNING_JSONL, "v2/tuning.jsonl"),
+        V2Part::HeldOut => parse_cases(V2_HELDOUT_JSONL, "v2/heldout.jsonl"),
+    }
+}
+
+fn parse_cases(text: &str, name: &str) -> Result<Vec<LabelledCase>, String> {
+    text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("labelled.jsonl line {}: {e}", i + 1)))
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{name} line {}: {e}", i + 1)))
         .collect()
+}
+
+/// The cases of one language (`ja` includes cases without a language).
+pub fn in_language(cases: &[LabelledCase], lang: &str) -> Vec<LabelledCase> {
+    cases.iter().filter(|c| c.lang.as_deref().unwrap_or("ja") == lang).cloned().collect::<Vec<_>>()
+}
+
+/// The held-out part's figures: counts only, per language, with no case
+/// ids or texts (nothing about a single held-out case leaves this function).
+pub fn evaluate_heldout(detector: &Detector, catalog: &Catalog) -> Result<Vec<(String, ItemReport)>, String> {
+    let cases = v2_cases(V2Part::HeldOut)?;
+    Ok(["ja", "en"]
+        .iter()
+        .map(|lang| {
+            let mut r = evaluate_labelled(detector, catalog, &in_language(&cases, lang));
+            r.errors.clear();
+            ((*lang).to_owned(), r)
+        })
+        .collect())
 }
 
 /// Precision, recall and F1 from counts.
@@ -163,8 +218,14 @@ pub fn evaluate_labelled(detector: &Detector, catalog: &Catalog, cases: &[Labell
             company: CompanySize { employees: case.employees, it_staff: case.it_staff },
             assessed_on: case.answered_on,
         };
-        let findings: Vec<Finding> =
-            detector.check(&input).findings.into_iter().filter(|f| f.target.item().is_some()).collect();
+        let conditions: Vec<(ItemNumber, &str)> =
+            case.condition.as_deref().map(|c| (answers[0].item, c)).into_iter().collect();
+        let findings: Vec<Finding> = detector
+            .check_with_conditions(&input, &conditions)
+            .findings
+            .into_iter()
+            .filter(|f| f.target.item().is_some())
+            .collect();
         let hit = flagged(&findings);
         report.cases += 1;
         report.positives += usize::from(case.over_rated);

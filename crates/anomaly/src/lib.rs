@@ -25,7 +25,9 @@
 //! The submitted score is never changed: a finding only suggests. `low` and
 //! `info` findings never suggest a score below the claim.
 
+pub mod condition;
 pub mod config;
+pub mod english;
 pub mod eval;
 pub mod group;
 pub mod risk;
@@ -35,7 +37,7 @@ pub mod text;
 
 use chrono::NaiveDate;
 use hyoka_model::catalog::Catalog;
-use hyoka_model::domain::{Evaluation, FlagTarget, Points, Severity};
+use hyoka_model::domain::{Evaluation, FlagTarget, ItemNumber, Points, Severity};
 use hyoka_model::sheet::Answer;
 use serde::Serialize;
 
@@ -43,7 +45,7 @@ pub use config::{ConfigError, DetectorConfig};
 pub use risk::Risk;
 
 /// Version of the rules, recorded with every flag.
-pub const DETECTOR_VERSION: &str = concat!("hyoka-anomaly/", env!("CARGO_PKG_VERSION"), "+rules.1");
+pub const DETECTOR_VERSION: &str = concat!("hyoka-anomaly/", env!("CARGO_PKG_VERSION"), "+rules.2");
 
 /// What the detector knows of the company.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -162,7 +164,15 @@ impl Detector {
 
     /// Checks one sheet.
     pub fn check(&self, input: &SheetInput<'_>) -> Report {
-        let mut findings = rules::item_findings(input, &self.config);
+        self.check_with_conditions(input, &[])
+    }
+
+    /// Checks one sheet whose upload carries the items' own 達成条件 /
+    /// 達成基準 / 要求事項 text: `(item, text)` pairs, read in place of the
+    /// catalog's condition for those items (restated requirement, the parts
+    /// of a multi-part condition).
+    pub fn check_with_conditions(&self, input: &SheetInput<'_>, conditions: &[(ItemNumber, &str)]) -> Report {
+        let mut findings = rules::item_findings(input, &self.config, conditions);
         findings.extend(rules::sheet_findings(input, &self.config));
         let risk = risk::score(&findings, &self.config.risk);
         Report { findings, risk }

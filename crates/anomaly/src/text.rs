@@ -48,6 +48,11 @@ pub struct Clause {
     pub past_state: bool,
     /// A bad practice stated as a fact (共通IDで運用).
     pub contradiction: Option<String>,
+    /// Stopped, abolished, or kept only as a formality (形骸化, 休止, suspended).
+    pub stopped: Option<String>,
+    /// A stage short of done: bought but not installed, approved, a trial,
+    /// a test environment only (購入済みで未設置, 稟議承認済み, pilot).
+    pub stage: Option<String>,
 }
 
 impl Clause {
@@ -59,6 +64,8 @@ impl Clause {
             || self.postponed.is_some()
             || self.draft.is_some()
             || self.guess.is_some()
+            || self.stopped.is_some()
+            || self.stage.is_some()
     }
 }
 
@@ -124,6 +131,7 @@ fn blank(text: &str, list: &Lexicon) -> String {
 static NEGATED_NEGATIVE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r"(未\p{Han}{1,3}|[\p{Han}\p{Katakana}ー]{1,8}(され|し)て(い)?ない)(の)?[\p{Han}\p{Katakana}ーa-z0-9]{0,10}(は|が|も)(一切|ひとつも|1つも|1台も|1件も)?(ない|無い|なし|無し|ありません|存在しない|ございません)",
+        r"\p{Han}[ぁ-ん]{0,4}ない[\p{Han}\p{Katakana}ーa-z0-9]{1,10}(は|が|も)(一切|一人も|ひとりも|1人も|1台も)?(いない|ない|無い|存在しない|おりません|いません)",
         r"(例外|除外|対象外|漏れ|もれ|抜け|不備|欠落|違反|問題|支障|遅延|遅れ|差異|差分|変更|変更点|改定|改訂|指摘|指摘事項|異常|不一致|検出|事故|インシデント|不正)(の[\p{Han}\p{Katakana}ーa-z0-9]{1,10})?(は|も|等は|事項は)?(特に|一切)?(ない|無い|なし|無し|ありません|ございません|認めていない|認めない|発生していない|見られない|確認されていない|見つかっていない|存在しない|存在せず|発生しておらず)",
     ]
     .iter()
@@ -136,8 +144,16 @@ static COVERAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(\d+)(か所|箇所|ヶ所|カ所|拠点|工場|事業所|台|部署|部門|名|人|社|システム)?(のうち|中|の内)(\d+)").ok()
 });
 
-/// Reads one evidence text into clauses with their signals.
+static SHARE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(約|およそ|概ね)?(\d{1,2})割|(?:(?:受講|回収|取得|適用|導入|実施|対応|提出|参加|完了|カバー|普及|暗号化|登録|署名|配布|設定|展開|更新|整備|達成|出席|回答)率|約|およそ|割合)(\d{1,2}(?:\.\d)?)%").ok()
+});
+
+/// Reads one evidence text into clauses with their signals (English
+/// evidence by [`crate::english`]).
 pub fn analyse(evidence: &str, cues: &Cues) -> Vec<Clause> {
+    if crate::english::is_english(evidence) {
+        return crate::english::analyse(evidence, &cues.en);
+    }
     // Fold per line so line breaks still end clauses.
     let joined: String =
         evidence.lines().map(|l| hyoka_model::text::normalize(l).to_lowercase()).collect::<Vec<_>>().join("\n");
@@ -157,6 +173,12 @@ fn clause(original: &str, cues: &Cues) -> Clause {
     let plan = find(&plan_text, &cues.plan)
         .map(str::to_owned)
         .or_else(|| plan_text.ends_with("検討").then(|| "検討".to_owned()));
+    // 毎年度末までに行う: a deadline inside a recurring rule, not a plan.
+    const HABIT: [&str; 6] = ["毎", "ごと", "定期", "年1回", "年2回", "都度"];
+    let plan = plan.filter(|p| {
+        !(["までに", "年度内に", "年内に", "今期中", "年度中に"].contains(&p.as_str())
+            && HABIT.iter().any(|h| text.contains(h)))
+    });
     let progress = find(&plan_text, &cues.progress).map(str::to_owned);
     let postponed = find(&plan_text, &cues.postponed).map(str::to_owned);
     let guess = find(&text, &cues.guess).map(str::to_owned);
@@ -164,7 +186,14 @@ fn clause(original: &str, cues: &Cues) -> Clause {
     let completion = completion_cue(&text, cues);
     let negation = negation_cue(&text, cues);
     let partial = partial_cue(&text, cues);
+    let ending = ending_state(&text);
+    let (stopped, stage) = (stopped_cue(&text, cues), stage_cue(&text, cues));
+    let plan = plan.or_else(|| ending.clone().filter(|(k, _)| *k == Ending::Intent).map(|(_, w)| w));
+    let negation = negation.or_else(|| ending.filter(|(k, _)| *k == Ending::Negated).map(|(_, w)| w));
+    let guess = guess.or_else(|| find(&text, &cues.ad_hoc).map(str::to_owned));
     Clause {
+        stopped: now(stopped),
+        stage: now(stage),
         completion,
         plan: now(plan),
         progress: now(progress),
@@ -182,12 +211,90 @@ fn clause(original: &str, cues: &Cues) -> Clause {
     }
 }
 
+/// What a clause's final predicate says, read from its ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// A decision or intention: 〜することとした, 〜する方針, 〜していく,
+    /// a bare dictionary form (〜を実施する) with a start point (より/から).
+    Intent,
+    /// A negated predicate or a bare 未 / 無い at the end: 研修は未, 今のところ無い.
+    Negated,
+}
+
+static INTENT_ENDING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(こととした|ことにした|こととする|ことになった|方針とした|方針である|方針です|方針としている|する方針|ていく|ていきます|ていきたい|て参ります|てまいります|つもり|を目指す|予定です|予定である|を図る|したいと考え|したい)$",
+    )
+    .ok()
+});
+static START_FROM: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(より|から|以降)[^。]*(する|します|行う|行います)$").ok());
+static START_THEN_DO: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(年度に|年に|月に|期に|期中に|までに)[^。]*(する|します|行う|行います)$").ok());
+static NEGATED_ENDING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(\p{Han}|\p{Katakana}|ー|[a-z0-9)）]|は|も|:)(未|無い|ない|無し|なし|×)(です|。|)$|(は|も|が)(今のところ|現在|まだ|特に)(無い|ない|なし|無し|ありません)$").ok()
+});
+
+fn ending_state(text: &str) -> Option<(Ending, String)> {
+    let t = text.trim_end_matches(['□', '。', ')', '）']);
+    let tail = |n: usize| -> String {
+        let cs: Vec<char> = t.chars().collect();
+        cs[cs.len().saturating_sub(n)..].iter().collect()
+    };
+    const HABIT: [&str; 10] = ["毎年", "毎月", "毎週", "年1回", "年2回", "定期", "都度", "ごと", "毎", "随時"];
+    let habitual = HABIT.iter().any(|h| t.contains(h));
+    if INTENT_ENDING.as_ref().is_some_and(|re| re.is_match(t))
+        || START_FROM.as_ref().is_some_and(|re| re.is_match(t) && has_time(t))
+        || (!habitual && START_THEN_DO.as_ref().is_some_and(|re| re.is_match(t) && has_time(t)))
+    {
+        return Some((Ending::Intent, tail(10)));
+    }
+    if NEGATED_ENDING.as_ref().is_some_and(|re| re.is_match(t)) {
+        return Some((Ending::Negated, tail(10)));
+    }
+    None
+}
+
+fn stopped_cue(text: &str, cues: &Cues) -> Option<String> {
+    for (i, w) in cues.stopped.matches(text) {
+        // Abolishing a bad practice (共有IDの運用を廃止) is the control.
+        let head: Vec<char> = text[..i].chars().collect();
+        let before: String = head[head.len().saturating_sub(14)..].iter().collect();
+        if cues.bad_practices.find_in(&before).is_some() {
+            continue;
+        }
+        return Some(w.to_owned());
+    }
+    None
+}
+
+fn stage_cue(text: &str, cues: &Cues) -> Option<String> {
+    let w = find(text, &cues.stages)?;
+    Some(w.to_owned())
+}
+
 /// A completion cue not directly followed by a plan or progress word
 /// ("稼働予定" and "導入に向け" are plans). A bare noun (導入, 設置) counts
 /// only at the end of a clause or followed by し / 済 / 完了.
 fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
-    const NOT_YET: [&str; 12] =
-        ["に向け", "を予定", "する予定", "予定", "を検討", "の検討", "を目指", "準備", "の準備", "検討", "中", "待ち"];
+    const NOT_YET: [&str; 16] = [
+        "に向け",
+        "を予定",
+        "する予定",
+        "予定",
+        "を検討",
+        "の検討",
+        "を目指",
+        "準備",
+        "の準備",
+        "検討",
+        "中",
+        "待ち",
+        "したい",
+        "する",
+        "します",
+        "すべく",
+    ];
     const DONE_AFTER: [&str; 9] = ["し", "済", "完了", "を開始", "開始", "を完了", "(", "を実施", "を行"];
     let ok = |i: usize, w: &str, noun: bool| {
         let after: String = text[i + w.len()..].chars().take(6).collect();
@@ -196,8 +303,15 @@ fn completion_cue(text: &str, cues: &Cues) -> Option<String> {
         let before: String = text[..i].chars().rev().take(1).collect();
         let noun_ok =
             !noun || after.is_empty() || after.starts_with('□') || DONE_AFTER.iter().any(|p| after.starts_with(p));
-        !planned && before != "未" && noun_ok
+        // 開始したい, 導入したい: a wish, not a completion.
+        let wish = w.ends_with('た') && after.starts_with('い');
+        !planned && !wish && before != "未" && noun_ok
     };
+    // 来期より計画を策定し、…: a continuative clause about a time ahead
+    // takes the tense of the predicate that ends its sentence.
+    if (text.ends_with('し') || text.ends_with('て')) && future_time(text) {
+        return None;
+    }
     for (list, noun) in [(&cues.completion, false), (&cues.completion_nouns, true)] {
         if let Some((_, w)) = list.matches(text).find(|(i, w)| ok(*i, w, noun)) {
             return Some(w.to_owned());
@@ -231,15 +345,30 @@ pub fn contradiction_cue(text: &str, cues: &Cues) -> Option<String> {
 /// A negation: a 未X status word, or a negating verb ending that does not
 /// negate a bad practice.
 fn negation_cue(text: &str, cues: &Cues) -> Option<String> {
-    if let Some(w) = find(text, &cues.not_done_words) {
+    for (i, w) in cues.not_done_words.matches(text) {
+        // 未登録の端末, パッチ未適用PCを抽出: a 未X word modifying a noun
+        // names what a control acts on; 未適用0台 counts none left.
+        let after = &text[i + w.len()..];
+        if w.starts_with('未') && (modifies_noun(after) || zero_count(after)) {
+            continue;
+        }
         return Some(w.to_owned());
     }
     for (i, w) in cues.negation.matches(text) {
         let before: String = {
             let head: Vec<char> = text[..i].chars().collect();
-            head[head.len().saturating_sub(12)..].iter().collect()
+            head[head.len().saturating_sub(12)..].iter().collect::<String>() + w
         };
         if cues.bad_practices.find_in(&before).is_some() {
+            continue;
+        }
+        // 接続できない設定, 発行されることはない運用, 使っていないサービス:
+        // a negated verb modifying a noun describes a control or its object.
+        let after = &text[i + w.len()..];
+        if !w.ends_with('ず') && !w.ends_with("なし") && !w.ends_with("無し") && modifies_noun(after) {
+            continue;
+        }
+        if after.starts_with('か') {
             continue;
         }
         let quote: String = {
@@ -252,6 +381,28 @@ fn negation_cue(text: &str, cues: &Cues) -> Option<String> {
     None
 }
 
+/// Whether `after` (the text right after a negated or 未X word) starts with
+/// a noun the word modifies (の+noun, or a noun directly) followed by a
+/// particle or a copula, rather than ending the predicate.
+fn modifies_noun(after: &str) -> bool {
+    const STATE_NOUNS: [&str; 6] = ["状態", "まま", "段階", "状況", "部分", "箇所"];
+    let a = after.strip_prefix('の').unwrap_or(after);
+    if STATE_NOUNS.iter().any(|n| a.starts_with(n)) {
+        return false;
+    }
+    let noun: String = a
+        .chars()
+        .take_while(|c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{30A0}'..='\u{30FF}' | 'a'..='z' | '0'..='9'))
+        .collect();
+    !noun.is_empty() && !noun.chars().all(|c| c.is_ascii_digit())
+}
+
+/// 0台, 0件, 0名: none left.
+fn zero_count(after: &str) -> bool {
+    let a = after.trim_start_matches(['の', ':', '(']);
+    a.starts_with('0') && !a[1..].starts_with(|c: char| c.is_ascii_digit())
+}
+
 fn draft_cue(text: &str, cues: &Cues) -> Option<String> {
     if text.contains("(案)") {
         return Some("(案)".into());
@@ -259,6 +410,9 @@ fn draft_cue(text: &str, cues: &Cues) -> Option<String> {
     // "規程案", "ルール案": a draft word right after a document word;
     // "ドラフト", "たたき台" wherever they stand; "案" alone is not (提案, 案内).
     for (i, d) in cues.draft.matches(text) {
+        if d.starts_with('未') && modifies_noun(&text[i + d.len()..]) {
+            continue;
+        }
         if let Some(subject) = cues.draft_subjects.words().iter().find(|s| text[..i].ends_with(s.as_str())) {
             return Some(format!("{subject}{d}"));
         }
@@ -276,8 +430,22 @@ fn partial_cue(text: &str, cues: &Cues) -> Option<String> {
     }
     for (i, scope) in cues.partial_scopes.matches(&t) {
         let after = &t[i + scope.len()..];
+        // 情報システム部門のみが変更できる: "only X can" is a restriction.
+        if after.starts_with("のみが") || after.starts_with("だけが") {
+            continue;
+        }
         if let Some(only) = ["のみ", "だけ", "に限", "限定"].iter().find(|o| after.starts_with(**o)) {
             return Some(format!("{scope}{only}"));
+        }
+    }
+    if let Some(re) = SHARE.as_ref()
+        && let Some(caps) = re.captures(&t)
+    {
+        let n: u32 = caps.get(2).or(caps.get(3)).and_then(|m| m.as_str().parse().ok()).unwrap_or(100);
+        // Attendance of 80 % or more is an honest report, not a gap.
+        let below = if caps.get(2).is_some() { n <= 8 } else { n < 80 };
+        if below {
+            return Some(caps[0].to_owned());
         }
     }
     if let Some(re) = COVERAGE.as_ref() {
@@ -352,12 +520,30 @@ pub fn dates(folded: &str) -> Vec<MentionedDate> {
     out
 }
 
-/// Whether a clause mentions a date or a relative time (来年度, 今期 …).
+/// Whether a clause mentions a date or a relative time (来年度, 今期 …,
+/// March 2026, FY2026, Q2).
 pub fn has_time(folded: &str) -> bool {
+    static EN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,? ?(\d{1,2},? )?20\d\d|\b20\d\d-\d{1,2}|\bfy ?20\d\d|\bq[1-4]\b|\b20\d\d q[1-4]").ok()
+    });
     !dates(folded).is_empty()
+        || EN.as_ref().is_some_and(|re| re.is_match(folded))
+        || future_time(folded)
         || ["年度", "月", "今期", "来期", "年内", "上期", "下期", "四半期", "までに", "月末", "年末"]
             .iter()
             .any(|w| folded.contains(w))
+}
+
+/// Whether a clause speaks of a time ahead: 来期, 来年度, 次年度, 第3四半期,
+/// next fiscal year, by March 2026, FY2027, Q2.
+pub fn future_time(text: &str) -> bool {
+    static EN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"\b(next (fiscal )?(year|fy|term|quarter|month)|by (the )?(end of )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4]|fy|20\d\d)|fy ?20\d\d|target(ed)? (20\d\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|in q[1-4])").ok()
+    });
+    ["来期", "来年度", "次年度", "来月", "翌年度", "年度内", "年内", "今年度中", "今期中", "四半期"]
+        .iter()
+        .any(|w| text.contains(w))
+        || EN.as_ref().is_some_and(|re| re.is_match(text))
 }
 
 /// Share of the character bigrams of `part` that occur in `whole` (0–1).
@@ -391,7 +577,7 @@ mod tests {
 
     #[test]
     fn every_pattern_compiles() {
-        assert_eq!(NEGATED_NEGATIVE.len(), 2);
+        assert_eq!(NEGATED_NEGATIVE.len(), 3);
         assert!(COVERAGE.is_some() && WESTERN.is_some() && ERA.is_some());
     }
 
@@ -443,5 +629,17 @@ mod tests {
         assert!(!MentionedDate { year: 2024, month: None, fiscal: true }.after(day));
         assert!(!MentionedDate { year: 2024, month: Some(6), fiscal: false }.after(day));
         assert!(MentionedDate { year: 2024, month: Some(7), fiscal: false }.after(day));
+    }
+}
+
+#[cfg(test)]
+mod debug_reading {
+    #[test]
+    fn show() {
+        let Ok(t) = std::env::var("HYOKA_READ") else { return };
+        let cues = crate::config::DetectorConfig::builtin().map(|c| c.cues).unwrap_or_else(|e| panic!("{e}"));
+        for c in super::analyse(&t, &cues) {
+            println!("{c:?}");
+        }
     }
 }
