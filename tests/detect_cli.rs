@@ -159,3 +159,69 @@ both_backends!(
     import_stores_flags_and_risk_with_the_submission,
     decisions_carry_over_to_a_new_revision_for_unchanged_items
 );
+
+/// An overseas subsidiary's sheet in English, through hyoka's JSON format:
+/// plans, pilots, partial coverage and hedges claimed as done are flagged,
+/// with English reasons quoting the clause; honest answers are not.
+#[test]
+fn check_reads_an_english_sheet_and_flags_plans_pilots_partial_coverage_and_hedges() {
+    let catalog = Catalog::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let over_rated: [(u16, &str); 4] = [
+        (120, "We plan to roll out multi-factor authentication for VPN access next fiscal year."),
+        (129, "Laptop encryption is being piloted in the Detroit office only; the other sites will follow."),
+        (38, "Security awareness training was completed at most sites; the Monterrey plant is not yet covered."),
+        (86, "We believe entry to the server room is probably recorded by the building management."),
+    ];
+    let answers: Vec<serde_json::Value> = catalog
+        .items
+        .iter()
+        .map(|i| {
+            let n = i.number.get();
+            let evidence = over_rated.iter().find(|(item, _)| *item == n).map_or_else(
+                || format!("Our Information Security Policy (rev. 3, approved April 2024) covers this; checked in the 2025 internal audit (item {n})."),
+                |(_, e)| (*e).to_owned(),
+            );
+            serde_json::json!({
+                "item": n,
+                "level": i.level.map_or(1, |l| l.number()),
+                "evaluation": 2,
+                "evidence": evidence,
+            })
+        })
+        .collect();
+    let sheet = serde_json::json!({
+        "format": "hyoka-submission/1",
+        "company": { "code": "US-01", "name": "Example Automotive USA Inc." },
+        "fiscal_year": 2025,
+        "employees": 400,
+        "it_staff": 4,
+        "answers": answers,
+    });
+    let dir = workdir();
+    let file = dir.path().join("english.json");
+    std::fs::write(&file, serde_json::to_vec(&sheet).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_hyoka"))
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let flags = v["flags"].as_array().cloned().unwrap_or_default();
+    let strong = |f: &serde_json::Value| matches!(f["severity"].as_str(), Some("medium" | "high"));
+    for (item, evidence) in over_rated {
+        let f = flags
+            .iter()
+            .find(|f| f["item"] == item && strong(f))
+            .unwrap_or_else(|| panic!("No.{item} not flagged: {evidence}\n{flags:?}"));
+        let en = f["reason_en"].as_str().unwrap_or_default();
+        let quoted = evidence.split(['.', ';']).map(str::trim).filter(|c| c.len() > 10).any(|c| en.contains(c));
+        assert!(quoted, "No.{item}: the English reason quotes no clause: {en}");
+        assert!(f["reason_ja"].as_str().is_some_and(|r| !r.is_empty()), "{f}");
+        assert!(f["suggested"].as_u64().is_some_and(|s| s < 2), "{f}");
+    }
+    let false_alarms: Vec<&serde_json::Value> =
+        flags.iter().filter(|f| strong(f) && !over_rated.iter().any(|(i, _)| f["item"] == *i)).collect();
+    assert!(false_alarms.len() <= 3, "honest English answers flagged: {false_alarms:?}");
+}
