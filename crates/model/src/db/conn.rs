@@ -274,9 +274,14 @@ pub fn optimize(conn: &mut DbConn) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Builds the dashboards' summaries when sheets lack them (a database from
-/// before summaries existed, or one whose summaries were dropped).
+/// After the migrations: recomputes the folded logins, and builds the
+/// dashboards' summaries when sheets lack them (a database from before
+/// summaries existed, or one whose summaries were dropped).
 fn summarise_missing(conn: &mut DbConn) -> Result<(), DbError> {
+    let refolded = super::users::refold_logins(conn)?;
+    if refolded > 0 {
+        tracing::info!(refolded, "folded logins recomputed");
+    }
     let missing = super::summaries::missing(conn)?;
     if missing > 0 {
         let n = super::summaries::rebuild_all(conn)?;

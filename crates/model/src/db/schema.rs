@@ -76,6 +76,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         disabled -> Bool,
         created_at -> Timestamp,
+        login_key -> Nullable<Text>,
     }
 }
 

@@ -114,7 +114,14 @@ fn from_row(r: UserRow) -> Result<User, DbError> {
     })
 }
 
-/// Creates a user. Logins are unique and compared after NFKC.
+/// A login as it is compared: NFKC, no whitespace, lower case (Unicode),
+/// NFKC again (lower-casing can undo it). `ＤＥＭＯ－Admin` → `demo-admin`.
+pub fn fold_login(login: &str) -> String {
+    crate::text::normalize_compact(&crate::text::normalize_compact(login).to_lowercase())
+}
+
+/// Creates a user. Logins are unique and compared after NFKC and case
+/// folding ([`fold_login`]); the login is kept as typed (after NFKC).
 pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, DbError> {
     let login = crate::text::normalize_compact(&new.login);
     if login.is_empty() {
@@ -130,6 +137,7 @@ pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, Db
         let row: UserRow = diesel::insert_into(users::table)
             .values((
                 users::login.eq(&login),
+                users::login_key.eq(fold_login(&login)),
                 users::display_name.eq(new.display_name.trim()),
                 users::role.eq(new.account.role().code()),
                 users::company_id.eq(new.account.company_id()),
@@ -150,10 +158,26 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<User, DbError> {
     from_row(found(users::table.find(id).select(cols()).first(conn), || format!("user {id}"))?)
 }
 
-/// A user by login.
+/// A user by login, compared after NFKC and case folding.
 pub fn by_login(conn: &mut DbConn, login: &str) -> Result<Option<User>, DbError> {
-    let login = crate::text::normalize_compact(login);
-    users::table.filter(users::login.eq(login)).select(cols()).first(conn).optional()?.map(from_row).transpose()
+    let key = fold_login(login);
+    users::table.filter(users::login_key.eq(key)).select(cols()).first(conn).optional()?.map(from_row).transpose()
+}
+
+/// Recomputes every user's folded login (after the migration that added it,
+/// which could fold only ASCII). Returns how many changed.
+pub fn refold_logins(conn: &mut DbConn) -> Result<usize, DbError> {
+    let rows: Vec<(i64, String, Option<String>)> =
+        users::table.select((users::id, users::login, users::login_key)).load(conn)?;
+    let mut changed = 0;
+    for (id, login, key) in rows {
+        let folded = fold_login(&login);
+        if key.as_deref() != Some(folded.as_str()) {
+            diesel::update(users::table.find(id)).set(users::login_key.eq(&folded)).execute(conn)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// A user's password hash, for logging in.
