@@ -1,7 +1,44 @@
-//! Issue 17, security and limits: no database password in the output of
-//! `hyoka migrate`.
+//! Issue 17, security and limits: turns for uploads (503 with
+//! `Retry-After`), no database password in the output of `hyoka migrate`.
 
+use std::io::Write;
+use std::net::TcpStream;
+
+use hyoka_model::both_backends;
+use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::users::Account;
+use hyoka_model::domain::Level;
+
+use crate::client;
 use crate::common::workdir;
+use crate::fixtures::{company, token, user};
+
+fn an_upload_beyond_the_turns_is_503_with_retry_after(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let c = company(&mut conn, "S-1", "株式会社順番", Level::Lv1);
+    let sub = user(&mut conn, "sub-s1", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    let env = [("HYOKA_API_MAX_CONCURRENT_UPLOADS", "1"), ("HYOKA_API_UPLOAD_QUEUE_SECS", "1")];
+    let server = client::serve(&db.url_string(), dir.path(), &env);
+    // A slow upload takes the only turn: its body never ends.
+    let mut slow = TcpStream::connect(server.api.addr).unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST /api/v1/submissions/json HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {sub}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"answers\": ["
+    );
+    slow.write_all(head.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let r = server.api.upload(Some(&sub), "s.json", b"{}", &[]).expect(503);
+    assert_eq!(r.json()["error"], "busy");
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"), "{}", r.headers);
+    let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("try again") && message.contains("やり直して"), "{message}");
+    drop(slow);
+    // The turn comes back: the next upload is read (and refused on its merits).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    server.api.upload(Some(&sub), "s.json", b"{}", &[]).expect(422);
+}
 
 /// A password holding `/` was printed by `hyoka migrate`.
 #[test]
@@ -14,3 +51,5 @@ fn migrate_never_prints_a_password_holding_a_slash() {
         assert!(!text.contains("secret") && !text.contains("ssw0rd"), "{text}");
     }
 }
+
+both_backends!(an_upload_beyond_the_turns_is_503_with_retry_after);

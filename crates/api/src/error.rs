@@ -66,6 +66,8 @@ pub enum ApiError {
     TooLarge(usize),
     /// The body's media type is not accepted.
     UnsupportedMediaType(String),
+    /// Too busy now: try again after this many seconds (503, `Retry-After`).
+    Busy(u64),
     /// Something broke on our side (the detail is logged, not shown).
     Internal,
 }
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::Conflict(..) | ApiError::ConflictWith(..) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,6 +123,13 @@ impl ApiError {
                 ),
             ),
             ApiError::UnsupportedMediaType(m) => e("unsupported_media_type", m),
+            ApiError::Busy(secs) => ErrorBody::new(
+                "busy",
+                format!(
+                    "the server is reading other uploads; try again in {secs} s / \
+                     他のアップロードを処理中です。{secs} 秒後にやり直してください"
+                ),
+            ),
             ApiError::Internal => e(
                 "internal",
                 "something went wrong on the server; it has been logged / サーバーでエラーが発生しました（記録済み）",
@@ -148,6 +158,9 @@ impl ResponseError for ApiError {
         let mut r = HttpResponse::build(self.status());
         if matches!(self, ApiError::Unauthorized(_)) {
             r.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let ApiError::Busy(secs) = self {
+            r.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         r.json(self.body())
     }

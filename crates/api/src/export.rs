@@ -263,7 +263,7 @@ mod tests {
     async fn a_large_table_streams_in_batches_with_one_header() {
         let db = hyoka_model::db::testing::TestDb::sqlite();
         let pool = hyoka_model::db::pool(&db.url, 2).unwrap_or_else(|e| panic!("{e}"));
-        let state = web::Data::new(AppState { pool, settings: Default::default() });
+        let state = web::Data::new(AppState::new(pool, Default::default()));
         for n in [0, 1, BATCH_ROWS - 1, BATCH_ROWS, 2 * BATCH_ROWS, 2 * BATCH_ROWS + 501] {
             let r = csv_download(state.clone(), Numbers(n), "n.csv", None).await.unwrap_or_else(|e| panic!("{e}"));
             let body = actix_web::body::to_bytes(r.into_body()).await.unwrap_or_else(|e| panic!("{e}"));

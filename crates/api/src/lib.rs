@@ -56,6 +56,11 @@ pub struct Settings {
     pub subsidiary_sees_unreleased_flags: bool,
     /// What an uploaded sheet may cost to read.
     pub limits: hyoka_ingest::Limits,
+    /// Uploads read and checked at once (each holds its body and what is
+    /// read from it); the others queue.
+    pub max_concurrent_uploads: usize,
+    /// How long an upload waits for its turn before 503 with `Retry-After`.
+    pub upload_queue_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -68,6 +73,8 @@ impl Default for Settings {
             login_policy: LoginPolicy { max_failures: 5, lockout: chrono::Duration::minutes(15) },
             subsidiary_sees_unreleased_flags: false,
             limits: hyoka_ingest::Limits::default(),
+            max_concurrent_uploads: 2,
+            upload_queue_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -79,6 +86,26 @@ pub struct AppState {
     pub pool: Pool,
     /// API settings.
     pub settings: Arc<Settings>,
+    /// Turns for reading an upload ([`Settings::max_concurrent_uploads`]).
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// The state of one process: the pool and the settings.
+    pub fn new(pool: Pool, settings: Settings) -> AppState {
+        let slots = tokio::sync::Semaphore::new(settings.max_concurrent_uploads.max(1));
+        AppState { pool, settings: Arc::new(settings), upload_slots: Arc::new(slots) }
+    }
+
+    /// Waits for a turn to read an upload: after
+    /// [`Settings::upload_queue_timeout`], 503 with `Retry-After`.
+    pub async fn upload_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let wait = self.settings.upload_queue_timeout;
+        match tokio::time::timeout(wait, Arc::clone(&self.upload_slots).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::Busy(wait.as_secs().max(1))),
+        }
+    }
 }
 
 /// The OpenAPI document's fixed parts; the paths come from the handlers.

@@ -64,10 +64,44 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     if tabs > commas { b'\t' } else { b',' }
 }
 
+/// The most fields a CSV row may have: twice the columns a grid keeps.
+pub const MAX_FIELDS: u32 = 2 * crate::grid::MAX_COLUMNS;
+
+/// Refuses, in one pass over the bytes and before any record is built, a
+/// row with more than [`MAX_FIELDS`] fields (a file of nothing but commas
+/// would otherwise make one record of millions of fields). Quotes are
+/// followed as the CSV reader does: a delimiter or line break inside them
+/// counts for nothing.
+fn check_shape(text: &str, delimiter: u8, file: &str) -> Result<(), Problem> {
+    let (mut quoted, mut fields, mut row) = (false, 1u32, 1u32);
+    for &b in text.as_bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            _ if quoted => {}
+            b'\n' => {
+                row = row.saturating_add(1);
+                fields = 1;
+            }
+            _ if b == delimiter => {
+                fields += 1;
+                if fields > MAX_FIELDS {
+                    let detail = format!(
+                        "CSV row {row} has more than {MAX_FIELDS} fields / CSV の {row} 行目の列が {MAX_FIELDS} を超えています"
+                    );
+                    return Err(Problem::error(ProblemKind::NotReadable { detail }, file).at(format!("A{row}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Reads a CSV or tab-separated file into one grid.
 pub fn read(file: &str, bytes: &[u8], limits: &Limits) -> Result<(Grid, TextEncoding, u8), Problem> {
     let (text, enc) = decode(file, bytes)?;
     let delimiter = sniff_delimiter(&text);
+    check_shape(&text, delimiter, file)?;
     let mut reader =
         ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut builder = GridBuilder::new(file, None, limits);
@@ -114,6 +148,17 @@ mod tests {
         assert_eq!((text.as_ref(), enc), ("No.\t評価", TextEncoding::Utf16));
         assert!(decode("f", b"\x80\x80\xff").is_err());
         assert!(decode("f", b"a,\0,b").is_err());
+    }
+
+    /// Issue 17: 19 MB of commas took ~1 GB per upload; refused on shape now.
+    #[test]
+    fn a_row_of_too_many_fields_is_refused_before_it_is_built() {
+        let limits = crate::Limits::default();
+        let commas = ",".repeat(5_000_000);
+        let err = super::read("c.csv", commas.as_bytes(), &limits).err().map(|p| format!("{p:?}")).unwrap_or_default();
+        assert!(err.contains("more than 1024 fields") && err.contains("A1"), "{err}");
+        let fine = format!("No.,評価\n1,\"{}\"\n", ",".repeat(5000));
+        assert!(super::read("c.csv", fine.as_bytes(), &limits).is_ok());
     }
 
     #[test]

@@ -83,6 +83,7 @@ fn bad_form(e: impl std::fmt::Display) -> ApiError {
         (status = 409, description = "`upload_conflict`: the current revision cannot be replaced now (in review or accepted); `ambiguous_company`: several companies match the sheet's name", body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 422, description = "the sheet is refused; `problems` lists every problem", body = ErrorBody),
+        (status = 503, description = "`busy`: too many uploads are being read; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 500, description = "`internal`: the database failed; nothing was stored", body = ErrorBody),
     )
 )]
@@ -94,6 +95,9 @@ pub async fn upload_submission(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(UPLOADERS)?;
+    // A turn first: the body is read only with one, so the memory of the
+    // uploads in progress is bounded (docs/ingest.md).
+    let slot = state.upload_slot().await?;
     let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
     let stream = futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
     let mut form = actix_multipart::Multipart::new(req.headers(), stream);
@@ -119,7 +123,9 @@ pub async fn upload_submission(
     let Some((file_name, bytes)) = file else {
         return Err(bad_form("the field `file` is missing / file フィールドがありません"));
     };
-    store(&state, caller, file_name, bytes, fields).await
+    let stored = store(&state, caller, file_name, bytes, fields).await;
+    drop(slot);
+    stored
 }
 
 /// Upload a check sheet in hyoka's JSON format (see docs/ingest.md) as the
@@ -134,6 +140,7 @@ pub async fn upload_submission(
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 500, body = ErrorBody),
+        (status = 503, description = "`busy`: too many uploads are being read", body = ErrorBody),
     )
 )]
 #[post("/submissions/json")]
@@ -155,10 +162,13 @@ pub async fn upload_submission_json(
             "send the sheet as application/json / application/json で送信してください".into(),
         ));
     }
+    let slot = state.upload_slot().await?;
     let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
     let fields = q.into_inner();
     let file_name = fields.file_name.clone().unwrap_or_else(|| "submission.json".to_owned());
-    store(&state, caller, file_name, body.to_vec(), fields).await
+    let stored = store(&state, caller, file_name, body.to_vec(), fields).await;
+    drop(slot);
+    stored
 }
 
 /// Reads, checks and stores one sheet for the caller.
