@@ -1,5 +1,6 @@
 //! Issue 17, security and limits: turns for uploads (503 with
-//! `Retry-After`), no database password in the output of `hyoka migrate`.
+//! `Retry-After`), a capped problem list, no database password in the
+//! output of `hyoka migrate`.
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -8,6 +9,7 @@ use hyoka_model::both_backends;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::users::Account;
 use hyoka_model::domain::Level;
+use serde_json::json;
 
 use crate::client;
 use crate::common::workdir;
@@ -40,6 +42,26 @@ fn an_upload_beyond_the_turns_is_503_with_retry_after(db: &TestDb) {
     server.api.upload(Some(&sub), "s.json", b"{}", &[]).expect(422);
 }
 
+fn a_refusal_lists_the_first_200_problems_and_counts_all(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let c = company(&mut conn, "P-1", "株式会社問題", Level::Lv1);
+    let sub = user(&mut conn, "sub-p1", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let answers: Vec<_> = (0..900).map(|_| json!({"item": 1, "evaluation": "bad"})).collect();
+    let sheet = json!({"company": {"code": "P-1"}, "fiscal_year": 2025, "answers": answers});
+    let r = server.api.upload(Some(&sub), "s.json", sheet.to_string().as_bytes(), &[]).expect(422);
+    let body = r.json();
+    let listed = body["problems"].as_array().map_or(0, Vec::len);
+    let total = body["problems_total"].as_u64().unwrap_or(0);
+    assert_eq!(listed, 200, "{}", r.body.len());
+    assert!(total > 900, "{total}");
+    let counted: u64 = body["problem_counts"].as_object().map_or(0, |m| m.values().filter_map(|v| v.as_u64()).sum());
+    assert_eq!(counted, total);
+    assert!(r.body.len() < 200_000, "{} bytes", r.body.len());
+}
+
 /// A password holding `/` was printed by `hyoka migrate`.
 #[test]
 fn migrate_never_prints_a_password_holding_a_slash() {
@@ -52,4 +74,7 @@ fn migrate_never_prints_a_password_holding_a_slash() {
     }
 }
 
-both_backends!(an_upload_beyond_the_turns_is_503_with_retry_after);
+both_backends!(
+    an_upload_beyond_the_turns_is_503_with_retry_after,
+    a_refusal_lists_the_first_200_problems_and_counts_all
+);

@@ -25,15 +25,42 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// What went wrong, in English and Japanese.
     pub message: String,
-    /// Every problem of a refused sheet (`sheet_refused`, `unknown_company`, `ambiguous_company`).
+    /// The problems of a refused sheet (`sheet_refused`, `unknown_company`,
+    /// `ambiguous_company`): the first [`MAX_PROBLEMS_LISTED`], in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Vec<ProblemDto>>,
+    /// How many problems there are in all (listed or not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems_total: Option<usize>,
+    /// How many problems there are of each code, in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem_counts: Option<std::collections::BTreeMap<String, usize>>,
+}
+
+/// The most problems an error lists; `problems_total` and `problem_counts`
+/// count them all.
+pub const MAX_PROBLEMS_LISTED: usize = 200;
+
+/// The body of an error with problems: the first [`MAX_PROBLEMS_LISTED`], the
+/// total and the count per code.
+fn with_problems(error: &'static str, message: &str, problems: &[ProblemDto]) -> ErrorBody {
+    let mut counts = std::collections::BTreeMap::new();
+    for p in problems {
+        *counts.entry(p.code.clone()).or_insert(0) += 1;
+    }
+    ErrorBody {
+        error,
+        message: message.to_owned(),
+        problems: Some(problems.iter().take(MAX_PROBLEMS_LISTED).cloned().collect()),
+        problems_total: Some(problems.len()),
+        problem_counts: Some(counts),
+    }
 }
 
 impl ErrorBody {
     /// An error without problems.
     pub fn new(error: &'static str, message: String) -> ErrorBody {
-        ErrorBody { error, message, problems: None }
+        ErrorBody { error, message, problems: None, problems_total: None, problem_counts: None }
     }
 }
 
@@ -110,11 +137,9 @@ impl ApiError {
             ApiError::BadRequest(code, m) => e(code, m),
             ApiError::Invalid(m) => e("invalid", m),
             ApiError::Conflict(code, m) => e(code, m),
-            ApiError::Refused(m, problems) => {
-                ErrorBody { error: "sheet_refused", message: m.clone(), problems: Some(problems.clone()) }
-            }
+            ApiError::Refused(m, problems) => with_problems("sheet_refused", m, problems),
             ApiError::NotFoundWith(code, m, problems) | ApiError::ConflictWith(code, m, problems) => {
-                ErrorBody { error: code, message: m.clone(), problems: Some(problems.clone()) }
+                with_problems(code, m, problems)
             }
             ApiError::TooLarge(limit) => ErrorBody::new(
                 "payload_too_large",
