@@ -1,4 +1,4 @@
-//! Issue 17, security and limits: turns for uploads (503 with
+//! Issue 17, security and limits: hardening headers, turns for uploads (503 with
 //! `Retry-After`), a capped problem list, no database password in the
 //! output of `hyoka migrate`.
 
@@ -14,6 +14,30 @@ use serde_json::json;
 use crate::client;
 use crate::common::workdir;
 use crate::fixtures::{company, token, user};
+
+fn every_answer_carries_the_hardening_headers(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let admin = user(&mut conn, "adm", Account::Admin);
+    let admin = token(&mut conn, admin.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let api = server.api;
+    let me = api.get("/api/v1/me", Some(&admin)).expect(200);
+    let missing = api.get("/api/v1/nothing-here", Some(&admin)).expect(404);
+    let unauthorised = api.get("/api/v1/me", None).expect(401);
+    let login = api.post("/api/v1/login", None, &json!({"login": "adm", "password": "x"})).expect(401);
+    for r in [&me, &missing, &unauthorised, &login] {
+        assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"), "{}", r.headers);
+        assert_eq!(r.header("cache-control").as_deref(), Some("no-store"), "{}", r.headers);
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{}", r.headers);
+    }
+    let health = api.get("/healthz", None).expect(200);
+    assert_eq!(health.header("x-content-type-options").as_deref(), Some("nosniff"));
+    // The Swagger page does not keep the token in localStorage.
+    let init = api.get("/api/docs/swagger-initializer.js", None).expect(200);
+    assert!(init.body.contains("\"persistAuthorization\": false"), "{}", init.body);
+}
 
 fn an_upload_beyond_the_turns_is_503_with_retry_after(db: &TestDb) {
     let dir = workdir();
@@ -75,6 +99,7 @@ fn migrate_never_prints_a_password_holding_a_slash() {
 }
 
 both_backends!(
+    every_answer_carries_the_hardening_headers,
     an_upload_beyond_the_turns_is_503_with_retry_after,
     a_refusal_lists_the_first_200_problems_and_counts_all
 );

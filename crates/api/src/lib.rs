@@ -176,10 +176,44 @@ pub fn app(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
                 .url("/api/openapi.json", api)
                 // No validator badge: it would call a server on the internet.
-                .config(utoipa_swagger_ui::Config::default().validator_url("none").persist_authorization(true)),
+                // The token is not kept in the browser's localStorage.
+                .config(utoipa_swagger_ui::Config::default().validator_url("none").persist_authorization(false)),
         )
         .default_service(web::to(routes::fallback))
         .wrap(error::json_errors())
+        .wrap_fn(|req, srv| {
+            use actix_web::dev::Service;
+            let api = req.path().starts_with("/api/v1/");
+            let answer = srv.call(req);
+            async move {
+                let mut res = answer.await?;
+                harden(res.headers_mut(), api);
+                Ok(res)
+            }
+        })
+}
+
+/// Hardening headers on every answer, errors included: `nosniff` always;
+/// `Cache-Control: no-store` on everything under `/api/v1/` (every
+/// authenticated answer, and the login's token); on JSON a CSP that allows
+/// nothing and no framing.
+fn harden(headers: &mut actix_web::http::header::HeaderMap, api: bool) {
+    use actix_web::http::header::{self, HeaderValue};
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/problem+json"));
+    if json {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
 }
 
 /// The OpenAPI document, as the server serves it.
