@@ -86,6 +86,32 @@ fn a_refusal_lists_the_first_200_problems_and_counts_all(db: &TestDb) {
     assert!(r.body.len() < 200_000, "{} bytes", r.body.len());
 }
 
+fn unknown_query_parameters_are_refused_everywhere(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let admin = user(&mut conn, "adm", Account::Admin);
+    let admin = token(&mut conn, admin.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let api = server.api;
+    for path in [
+        "/api/v1/submissions?compnay_id=2",
+        "/api/v1/companies?nmae=x",
+        "/api/v1/collections?year=2025",
+        "/api/v1/audit?entity_idd=1",
+        "/api/v1/users?rol=admin",
+        "/api/v1/tokens?al=true",
+        "/api/v1/me?x=1",
+        "/api/v1/companies/1?expand=all",
+    ] {
+        let r = api.get(path, Some(&admin)).expect(400);
+        assert_eq!(r.json()["error"], "invalid_query", "{path}");
+        let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains("unknown query parameter") && message.contains("ありません"), "{message}");
+    }
+    api.get("/api/v1/companies?page=1&per_page=10", Some(&admin)).expect(200);
+    api.get("/api/v1/tokens?all=true", Some(&admin)).expect(200);
+}
+
 /// A password holding `/` was printed by `hyoka migrate`.
 #[test]
 fn migrate_never_prints_a_password_holding_a_slash() {
@@ -100,6 +126,7 @@ fn migrate_never_prints_a_password_holding_a_slash() {
 
 both_backends!(
     every_answer_carries_the_hardening_headers,
+    unknown_query_parameters_are_refused_everywhere,
     an_upload_beyond_the_turns_is_503_with_retry_after,
     a_refusal_lists_the_first_200_problems_and_counts_all
 );

@@ -171,7 +171,7 @@ pub fn app(
         .configure(routes::configure)
         .split_for_parts();
     let table = Arc::new(routes::RouteTable::from_openapi(&api));
-    app.app_data(web::Data::from(table))
+    app.app_data(web::Data::from(Arc::clone(&table)))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
                 .url("/api/openapi.json", api)
@@ -181,15 +181,26 @@ pub fn app(
         )
         .default_service(web::to(routes::fallback))
         .wrap(error::json_errors())
-        .wrap_fn(|req, srv| {
+        .wrap_fn(move |req, srv| {
             use actix_web::dev::Service;
+            use futures_util::future::{Either, ready};
             let api = req.path().starts_with("/api/v1/");
+            if let Some(key) = table.unknown_query_parameter(req.method(), req.path(), req.query_string()) {
+                let shown: String = key.chars().take(64).collect();
+                let refusal = ApiError::BadRequest(
+                    "invalid_query",
+                    format!("unknown query parameter {shown:?} / クエリパラメータ {shown:?} はありません"),
+                );
+                let mut res = req.into_response(actix_web::ResponseError::error_response(&refusal));
+                harden(res.headers_mut(), api);
+                return Either::Left(ready(Ok(res.map_into_right_body())));
+            }
             let answer = srv.call(req);
-            async move {
+            Either::Right(async move {
                 let mut res = answer.await?;
                 harden(res.headers_mut(), api);
-                Ok(res)
-            }
+                Ok(res.map_into_left_body())
+            })
         })
 }
 

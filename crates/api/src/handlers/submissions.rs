@@ -27,6 +27,7 @@ use crate::pagination::{Page, PageRequest};
 
 /// What the uploader says besides the file.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct UploadFields {
     /// Company code or name (parent-company IT only).
     company: Option<String>,
@@ -258,6 +259,7 @@ fn cover_mismatch(ingested: &hyoka_ingest::Ingested, own: &companies::Company) -
 
 /// Query of `GET /api/v1/submissions`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SubmissionQuery {
     /// Page, from 1.
     page: Option<u32>,

@@ -16,6 +16,7 @@ use crate::pagination::{Page, PageRequest};
 
 /// Query of `GET /api/v1/users`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct UserQuery {
     /// Page, from 1.
     page: Option<u32>,
