@@ -112,6 +112,58 @@ fn unknown_query_parameters_are_refused_everywhere(db: &TestDb) {
     api.get("/api/v1/tokens?all=true", Some(&admin)).expect(200);
 }
 
+fn users_patch_refuses_what_it_cannot_do_and_keeps_an_admin(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let a = company(&mut conn, "U-1", "株式会社甲", Level::Lv1);
+    let b = company(&mut conn, "U-2", "株式会社乙", Level::Lv1);
+    let admin = user(&mut conn, "adm", Account::Admin);
+    let admin_token = token(&mut conn, admin.id);
+    let sub = user(&mut conn, "sub-u", Account::Subsidiary(a.id));
+    let rev = user(&mut conn, "rev-u", Account::Reviewer);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let api = server.api;
+    // company_id alone moves a subsidiary user, and is refused for others.
+    let r = api.send("PATCH", &format!("/api/v1/users/{}", sub.id), Some(&admin_token), &json!({"company_id": b.id}));
+    assert_eq!(r.expect(200).json()["company_id"], b.id);
+    let r = api.send("PATCH", &format!("/api/v1/users/{}", rev.id), Some(&admin_token), &json!({"company_id": b.id}));
+    let message = r.expect(422).json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("company_id") && message.contains("子会社"), "{message}");
+    // The last active admin can neither be disabled nor demoted.
+    for change in [json!({"disabled": true}), json!({"role": "reviewer"})] {
+        let r = api.send("PATCH", &format!("/api/v1/users/{}", admin.id), Some(&admin_token), &change);
+        let message = r.expect(409).json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains("no active admin") && message.contains("管理者"), "{message}");
+    }
+    api.get("/api/v1/me", Some(&admin_token)).expect(200);
+}
+
+fn a_form_with_two_file_fields_is_refused(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let c = company(&mut conn, "T-1", "株式会社二重", Level::Lv1);
+    let sub = user(&mut conn, "sub-t", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let boundary = "hyoka-two-files";
+    let mut body = Vec::new();
+    for name in ["a.json", "b.json"] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/json\r\n\r\n{{}}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let r = client::request(server.api.addr, "POST", "/api/v1/submissions", Some(&sub), Some(&ct), &body);
+    let r = r.expect(400);
+    assert_eq!(r.json()["error"], "invalid_multipart");
+    assert!(r.json()["message"].as_str().is_some_and(|m| m.contains("two `file` fields")), "{}", r.body);
+}
+
 /// A password holding `/` was printed by `hyoka migrate`.
 #[test]
 fn migrate_never_prints_a_password_holding_a_slash() {
@@ -128,5 +180,7 @@ both_backends!(
     every_answer_carries_the_hardening_headers,
     unknown_query_parameters_are_refused_everywhere,
     an_upload_beyond_the_turns_is_503_with_retry_after,
-    a_refusal_lists_the_first_200_problems_and_counts_all
+    a_refusal_lists_the_first_200_problems_and_counts_all,
+    users_patch_refuses_what_it_cannot_do_and_keeps_an_admin,
+    a_form_with_two_file_fields_is_refused
 );

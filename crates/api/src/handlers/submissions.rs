@@ -114,6 +114,11 @@ pub async fn upload_submission(
         }
         let text = || String::from_utf8(value.clone()).map_err(|_| bad_form(format!("field {name} is not UTF-8")));
         match name.as_str() {
+            "file" if file.is_some() => {
+                return Err(bad_form(
+                    "the form has two `file` fields; send one / file フィールドが2つあります。1つにしてください",
+                ));
+            }
             "file" => file = Some((file_name.unwrap_or_else(|| "upload".to_owned()), value)),
             "company" => fields.company = Some(text()?),
             "fiscal_year" => fields.fiscal_year = Some(text()?),

@@ -202,6 +202,12 @@ pub fn update(
     disabled: Option<bool>,
 ) -> Result<User, DbError> {
     write_tx(conn, |conn| {
+        // Lock the admins' rows first (PostgreSQL; SQLite's BEGIN IMMEDIATE
+        // already serialises), so two admins demoting each other at once
+        // cannot both pass the check below.
+        if let DbConn::Pg(pg) = conn {
+            let _: Vec<i64> = users::table.filter(users::role.eq("admin")).select(users::id).for_update().load(pg)?;
+        }
         let before = get(conn, id)?;
         let account = account.unwrap_or(before.account);
         if let Account::Subsidiary(company) = account {
@@ -216,6 +222,15 @@ pub fn update(
             ))
             .execute(conn)?;
         let after = get(conn, id)?;
+        let active_admins: i64 =
+            users::table.filter(users::role.eq("admin").and(users::disabled.eq(false))).count().get_result(conn)?;
+        if active_admins == 0 {
+            return Err(DbError::Conflict(
+                "this change would leave no active admin; make another admin first / \
+                 有効な管理者がいなくなるため変更できません。先に別の管理者を作成してください"
+                    .into(),
+            ));
+        }
         audit::append(conn, actor, "user.update", Change::updated("user", id, &before, &after))?;
         Ok(after)
     })
