@@ -38,19 +38,30 @@ pub const BATCH_ROWS: i64 = 2_000;
 /// Characters that make a spreadsheet cell a formula (or hide one), in their
 /// ASCII and full-width forms.
 const TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
-/// Characters a spreadsheet skips before it looks for a formula.
-const LEADING: &[char] = &[' ', '\u{3000}', '\t', '\r', '\n'];
+/// Whether a spreadsheet may skip this character before it looks for a
+/// formula: every Unicode space (`char::is_whitespace`: U+00A0, U+3000, …)
+/// and every format character (general category Cf: U+FEFF, U+200B–U+200F,
+/// U+2060–U+2064, bidi controls, …), which show as nothing.
+fn leading(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}')
+}
 
 /// The cell as written to a CSV: prefixed with `'` when it begins with one of
 /// `= + - @`, a tab or a carriage return, or their full-width forms `＝ ＋ －
-/// ＠`, also after leading ASCII or ideographic spaces and tabs; otherwise
-/// unchanged.
+/// ＠`, also after any leading Unicode spaces and format characters
+/// (U+FEFF, U+00A0, U+200B, …: issue 17); otherwise unchanged.
 ///
 /// Every cell goes through it, our own numeric columns included: they are
 /// written as plain digits (ids, years, levels, scores are never negative)
 /// and so pass untouched.
 pub fn neutralize(cell: &str) -> Cow<'_, str> {
-    let dangerous = cell.starts_with(TRIGGERS) || cell.trim_start_matches(LEADING).starts_with(TRIGGERS);
+    let dangerous = cell.starts_with(TRIGGERS) || cell.trim_start_matches(leading).starts_with(TRIGGERS);
     if dangerous { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
 }
 
@@ -189,6 +200,25 @@ mod tests {
     fn full_width_triggers_are_neutralised() {
         for cell in ["＝１＋１", "＋", "－", "＠", "＋81-3-1234", "－５", "＠ＳＵＭ(A1)"] {
             neutralised(cell);
+        }
+    }
+
+    /// Issue 17: an invisible character before `=` escaped the guard.
+    #[test]
+    fn triggers_after_invisible_characters_are_neutralised() {
+        for cell in [
+            "\u{FEFF}=1+1",
+            "\u{00A0}=1",
+            "\u{200B}+1",
+            "\u{2060}@x",
+            "\u{200E}\u{202E}-1",
+            "\u{2003}=1",
+            "\u{00AD}＝1",
+        ] {
+            neutralised(cell);
+        }
+        for cell in ["\u{FEFF}abc", "\u{200B}1", "a=1"] {
+            untouched(cell);
         }
     }
 
