@@ -86,6 +86,7 @@ struct RawApi {
     subsidiary_sees_unreleased_flags: bool,
     max_concurrent_uploads: i64,
     upload_queue_secs: i64,
+    body_timeout_secs: i64,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +224,7 @@ fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api:
     let lockout = within("login_lockout_secs", raw.login_lockout_secs, 1, 7 * 24 * 3600)?;
     let parses = within("max_concurrent_uploads", raw.max_concurrent_uploads, 1, 256)?;
     let queue = within("upload_queue_secs", raw.upload_queue_secs, 0, 600)?;
+    let body_timeout = within("body_timeout_secs", raw.body_timeout_secs, 1, 3600)?;
     Ok(hyoka_api::Settings {
         upload_body_limit: usize::try_from(upload).unwrap_or(usize::MAX),
         json_body_limit: usize::try_from(json).unwrap_or(usize::MAX),
@@ -236,6 +238,7 @@ fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api:
         limits,
         max_concurrent_uploads: usize::try_from(parses).unwrap_or(1),
         upload_queue_timeout: std::time::Duration::from_secs(u64::try_from(queue).unwrap_or(0)),
+        body_timeout: std::time::Duration::from_secs(u64::try_from(body_timeout).unwrap_or(60)),
     })
 }
 

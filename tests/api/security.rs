@@ -66,6 +66,33 @@ fn an_upload_beyond_the_turns_is_503_with_retry_after(db: &TestDb) {
     server.api.upload(Some(&sub), "s.json", b"{}", &[]).expect(422);
 }
 
+fn a_slow_body_is_timed_out_and_gives_its_turn_back(db: &TestDb) {
+    use std::io::Read;
+    let dir = workdir();
+    let mut conn = db.conn();
+    let c = company(&mut conn, "B-1", "株式会社遅延", Level::Lv1);
+    let sub = user(&mut conn, "sub-b1", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    let env = [("HYOKA_API_MAX_CONCURRENT_UPLOADS", "1"), ("HYOKA_API_BODY_TIMEOUT_SECS", "1")];
+    let server = client::serve(&db.url_string(), dir.path(), &env);
+    let mut slow = TcpStream::connect(server.api.addr).unwrap_or_else(|e| panic!("{e}"));
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST /api/v1/submissions/json HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {sub}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"answers\": ["
+    );
+    slow.write_all(head.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    let mut answer = vec![0u8; 4096];
+    let n = slow.read(&mut answer).unwrap_or(0);
+    let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("body_timeout"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The turn is free again.
+    server.api.upload(Some(&sub), "s.json", b"{}", &[]).expect(422);
+}
+
 fn a_refusal_lists_the_first_200_problems_and_counts_all(db: &TestDb) {
     let dir = workdir();
     let mut conn = db.conn();
@@ -180,6 +207,7 @@ both_backends!(
     every_answer_carries_the_hardening_headers,
     unknown_query_parameters_are_refused_everywhere,
     an_upload_beyond_the_turns_is_503_with_retry_after,
+    a_slow_body_is_timed_out_and_gives_its_turn_back,
     a_refusal_lists_the_first_200_problems_and_counts_all,
     users_patch_refuses_what_it_cannot_do_and_keeps_an_admin,
     a_form_with_two_file_fields_is_refused

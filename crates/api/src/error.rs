@@ -95,6 +95,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// Too busy now: try again after this many seconds (503, `Retry-After`).
     Busy(u64),
+    /// The body did not arrive within this many seconds (408).
+    BodyTimeout(u64),
     /// Something broke on our side (the detail is logged, not shown).
     Internal,
 }
@@ -119,6 +121,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,6 +151,13 @@ impl ApiError {
                 ),
             ),
             ApiError::UnsupportedMediaType(m) => e("unsupported_media_type", m),
+            ApiError::BodyTimeout(secs) => ErrorBody::new(
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {secs} s / \
+                     リクエスト本文が {secs} 秒以内に届きませんでした"
+                ),
+            ),
             ApiError::Busy(secs) => ErrorBody::new(
                 "busy",
                 format!(

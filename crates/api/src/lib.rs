@@ -61,6 +61,8 @@ pub struct Settings {
     pub max_concurrent_uploads: usize,
     /// How long an upload waits for its turn before 503 with `Retry-After`.
     pub upload_queue_timeout: Duration,
+    /// How long an upload's whole body may take to arrive (408 after).
+    pub body_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -75,6 +77,7 @@ impl Default for Settings {
             limits: hyoka_ingest::Limits::default(),
             max_concurrent_uploads: 2,
             upload_queue_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
         }
     }
 }

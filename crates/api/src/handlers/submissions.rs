@@ -40,7 +40,20 @@ pub struct UploadFields {
 }
 
 /// Reads a request body up to `limit` bytes; a larger one is 413.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+/// Reads an upload's body, at most `limit` bytes, all of it within
+/// `timeout` (a slow body would otherwise hold its upload turn for ever).
+async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<web::Bytes, ApiError> {
+    tokio::time::timeout(timeout, read_body_untimed(req, payload, limit))
+        .await
+        .unwrap_or(Err(ApiError::BodyTimeout(timeout.as_secs().max(1))))
+}
+
+async fn read_body_untimed(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
@@ -82,6 +95,7 @@ fn bad_form(e: impl std::fmt::Display) -> ApiError {
         (status = 403, description = "a subsidiary user naming another company", body = ErrorBody),
         (status = 404, description = "`unknown_company`: the company the sheet names is not registered; `problems` says where", body = ErrorBody),
         (status = 409, description = "`upload_conflict`: the current revision cannot be replaced now (in review or accepted); `ambiguous_company`: several companies match the sheet's name", body = ErrorBody),
+        (status = 408, description = "`body_timeout`: the body did not arrive within `api.body_timeout_secs`", body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 422, description = "the sheet is refused; `problems` lists every problem", body = ErrorBody),
         (status = 503, description = "`busy`: too many uploads are being read; try again after `Retry-After` seconds", body = ErrorBody),
@@ -99,7 +113,7 @@ pub async fn upload_submission(
     // A turn first: the body is read only with one, so the memory of the
     // uploads in progress is bounded (docs/ingest.md).
     let slot = state.upload_slot().await?;
-    let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
+    let body = read_body(&req, payload, state.settings.upload_body_limit, state.settings.body_timeout).await?;
     let stream = futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
     let mut form = actix_multipart::Multipart::new(req.headers(), stream);
     let mut fields = UploadFields::default();
@@ -144,7 +158,7 @@ pub async fn upload_submission(
     responses(
         (status = 201, body = UploadResult), (status = 200, body = UploadResult),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 408, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 500, body = ErrorBody),
         (status = 503, description = "`busy`: too many uploads are being read", body = ErrorBody),
     )
@@ -169,7 +183,7 @@ pub async fn upload_submission_json(
         ));
     }
     let slot = state.upload_slot().await?;
-    let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
+    let body = read_body(&req, payload, state.settings.upload_body_limit, state.settings.body_timeout).await?;
     let fields = q.into_inner();
     let file_name = fields.file_name.clone().unwrap_or_else(|| "submission.json".to_owned());
     let stored = store(&state, caller, file_name, body.to_vec(), fields).await;
