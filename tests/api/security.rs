@@ -191,6 +191,28 @@ fn a_form_with_two_file_fields_is_refused(db: &TestDb) {
     assert!(r.json()["message"].as_str().is_some_and(|m| m.contains("two `file` fields")), "{}", r.body);
 }
 
+fn company_codes_and_names_are_unique_after_folding(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let admin = user(&mut conn, "adm", Account::Admin);
+    let admin = token(&mut conn, admin.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let api = server.api;
+    let new = |code: &str, name: &str| json!({"code": code, "name": name, "target_level": 1, "impact_tier": 2});
+    api.post("/api/v1/companies", Some(&admin), &new("DEMO-001", "株式会社デモ")).expect(201);
+    for (code, name) in
+        [("ＤＥＭＯ－００１", "株式会社別名"), ("demo-001", "株式会社別名"), ("DEMO-002", "株式会社 デモ")]
+    {
+        let r = api.post("/api/v1/companies", Some(&admin), &new(code, name)).expect(422);
+        let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains("already registered") && message.contains("登録済み"), "{code} {name}: {message}");
+    }
+    // A name that only shares a key stays possible (an upload naming it is ambiguous).
+    api.post("/api/v1/companies", Some(&admin), &new("DEMO-003", "デモ(株)")).expect(201);
+    let found = hyoka_model::db::companies::by_code(&mut conn, "ｄｅｍｏ－００１").ok().flatten().map(|c| c.code);
+    assert_eq!(found.as_deref(), Some("DEMO-001"));
+}
+
 /// A password holding `/` was printed by `hyoka migrate`.
 #[test]
 fn migrate_never_prints_a_password_holding_a_slash() {
@@ -210,5 +232,6 @@ both_backends!(
     a_slow_body_is_timed_out_and_gives_its_turn_back,
     a_refusal_lists_the_first_200_problems_and_counts_all,
     users_patch_refuses_what_it_cannot_do_and_keeps_an_admin,
-    a_form_with_two_file_fields_is_refused
+    a_form_with_two_file_fields_is_refused,
+    company_codes_and_names_are_unique_after_folding
 );

@@ -357,13 +357,13 @@ pub fn optimize(conn: &mut DbConn) -> Result<(), DbError> {
     Ok(())
 }
 
-/// After the migrations: recomputes the folded logins, and builds the
+/// After the migrations: recomputes the folded logins and company codes, and builds the
 /// dashboards' summaries when sheets lack them (a database from before
 /// summaries existed, or one whose summaries were dropped).
 fn summarise_missing(conn: &mut DbConn) -> Result<(), DbError> {
-    let refolded = super::users::refold_logins(conn)?;
+    let refolded = super::users::refold_logins(conn)? + super::companies::refold_codes(conn)?;
     if refolded > 0 {
-        tracing::info!(refolded, "folded logins recomputed");
+        tracing::info!(refolded, "folded logins and company codes recomputed");
     }
     let missing = super::summaries::missing(conn)?;
     if missing > 0 {

@@ -46,6 +46,7 @@ diesel::table! {
         impact_tier -> SmallInt,
         is_demo -> Bool,
         created_at -> Timestamp,
+        code_key -> Nullable<Text>,
     }
 }
 
