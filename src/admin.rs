@@ -80,6 +80,16 @@ pub enum AdminCommand {
         #[arg(long)]
         login: Option<String>,
     },
+    /// Lift a failed-login lock: of a login name (from every address), or of
+    /// a client address (for every login name).
+    Unlock {
+        /// Login name.
+        #[arg(long, conflicts_with = "address", required_unless_present = "address")]
+        login: Option<String>,
+        /// Client address (IPv4 or IPv6; IPv6 counts by its /64).
+        #[arg(long)]
+        address: Option<std::net::IpAddr>,
+    },
     /// List the accounts.
     ListUsers,
     /// Walk the audit log's hash chain; report the first broken link (exit 1).
@@ -171,6 +181,14 @@ fn execute(config: &Config, command: &AdminCommand) -> anyhow::Result<ExitCode> 
             }
             (None, None) => bail!("give --id or --login"),
         },
+        AdminCommand::Unlock { login, address } => {
+            let n = match (login, address) {
+                (Some(login), _) => hyoka_model::db::logins::unlock(&mut conn, Actor::System, login)?,
+                (None, Some(addr)) => hyoka_model::db::logins::unlock_address(&mut conn, Actor::System, *addr)?,
+                (None, None) => bail!("give --login or --address"),
+            };
+            println!("{n} failed-login counter(s) removed / ログイン失敗の記録を {n} 件消しました");
+        }
         AdminCommand::RebuildSummaries => {
             let n = hyoka_model::db::summaries::rebuild_all(&mut conn)?;
             println!("dashboard summaries rebuilt for {n} company-years");

@@ -84,6 +84,9 @@ struct RawApi {
     login_max_failures: i64,
     login_lockout_secs: i64,
     subsidiary_sees_unreleased_flags: bool,
+    max_concurrent_uploads: i64,
+    upload_queue_secs: i64,
+    body_timeout_secs: i64,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +222,9 @@ fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api:
     let max_days = within("max_token_days", raw.max_token_days, 1, 3660)?;
     let failures = within("login_max_failures", raw.login_max_failures, 1, 1000)?;
     let lockout = within("login_lockout_secs", raw.login_lockout_secs, 1, 7 * 24 * 3600)?;
+    let parses = within("max_concurrent_uploads", raw.max_concurrent_uploads, 1, 256)?;
+    let queue = within("upload_queue_secs", raw.upload_queue_secs, 0, 600)?;
+    let body_timeout = within("body_timeout_secs", raw.body_timeout_secs, 1, 3600)?;
     Ok(hyoka_api::Settings {
         upload_body_limit: usize::try_from(upload).unwrap_or(usize::MAX),
         json_body_limit: usize::try_from(json).unwrap_or(usize::MAX),
@@ -230,6 +236,9 @@ fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api:
         },
         subsidiary_sees_unreleased_flags: raw.subsidiary_sees_unreleased_flags,
         limits,
+        max_concurrent_uploads: usize::try_from(parses).unwrap_or(1),
+        upload_queue_timeout: std::time::Duration::from_secs(u64::try_from(queue).unwrap_or(0)),
+        body_timeout: std::time::Duration::from_secs(u64::try_from(body_timeout).unwrap_or(60)),
     })
 }
 

@@ -25,7 +25,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
 /// Serves an already migrated database until SIGTERM or Ctrl-C; in-flight
 /// requests get `shutdown_timeout_secs` to finish.
 pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
-    let state = AppState { pool, settings: std::sync::Arc::new(config.api.clone()) };
+    let state = AppState::new(pool, config.api.clone());
     let mut server = HttpServer::new(move || {
         // The log line holds the request line, status and time only: no
         // header (so no Authorization), no body (so no password).

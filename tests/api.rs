@@ -13,6 +13,8 @@
 //!   feedback workbook, read back with a CSV parser and calamine;
 //! - `uploads`: a database failure (500, nothing of its message), another
 //!   company (403), an unknown (404) or ambiguous (409) one;
+//! - `security`: hardening headers, unknown query parameters, upload turns (503), the capped problem list, no database
+//!   password printed;
 //! - `concurrent`: two `hyoka serve` processes on one database taking
 //!   concurrent reviews, and sharing the failed-login counter.
 
@@ -37,6 +39,8 @@ mod concurrent;
 mod dashboards;
 #[path = "api/exports.rs"]
 mod exports;
+#[path = "api/security.rs"]
+mod security;
 #[path = "api/uploads.rs"]
 mod uploads;
 #[path = "api/walk.rs"]

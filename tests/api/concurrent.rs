@@ -111,7 +111,50 @@ fn the_failed_login_count_is_shared_by_the_processes(db: &TestDb) {
     }
 }
 
+/// Issue 17: 24 wrong passwords and the right one, all at once, through two
+/// processes on one database: at most `login_max_failures` passwords are
+/// evaluated (401, or 200 for the right one, or the 429 of the failure that
+/// locks); everyone else is refused unevaluated with 429.
+fn parallel_logins_evaluate_at_most_the_limit_across_processes(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    user_with_password(&mut conn, "target", Account::Auditor, "the-right-password");
+    let env = [("HYOKA_API_LOGIN_MAX_FAILURES", "5")];
+    let a = client::serve(&db.url_string(), dir.path(), &env);
+    let b = client::serve(&db.url_string(), dir.path(), &env);
+    let servers: [Api; 2] = [a.api, b.api];
+    let n = 25;
+    let barrier = Arc::new(Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let (api, barrier) = (servers[i % 2], Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let password = if i == 12 { "the-right-password" } else { "wrong-password" };
+                barrier.wait();
+                (i, api.post("/api/v1/login", None, &json!({"login": "target", "password": password})).status)
+            })
+        })
+        .collect();
+    let answers: Vec<(usize, u16)> =
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| panic!("thread"))).collect();
+    let count = |s: u16| answers.iter().filter(|(_, st)| *st == s).count();
+    assert_eq!(count(401) + count(200) + count(429), n, "{answers:?}");
+    assert!(count(401) <= 4, "at most max_failures - 1 wrong passwords answer 401: {answers:?}");
+    assert!(count(200) <= 1, "{answers:?}");
+    let right_in = answers.iter().any(|(i, st)| *i == 12 && *st == 200);
+    if !right_in {
+        // The right password afterwards is refused too, on either process.
+        for api in servers {
+            let r = api.post("/api/v1/login", None, &json!({"login": "target", "password": "the-right-password"}));
+            assert_eq!(r.expect(429).json()["error"], "too_many_failed_logins");
+        }
+    }
+    let wrong_evaluated = ok(hyoka_model::db::logins::failures(&mut conn, "target"));
+    assert!(wrong_evaluated <= 5, "{wrong_evaluated} wrong passwords were evaluated");
+}
+
 both_backends!(
     two_processes_take_concurrent_reviews_without_losing_any,
-    the_failed_login_count_is_shared_by_the_processes
+    the_failed_login_count_is_shared_by_the_processes,
+    parallel_logins_evaluate_at_most_the_limit_across_processes
 );

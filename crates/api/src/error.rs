@@ -25,15 +25,42 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// What went wrong, in English and Japanese.
     pub message: String,
-    /// Every problem of a refused sheet (`sheet_refused`, `unknown_company`, `ambiguous_company`).
+    /// The problems of a refused sheet (`sheet_refused`, `unknown_company`,
+    /// `ambiguous_company`): the first [`MAX_PROBLEMS_LISTED`], in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Vec<ProblemDto>>,
+    /// How many problems there are in all (listed or not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems_total: Option<usize>,
+    /// How many problems there are of each code, in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem_counts: Option<std::collections::BTreeMap<String, usize>>,
+}
+
+/// The most problems an error lists; `problems_total` and `problem_counts`
+/// count them all.
+pub const MAX_PROBLEMS_LISTED: usize = 200;
+
+/// The body of an error with problems: the first [`MAX_PROBLEMS_LISTED`], the
+/// total and the count per code.
+fn with_problems(error: &'static str, message: &str, problems: &[ProblemDto]) -> ErrorBody {
+    let mut counts = std::collections::BTreeMap::new();
+    for p in problems {
+        *counts.entry(p.code.clone()).or_insert(0) += 1;
+    }
+    ErrorBody {
+        error,
+        message: message.to_owned(),
+        problems: Some(problems.iter().take(MAX_PROBLEMS_LISTED).cloned().collect()),
+        problems_total: Some(problems.len()),
+        problem_counts: Some(counts),
+    }
 }
 
 impl ErrorBody {
     /// An error without problems.
     pub fn new(error: &'static str, message: String) -> ErrorBody {
-        ErrorBody { error, message, problems: None }
+        ErrorBody { error, message, problems: None, problems_total: None, problem_counts: None }
     }
 }
 
@@ -66,6 +93,10 @@ pub enum ApiError {
     TooLarge(usize),
     /// The body's media type is not accepted.
     UnsupportedMediaType(String),
+    /// Too busy now: try again after this many seconds (503, `Retry-After`).
+    Busy(u64),
+    /// The body did not arrive within this many seconds (408).
+    BodyTimeout(u64),
     /// Something broke on our side (the detail is logged, not shown).
     Internal,
 }
@@ -89,6 +120,8 @@ impl ApiError {
             ApiError::Conflict(..) | ApiError::ConflictWith(..) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,11 +140,9 @@ impl ApiError {
             ApiError::BadRequest(code, m) => e(code, m),
             ApiError::Invalid(m) => e("invalid", m),
             ApiError::Conflict(code, m) => e(code, m),
-            ApiError::Refused(m, problems) => {
-                ErrorBody { error: "sheet_refused", message: m.clone(), problems: Some(problems.clone()) }
-            }
+            ApiError::Refused(m, problems) => with_problems("sheet_refused", m, problems),
             ApiError::NotFoundWith(code, m, problems) | ApiError::ConflictWith(code, m, problems) => {
-                ErrorBody { error: code, message: m.clone(), problems: Some(problems.clone()) }
+                with_problems(code, m, problems)
             }
             ApiError::TooLarge(limit) => ErrorBody::new(
                 "payload_too_large",
@@ -120,6 +151,20 @@ impl ApiError {
                 ),
             ),
             ApiError::UnsupportedMediaType(m) => e("unsupported_media_type", m),
+            ApiError::BodyTimeout(secs) => ErrorBody::new(
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {secs} s / \
+                     リクエスト本文が {secs} 秒以内に届きませんでした"
+                ),
+            ),
+            ApiError::Busy(secs) => ErrorBody::new(
+                "busy",
+                format!(
+                    "the server is reading other uploads; try again in {secs} s / \
+                     他のアップロードを処理中です。{secs} 秒後にやり直してください"
+                ),
+            ),
             ApiError::Internal => e(
                 "internal",
                 "something went wrong on the server; it has been logged / サーバーでエラーが発生しました（記録済み）",
@@ -148,6 +193,9 @@ impl ResponseError for ApiError {
         let mut r = HttpResponse::build(self.status());
         if matches!(self, ApiError::Unauthorized(_)) {
             r.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let ApiError::Busy(secs) = self {
+            r.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         r.json(self.body())
     }

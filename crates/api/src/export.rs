@@ -38,19 +38,30 @@ pub const BATCH_ROWS: i64 = 2_000;
 /// Characters that make a spreadsheet cell a formula (or hide one), in their
 /// ASCII and full-width forms.
 const TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
-/// Characters a spreadsheet skips before it looks for a formula.
-const LEADING: &[char] = &[' ', '\u{3000}', '\t', '\r', '\n'];
+/// Whether a spreadsheet may skip this character before it looks for a
+/// formula: every Unicode space (`char::is_whitespace`: U+00A0, U+3000, …)
+/// and every format character (general category Cf: U+FEFF, U+200B–U+200F,
+/// U+2060–U+2064, bidi controls, …), which show as nothing.
+fn leading(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}')
+}
 
 /// The cell as written to a CSV: prefixed with `'` when it begins with one of
 /// `= + - @`, a tab or a carriage return, or their full-width forms `＝ ＋ －
-/// ＠`, also after leading ASCII or ideographic spaces and tabs; otherwise
-/// unchanged.
+/// ＠`, also after any leading Unicode spaces and format characters
+/// (U+FEFF, U+00A0, U+200B, …: issue 17); otherwise unchanged.
 ///
 /// Every cell goes through it, our own numeric columns included: they are
 /// written as plain digits (ids, years, levels, scores are never negative)
 /// and so pass untouched.
 pub fn neutralize(cell: &str) -> Cow<'_, str> {
-    let dangerous = cell.starts_with(TRIGGERS) || cell.trim_start_matches(LEADING).starts_with(TRIGGERS);
+    let dangerous = cell.starts_with(TRIGGERS) || cell.trim_start_matches(leading).starts_with(TRIGGERS);
     if dangerous { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
 }
 
@@ -192,6 +203,25 @@ mod tests {
         }
     }
 
+    /// Issue 17: an invisible character before `=` escaped the guard.
+    #[test]
+    fn triggers_after_invisible_characters_are_neutralised() {
+        for cell in [
+            "\u{FEFF}=1+1",
+            "\u{00A0}=1",
+            "\u{200B}+1",
+            "\u{2060}@x",
+            "\u{200E}\u{202E}-1",
+            "\u{2003}=1",
+            "\u{00AD}＝1",
+        ] {
+            neutralised(cell);
+        }
+        for cell in ["\u{FEFF}abc", "\u{200B}1", "a=1"] {
+            untouched(cell);
+        }
+    }
+
     #[test]
     fn triggers_after_leading_spaces_and_tabs_are_neutralised() {
         for cell in ["  =1", " +1", "　＝1", "　=1", "　 　-1", "\t\t@x", " \t=1", "\n=1", " \r=1", "　＠"] {
@@ -263,7 +293,7 @@ mod tests {
     async fn a_large_table_streams_in_batches_with_one_header() {
         let db = hyoka_model::db::testing::TestDb::sqlite();
         let pool = hyoka_model::db::pool(&db.url, 2).unwrap_or_else(|e| panic!("{e}"));
-        let state = web::Data::new(AppState { pool, settings: Default::default() });
+        let state = web::Data::new(AppState::new(pool, Default::default()));
         for n in [0, 1, BATCH_ROWS - 1, BATCH_ROWS, 2 * BATCH_ROWS, 2 * BATCH_ROWS + 501] {
             let r = csv_download(state.clone(), Numbers(n), "n.csv", None).await.unwrap_or_else(|e| panic!("{e}"));
             let body = actix_web::body::to_bytes(r.into_body()).await.unwrap_or_else(|e| panic!("{e}"));

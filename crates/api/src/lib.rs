@@ -56,6 +56,13 @@ pub struct Settings {
     pub subsidiary_sees_unreleased_flags: bool,
     /// What an uploaded sheet may cost to read.
     pub limits: hyoka_ingest::Limits,
+    /// Uploads read and checked at once (each holds its body and what is
+    /// read from it); the others queue.
+    pub max_concurrent_uploads: usize,
+    /// How long an upload waits for its turn before 503 with `Retry-After`.
+    pub upload_queue_timeout: Duration,
+    /// How long an upload's whole body may take to arrive (408 after).
+    pub body_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -68,6 +75,9 @@ impl Default for Settings {
             login_policy: LoginPolicy { max_failures: 5, lockout: chrono::Duration::minutes(15) },
             subsidiary_sees_unreleased_flags: false,
             limits: hyoka_ingest::Limits::default(),
+            max_concurrent_uploads: 2,
+            upload_queue_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -79,6 +89,26 @@ pub struct AppState {
     pub pool: Pool,
     /// API settings.
     pub settings: Arc<Settings>,
+    /// Turns for reading an upload ([`Settings::max_concurrent_uploads`]).
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// The state of one process: the pool and the settings.
+    pub fn new(pool: Pool, settings: Settings) -> AppState {
+        let slots = tokio::sync::Semaphore::new(settings.max_concurrent_uploads.max(1));
+        AppState { pool, settings: Arc::new(settings), upload_slots: Arc::new(slots) }
+    }
+
+    /// Waits for a turn to read an upload: after
+    /// [`Settings::upload_queue_timeout`], 503 with `Retry-After`.
+    pub async fn upload_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let wait = self.settings.upload_queue_timeout;
+        match tokio::time::timeout(wait, Arc::clone(&self.upload_slots).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::Busy(wait.as_secs().max(1))),
+        }
+    }
 }
 
 /// The OpenAPI document's fixed parts; the paths come from the handlers.
@@ -144,15 +174,60 @@ pub fn app(
         .configure(routes::configure)
         .split_for_parts();
     let table = Arc::new(routes::RouteTable::from_openapi(&api));
-    app.app_data(web::Data::from(table))
+    app.app_data(web::Data::from(Arc::clone(&table)))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
                 .url("/api/openapi.json", api)
                 // No validator badge: it would call a server on the internet.
-                .config(utoipa_swagger_ui::Config::default().validator_url("none").persist_authorization(true)),
+                // The token is not kept in the browser's localStorage.
+                .config(utoipa_swagger_ui::Config::default().validator_url("none").persist_authorization(false)),
         )
         .default_service(web::to(routes::fallback))
         .wrap(error::json_errors())
+        .wrap_fn(move |req, srv| {
+            use actix_web::dev::Service;
+            use futures_util::future::{Either, ready};
+            let api = req.path().starts_with("/api/v1/");
+            if let Some(key) = table.unknown_query_parameter(req.method(), req.path(), req.query_string()) {
+                let shown: String = key.chars().take(64).collect();
+                let refusal = ApiError::BadRequest(
+                    "invalid_query",
+                    format!("unknown query parameter {shown:?} / クエリパラメータ {shown:?} はありません"),
+                );
+                let mut res = req.into_response(actix_web::ResponseError::error_response(&refusal));
+                harden(res.headers_mut(), api);
+                return Either::Left(ready(Ok(res.map_into_right_body())));
+            }
+            let answer = srv.call(req);
+            Either::Right(async move {
+                let mut res = answer.await?;
+                harden(res.headers_mut(), api);
+                Ok(res.map_into_left_body())
+            })
+        })
+}
+
+/// Hardening headers on every answer, errors included: `nosniff` always;
+/// `Cache-Control: no-store` on everything under `/api/v1/` (every
+/// authenticated answer, and the login's token); on JSON a CSP that allows
+/// nothing and no framing.
+fn harden(headers: &mut actix_web::http::header::HeaderMap, api: bool) {
+    use actix_web::http::header::{self, HeaderValue};
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/problem+json"));
+    if json {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
 }
 
 /// The OpenAPI document, as the server serves it.

@@ -20,13 +20,19 @@ pub struct PageRequest {
     pub per_page: u32,
 }
 
+/// The highest page number a list accepts.
+pub const MAX_PAGE: u32 = 1_000_000;
+
 impl PageRequest {
     /// Checks `page` and `per_page` from a query.
     pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<PageRequest, ApiError> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page == 0 || page > 1_000_000 {
-            return Err(ApiError::BadRequest("invalid_query", "page starts at 1 / page は 1 以上です".into()));
+        if page == 0 || page > MAX_PAGE {
+            return Err(ApiError::BadRequest(
+                "invalid_query",
+                format!("page must be 1–{MAX_PAGE} / page は 1〜{MAX_PAGE} です"),
+            ));
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(ApiError::BadRequest(
@@ -72,4 +78,17 @@ pub struct Page<T> {
     pub per_page: u32,
     /// Items in the whole list.
     pub total: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: page 1,000,001 was answered "page starts at 1".
+    #[test]
+    fn a_page_over_the_limit_says_the_limit() {
+        let message = PageRequest::new(Some(MAX_PAGE + 1), None).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("1–1000000") && message.contains("1〜1000000"), "{message}");
+        assert!(PageRequest::new(Some(MAX_PAGE), None).is_ok());
+    }
 }

@@ -61,13 +61,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// The paths of the OpenAPI document with their methods, for the fallback.
 #[derive(Debug, Default)]
 pub struct RouteTable {
-    routes: Vec<(Vec<String>, Vec<Method>)>,
+    /// Each path's segments, with its methods and each method's query
+    /// parameters.
+    routes: Vec<(Vec<String>, Vec<Operation>)>,
 }
+
+/// A method and its documented query parameters.
+type Operation = (Method, Vec<String>);
 
 impl RouteTable {
     /// Reads the paths of a document (plus the document itself).
     pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> RouteTable {
-        let mut routes: Vec<(Vec<String>, Vec<Method>)> = api
+        use utoipa::openapi::path::ParameterIn;
+        let mut routes: Vec<(Vec<String>, Vec<Operation>)> = api
             .paths
             .paths
             .iter()
@@ -80,29 +86,58 @@ impl RouteTable {
                     (Method::PATCH, &item.patch),
                     (Method::DELETE, &item.delete),
                 ] {
-                    if op.is_some() {
-                        methods.push(m);
+                    if let Some(op) = op {
+                        let query = op
+                            .parameters
+                            .iter()
+                            .flatten()
+                            .filter_map(|p| match p {
+                                utoipa::openapi::RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query) => {
+                                    Some(p.name.clone())
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        methods.push((m, query));
                     }
                 }
                 (segments(path), methods)
             })
             .collect();
-        routes.push((segments("/api/openapi.json"), vec![Method::GET]));
+        routes.push((segments("/api/openapi.json"), vec![(Method::GET, Vec::new())]));
         RouteTable { routes }
+    }
+
+    fn fitting<'a>(&'a self, path: &str) -> impl Iterator<Item = &'a Operation> + 'a {
+        let parts = segments(path);
+        self.routes
+            .iter()
+            .filter(move |(template, _)| {
+                template.len() == parts.len()
+                    && template.iter().zip(&parts).all(|(t, p)| (t.starts_with('{') && t.ends_with('}')) || t == p)
+            })
+            .flat_map(|(_, methods)| methods.iter())
     }
 
     /// The methods a concrete path answers to.
     fn methods_for(&self, path: &str) -> Vec<Method> {
-        let parts = segments(path);
-        let mut out = Vec::new();
-        for (template, methods) in &self.routes {
-            let fits = template.len() == parts.len()
-                && template.iter().zip(&parts).all(|(t, p)| (t.starts_with('{') && t.ends_with('}')) || t == p);
-            if fits {
-                out.extend(methods.iter().cloned());
-            }
+        self.fitting(path).map(|(m, _)| m.clone()).collect()
+    }
+
+    /// The first query parameter the operation does not document, if the
+    /// path and method are one of the document's (issue 17: `?compnay_id=2`
+    /// was ignored and answered everything).
+    pub fn unknown_query_parameter(&self, method: &Method, path: &str, query: &str) -> Option<String> {
+        let known: Vec<&String> = self.fitting(path).filter(|(m, _)| m == method).flat_map(|(_, q)| q.iter()).collect();
+        if query.is_empty() || (known.is_empty() && self.fitting(path).all(|(m, _)| m != method)) {
+            return None;
         }
-        out
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
+            .find(|key| !known.iter().any(|k| k.as_str() == *key))
+            .map(str::to_owned)
     }
 }
 

@@ -107,8 +107,37 @@ pub struct Submission {
     /// 回答日 (`2023-07-14`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered_on: Option<String>,
-    /// The answers, one per item.
+    /// The answers, one per item (at most [`MAX_ANSWERS`]: a longer list is
+    /// refused while it is read, before the rest is built).
+    #[serde(deserialize_with = "bounded_answers")]
     pub answers: Vec<AnswerJson>,
+}
+
+/// The most answers a submission may list: a framework has 153 items, so
+/// even a sheet listing each several times stays far below.
+pub const MAX_ANSWERS: usize = 1_000;
+
+fn bounded_answers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<AnswerJson>, D::Error> {
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Vec<AnswerJson>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_ANSWERS} answers")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(200));
+            while let Some(a) = seq.next_element()? {
+                if out.len() == MAX_ANSWERS {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX_ANSWERS} answers / 回答が {MAX_ANSWERS} 件を超えています"
+                    )));
+                }
+                out.push(a);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Bounded)
 }
 
 impl Submission {
@@ -266,6 +295,18 @@ mod tests {
 
     fn keys(v: &serde_json::Value) -> BTreeSet<String> {
         v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Issue 17: 240,000 duplicate answers took 2 GB; refused while read.
+    #[test]
+    fn too_many_answers_are_refused_while_read() {
+        let one = "{\"item\": 1, \"evaluation\": 2},";
+        let text = format!("{{\"answers\": [{}{{\"item\": 1}}]}}", one.repeat(MAX_ANSWERS));
+        let mut w = Vec::new();
+        let err = read("s.json", &text, &mut w).err().map(|p| format!("{p:?}")).unwrap_or_default();
+        assert!(err.contains("more than 1000 answers"), "{err}");
+        let text = format!("{{\"answers\": [{}{{\"item\": 1}}]}}", one.repeat(MAX_ANSWERS - 1));
+        assert!(read("s.json", &text, &mut w).is_ok());
     }
 
     #[test]

@@ -23,8 +23,11 @@ pub struct Limits {
 impl Limits {
     /// 20 MiB: the official workbook is well under 1 MiB.
     pub const DEFAULT_FILE_BYTES: u64 = 20 * 1024 * 1024;
-    /// 100 MiB of XML.
-    pub const DEFAULT_DECOMPRESSED_BYTES: u64 = 100 * 1024 * 1024;
+    /// 32 MiB of XML: the official workbook inflates to a few MiB, and even
+    /// 153 answers of 32,767 characters each stay below. Parts are inflated
+    /// whole, so this bounds the memory an xlsx upload takes (issue 17: a
+    /// 90 MB shared string under the former 100 MiB took ~300 MB a parse).
+    pub const DEFAULT_DECOMPRESSED_BYTES: u64 = 32 * 1024 * 1024;
     /// 5,000 rows: 153 items plus titles, notes and blank rows fit many times over.
     pub const DEFAULT_ROWS: u32 = 5_000;
     /// Excel's own limit for a cell.

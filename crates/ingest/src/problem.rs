@@ -206,6 +206,12 @@ pub enum ProblemKind {
     MissingItem,
     /// The evaluation is none of the accepted values.
     InvalidEvaluation,
+    /// A text holds a control character (NUL and the other C0 controls but
+    /// tab and line breaks, or DEL).
+    ControlCharacter {
+        /// The character, as `U+0000`.
+        character: String,
+    },
     /// The level cell is not 1, 2 or 3.
     InvalidLevel,
     /// Neither the sheet nor the catalog gives the item a level.
@@ -393,6 +399,9 @@ impl Problem {
                 format!("この項番は {first} にもあります (重複)")
             }
             ProblemKind::MissingItem => "この項番の行がありません".into(),
+            ProblemKind::ControlCharacter { character } => {
+                format!("制御文字 {character} は使えません (タブと改行のほかの制御文字は入力できません)")
+            }
             ProblemKind::InvalidEvaluation => format!(
                 "評価「{f}」は使えません。対策完了(2点)・対策中(1点)・未実施(0点)・該当なし のいずれかにしてください"
             ),
@@ -460,6 +469,9 @@ impl Problem {
                 format!("this item also appears at {first} (duplicate)")
             }
             ProblemKind::MissingItem => "this item has no row".into(),
+            ProblemKind::ControlCharacter { character } => {
+                format!("the control character {character} is not allowed (only tab and line breaks are)")
+            }
             ProblemKind::InvalidEvaluation => {
                 format!("evaluation {f:?} is not one of 対策完了(2点), 対策中(1点), 未実施(0点), 該当なし")
             }

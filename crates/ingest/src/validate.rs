@@ -80,6 +80,16 @@ pub fn answers(file: &str, table: &RawTable, catalog: &Catalog) -> (Vec<Answer>,
                 catalog_level
             }
         };
+        // NUL and other controls would reach flags.csv and the workbook raw.
+        for cell in [&row.evidence, &row.area].into_iter().flatten() {
+            if let Some(c) =
+                cell.text.chars().find(|c| (*c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || *c == '\u{7f}')
+            {
+                let character = format!("U+{:04X}", u32::from(c));
+                problems.push(at(Problem::error(ProblemKind::ControlCharacter { character }, file), cell).item(item));
+                ok = false;
+            }
+        }
         let (Some(level), true) = (level, ok) else {
             continue;
         };

@@ -60,7 +60,7 @@ pub fn read(file: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Prob
         .map(|r| r.target.clone())
         .unwrap_or_else(|| join(&dir, "sharedStrings.xml"));
     let sst = match book.part(&sst_path)? {
-        Some(text) => shared_strings(&text).map_err(|d| unreadable(file, d))?,
+        Some(text) => shared_strings(&text, limits.max_cell_chars).map_err(|d| unreadable(file, d))?,
         None => Vec::new(),
     };
     let mut grids = Vec::with_capacity(sheets.len());
@@ -249,7 +249,21 @@ fn unescape_ooxml(s: &str) -> Cow<'_, str> {
 }
 
 /// The shared-string table. Phonetic guides (`rPh`, furigana) are skipped.
-fn shared_strings(xml: &str) -> Result<Vec<Arc<str>>, String> {
+/// A string is kept only up to `4 × max_chars + 4` bytes: more than
+/// `max_chars` characters whatever they are, so the cells using it are
+/// still refused as too long, without a 90 MB string copied three times.
+fn shared_strings(xml: &str, max_chars: u32) -> Result<Vec<Arc<str>>, String> {
+    let max_bytes = (max_chars as usize).saturating_mul(4).saturating_add(4);
+    let keep = |current: &mut String, more: &str| {
+        if current.len() < max_bytes {
+            let room = max_bytes - current.len();
+            let mut end = more.len().min(room);
+            while !more.is_char_boundary(end) {
+                end -= 1;
+            }
+            current.push_str(&more[..end]);
+        }
+    };
     let mut reader = Reader::from_str(xml);
     let mut out: Vec<Arc<str>> = Vec::new();
     let mut current = String::new();
@@ -275,9 +289,9 @@ fn shared_strings(xml: &str) -> Result<Vec<Arc<str>>, String> {
                 "rPh" => in_rph = false,
                 _ => {}
             },
-            Event::Text(t) if in_t => current.push_str(&t.xml10_content()),
-            Event::CData(t) if in_t => current.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) if in_t => push_ref(&mut current, &r)?,
+            Event::Text(t) if in_t => keep(&mut current, &t.xml10_content()),
+            Event::CData(t) if in_t => keep(&mut current, &t.xml10_content()),
+            Event::GeneralRef(r) if in_t && current.len() < max_bytes => push_ref(&mut current, &r)?,
             Event::Eof => return Ok(out),
             _ => {}
         }
@@ -481,10 +495,20 @@ mod tests {
         assert_eq!(join("xl/worksheets", "../sharedStrings.xml"), "xl/sharedStrings.xml");
     }
 
+    /// Issue 17: a 90 MB shared string was copied whole three times per upload.
+    #[test]
+    fn a_shared_string_is_kept_only_past_the_cell_limit() {
+        let xml = format!("<sst><si><t>{}</t></si><si><t>{}&amp;</t></si></sst>", "あ".repeat(100_000), "b".repeat(5));
+        let sst = shared_strings(&xml, 10).unwrap_or_default();
+        assert_eq!(sst.len(), 2);
+        assert!(sst[0].len() <= 44 && sst[0].chars().count() > 10, "{}", sst[0].len());
+        assert_eq!(&*sst[1], "bbbbb&");
+    }
+
     #[test]
     fn shared_strings_join_runs_and_skip_furigana() {
         let xml = r#"<sst><si><t>No.</t></si><si><r><t>評価の</t></r><r><rPr/><t xml:space="preserve">根拠 &amp; 記入欄</t></r><rPh sb="0" eb="2"><t>ヒョウカ</t></rPh></si><si/></sst>"#;
-        let sst = shared_strings(xml).unwrap_or_default();
+        let sst = shared_strings(xml, 32_767).unwrap_or_default();
         let got: Vec<&str> = sst.iter().map(|s| &**s).collect();
         assert_eq!(got, ["No.", "評価の根拠 & 記入欄", ""]);
     }

@@ -90,3 +90,20 @@ fn json_submissions_round_trip() {
         assert_eq!(got.department.as_deref(), Some("製造部"));
     }
 }
+
+/// Issue 17: a NUL in evidence was accepted and written raw into flags.csv.
+#[test]
+fn control_characters_in_evidence_are_refused_where_they_are() {
+    let catalog = catalog();
+    let want = sheets(&catalog, 1).remove(0);
+    let mut sub = Submission::from_sheet(&want, None);
+    sub.answers[3].evidence = "手順書あり\u{0}".into();
+    sub.answers[5].evidence = "改行\r\nとタブ\tは可".into();
+    let json = serde_json::to_vec(&sub).unwrap_or_default();
+    let refusal = read_bytes("nul.json", &json, &catalog, &Limits::default()).err();
+    let problems = refusal.map(|r| r.problems).unwrap_or_default();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(p.cell.as_deref(), Some("/answers/3/evidence"));
+    assert!(p.message_ja().contains("U+0000") && p.message_en().contains("control character"), "{p:?}");
+}

@@ -2,6 +2,11 @@
 //! the web UI's sign-in form) — whether a login name and password are
 //! accepted, with the failed-login lockout kept in the database so every
 //! `hyoka serve` replica shares it.
+//!
+//! The lockout decision is taken before the password is checked and
+//! atomically with the count ([`logins::reserve`]), so parallel attempts on
+//! any number of replicas never check more than `max_failures` passwords of
+//! one login from one address per window (see [`hyoka_model::db::logins`]).
 
 use std::net::IpAddr;
 
@@ -18,16 +23,18 @@ pub enum LoginError {
     #[error("wrong login or password / ログイン名またはパスワードが違います")]
     BadCredentials,
     /// Too many failures: locked until then.
-    #[error("too many failed logins; locked until {0}")]
+    #[error("too many failed logins; locked until {0} / ログインの失敗が続いたため {0} までロックされています")]
     Locked(DateTime<Utc>),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-/// Checks a login name and password. A name that does not exist takes as
-/// long to refuse as a wrong password. `client` is the caller's address (for
-/// limits per address; not used yet).
+/// Checks a login name (compared after NFKC and case folding) and password.
+/// A name that does not exist takes as long to refuse as a wrong password.
+/// `client` is the caller's address: failures are counted per login from
+/// that address (locked first), per login and per address (see
+/// [`logins`]); `None` counts as one unknown address.
 pub fn authenticate(
     conn: &mut DbConn,
     policy: LoginPolicy,
@@ -35,11 +42,33 @@ pub fn authenticate(
     password: &Secret,
     client: Option<IpAddr>,
 ) -> Result<User, LoginError> {
-    let _ = client;
     let now = hyoka_model::time::now();
-    if let Some(until) = logins::locked_until(conn, login, now)? {
-        return Err(LoginError::Locked(until));
+    let reservation = match logins::reserve(conn, login, client, policy, now)? {
+        Ok(r) => r,
+        Err(until) => return Err(LoginError::Locked(until)),
+    };
+    let checked = check(conn, login, password);
+    match checked {
+        Ok(Some(user)) => {
+            logins::release(conn, &reservation)?;
+            Ok(user)
+        }
+        Ok(None) => {
+            if let Some(until) = reservation.locks_until {
+                tracing::warn!("a login name was locked after repeated failures");
+                logins::record_lock(conn, login, &reservation)?;
+                return Err(LoginError::Locked(until));
+            }
+            Err(LoginError::BadCredentials)
+        }
+        // The reservation stays counted: a failing database is no reason
+        // to hand out more checks.
+        Err(e) => Err(e.into()),
     }
+}
+
+/// The user if the password is right and the account active.
+fn check(conn: &mut DbConn, login: &str, password: &Secret) -> Result<Option<User>, DbError> {
     let user = users::by_login(conn, login)?;
     let hash = match &user {
         Some(u) => users::password_hash(conn, u.id)?,
@@ -52,13 +81,5 @@ pub fn authenticate(
             false
         }
     };
-    let Some(user) = user.filter(|_| ok) else {
-        if let Some(until) = logins::record_failure(conn, login, policy, now)? {
-            tracing::warn!("a login name was locked after repeated failures");
-            return Err(LoginError::Locked(until));
-        }
-        return Err(LoginError::BadCredentials);
-    };
-    logins::clear(conn, login)?;
-    Ok(user)
+    Ok(user.filter(|_| ok))
 }

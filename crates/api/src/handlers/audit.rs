@@ -18,6 +18,7 @@ pub(super) const AUDIT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 
 /// Query of `GET /api/v1/audit`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Page, from 1.
     page: Option<u32>,

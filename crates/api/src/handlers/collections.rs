@@ -21,6 +21,7 @@ use crate::pagination::{Page, PageRequest};
 
 /// Query of `GET /api/v1/collections`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct CollectionQuery {
     /// Page, from 1.
     page: Option<u32>,

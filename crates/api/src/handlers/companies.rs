@@ -19,6 +19,7 @@ use crate::pagination::{Page, PageRequest};
 
 /// Query of `GET /api/v1/companies`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyQuery {
     /// Page, from 1.
     page: Option<u32>,

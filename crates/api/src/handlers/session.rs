@@ -103,6 +103,7 @@ pub async fn get_me(caller: Caller) -> Result<web::Json<UserDto>, ApiError> {
 
 /// Query of `GET /api/v1/tokens`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct TokenQuery {
     /// Page, from 1.
     page: Option<u32>,

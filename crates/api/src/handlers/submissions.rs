@@ -27,6 +27,7 @@ use crate::pagination::{Page, PageRequest};
 
 /// What the uploader says besides the file.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct UploadFields {
     /// Company code or name (parent-company IT only).
     company: Option<String>,
@@ -39,7 +40,20 @@ pub struct UploadFields {
 }
 
 /// Reads a request body up to `limit` bytes; a larger one is 413.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+/// Reads an upload's body, at most `limit` bytes, all of it within
+/// `timeout` (a slow body would otherwise hold its upload turn for ever).
+async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<web::Bytes, ApiError> {
+    tokio::time::timeout(timeout, read_body_untimed(req, payload, limit))
+        .await
+        .unwrap_or(Err(ApiError::BodyTimeout(timeout.as_secs().max(1))))
+}
+
+async fn read_body_untimed(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
@@ -82,8 +96,10 @@ fn bad_form(e: impl std::fmt::Display) -> ApiError {
         (status = 403, description = "a subsidiary user naming another company", body = ErrorBody),
         (status = 404, description = "`unknown_company`: the company the sheet names is not registered; `problems` says where", body = ErrorBody),
         (status = 409, description = "`upload_conflict`: the current revision cannot be replaced now (in review or accepted); `ambiguous_company`: several companies match the sheet's name", body = ErrorBody),
+        (status = 408, description = "`body_timeout`: the body did not arrive within `api.body_timeout_secs`", body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 422, description = "the sheet is refused; `problems` lists every problem", body = ErrorBody),
+        (status = 503, description = "`busy`: too many uploads are being read; try again after `Retry-After` seconds", body = ErrorBody),
         (status = 500, description = "`internal`: the database failed; nothing was stored", body = ErrorBody),
     )
 )]
@@ -95,7 +111,10 @@ pub async fn upload_submission(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(UPLOADERS)?;
-    let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
+    // A turn first: the body is read only with one, so the memory of the
+    // uploads in progress is bounded (docs/ingest.md).
+    let slot = state.upload_slot().await?;
+    let body = read_body(&req, payload, state.settings.upload_body_limit, state.settings.body_timeout).await?;
     let stream = futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
     let mut form = actix_multipart::Multipart::new(req.headers(), stream);
     let mut fields = UploadFields::default();
@@ -110,6 +129,11 @@ pub async fn upload_submission(
         }
         let text = || String::from_utf8(value.clone()).map_err(|_| bad_form(format!("field {name} is not UTF-8")));
         match name.as_str() {
+            "file" if file.is_some() => {
+                return Err(bad_form(
+                    "the form has two `file` fields; send one / file フィールドが2つあります。1つにしてください",
+                ));
+            }
             "file" => file = Some((file_name.unwrap_or_else(|| "upload".to_owned()), value)),
             "company" => fields.company = Some(text()?),
             "fiscal_year" => fields.fiscal_year = Some(text()?),
@@ -120,7 +144,9 @@ pub async fn upload_submission(
     let Some((file_name, bytes)) = file else {
         return Err(bad_form("the field `file` is missing / file フィールドがありません"));
     };
-    store(&state, caller, file_name, bytes, fields).await
+    let stored = store(&state, caller, file_name, bytes, fields).await;
+    drop(slot);
+    stored
 }
 
 /// Upload a check sheet in hyoka's JSON format (see docs/ingest.md) as the
@@ -133,8 +159,9 @@ pub async fn upload_submission(
     responses(
         (status = 201, body = UploadResult), (status = 200, body = UploadResult),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 408, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 500, body = ErrorBody),
+        (status = 503, description = "`busy`: too many uploads are being read", body = ErrorBody),
     )
 )]
 #[post("/submissions/json")]
@@ -156,10 +183,13 @@ pub async fn upload_submission_json(
             "send the sheet as application/json / application/json で送信してください".into(),
         ));
     }
-    let body = read_body(&req, payload, state.settings.upload_body_limit).await?;
+    let slot = state.upload_slot().await?;
+    let body = read_body(&req, payload, state.settings.upload_body_limit, state.settings.body_timeout).await?;
     let fields = q.into_inner();
     let file_name = fields.file_name.clone().unwrap_or_else(|| "submission.json".to_owned());
-    store(&state, caller, file_name, body.to_vec(), fields).await
+    let stored = store(&state, caller, file_name, body.to_vec(), fields).await;
+    drop(slot);
+    stored
 }
 
 /// Reads, checks and stores one sheet for the caller.
@@ -213,6 +243,7 @@ async fn store(
 
 /// Query of `GET /api/v1/submissions`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SubmissionQuery {
     /// Page, from 1.
     page: Option<u32>,

@@ -16,6 +16,7 @@ use crate::pagination::{Page, PageRequest};
 
 /// Query of `GET /api/v1/users`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct UserQuery {
     /// Page, from 1.
     page: Option<u32>,
@@ -88,8 +89,10 @@ pub async fn create_user(
 }
 
 /// Change an account: display name, role and company, disabled, password.
-/// Disabling it or setting a password revokes its tokens.
-#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "user id")), request_body = UpdateUserRequest, responses((status = 200, body = UserDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Disabling it or setting a password revokes its tokens. `company_id` alone
+/// moves a subsidiary user (422 for another role); a change that leaves no
+/// active admin is refused (409).
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "user id")), request_body = UpdateUserRequest, responses((status = 200, body = UserDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "the change would leave no active admin", body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/users/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
@@ -110,6 +113,21 @@ pub async fn update_user(
     };
     let actor = caller.actor();
     let user = db(&state, move |conn| {
+        // `company_id` alone moves a subsidiary user to another company; for
+        // any other role it is refused rather than ignored.
+        let account = match (account, req.company_id) {
+            (None, Some(company)) => match users::get(conn, id)?.account {
+                Account::Subsidiary(_) => Some(Account::Subsidiary(company)),
+                _ => {
+                    return Err(ApiError::Invalid(
+                        "company_id applies only to subsidiary users; send role too / \
+                         company_id は子会社ユーザーにのみ指定できます。role も指定してください"
+                            .into(),
+                    ));
+                }
+            },
+            (account, _) => account,
+        };
         let user = users::update(conn, actor, id, req.display_name.as_deref(), account, req.disabled)?;
         if let Some(h) = &hash {
             users::set_password(conn, actor, id, h)?;

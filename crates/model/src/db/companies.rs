@@ -156,9 +156,22 @@ pub(super) fn insert_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) ->
             "company code {code} is already registered / 会社コード {code} は登録済みです"
         )));
     }
+    // The same name (after NFKC, spaces and case) twice is refused; names
+    // that only share a key (東海部品株式会社, 東海部品(株)) stay possible, and
+    // an upload naming them is ambiguous (409).
+    let name = new.name.trim();
+    let folded = fold_code(name);
+    let same_key: Vec<String> =
+        companies::table.filter(companies::name_key.eq(name_key(name))).select(companies::name).load(conn)?;
+    if same_key.iter().any(|n| fold_code(n) == folded) {
+        return Err(DbError::Invalid(format!(
+            "company name {name} is already registered / 会社名 {name} は登録済みです"
+        )));
+    }
     let row: CompanyRow = diesel::insert_into(companies::table)
         .values((
             companies::code.eq(code),
+            companies::code_key.eq(fold_code(code)),
             companies::name.eq(new.name.trim()),
             companies::name_key.eq(name_key(&new.name)),
             companies::industry.eq(&new.industry),
@@ -180,10 +193,32 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Company, DbError> {
     from_row(row)
 }
 
-/// A company by its code.
+/// A company code (or name) as compared: NFKC, dashes unified, no spaces,
+/// lower case. `ＤＥＭＯ－００１` → `demo-001`.
+pub fn fold_code(code: &str) -> String {
+    crate::text::normalize_compact(&crate::text::normalize_compact(code).to_lowercase())
+}
+
+/// Recomputes every company's folded code (after the migration that added
+/// it, which could fold only ASCII). Returns how many changed.
+pub fn refold_codes(conn: &mut DbConn) -> Result<usize, DbError> {
+    let rows: Vec<(i64, String, Option<String>)> =
+        companies::table.select((companies::id, companies::code, companies::code_key)).load(conn)?;
+    let mut changed = 0;
+    for (id, code, key) in rows {
+        let folded = fold_code(&code);
+        if key.as_deref() != Some(folded.as_str()) {
+            diesel::update(companies::table.find(id)).set(companies::code_key.eq(&folded)).execute(conn)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// A company by its code, compared after NFKC and case folding.
 pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<Company>, DbError> {
     companies::table
-        .filter(companies::code.eq(code.trim()))
+        .filter(companies::code_key.eq(fold_code(code)))
         .select(cols())
         .first(conn)
         .optional()?

@@ -157,45 +157,128 @@ impl fmt::Debug for DbUrl {
     }
 }
 
-/// Replaces the password of a `scheme://user:password@host/…` URL, and any
-/// `password=…` parameter, with `***`.
+/// Replaces whatever could be a password in a database URL with `***`,
+/// reading the URL as libpq does and erring on the side of hiding:
+///
+/// - the user information is everything before the **last** `@` of the
+///   part before `?` (libpq stops at the first `/` or `@`, so a password
+///   holding an unencoded `/` or `@` makes libpq read a different URL; the
+///   text up to the last `@` is hidden all the same): the part after its
+///   first `:` is hidden, and all of it when it holds a `/`, which no
+///   user name can;
+/// - every `password` parameter (its name percent-decoded, any case) is
+///   hidden;
+/// - a text without `scheme://` shows only `***`, and a scheme of other
+///   characters than letters, digits, `+`, `-`, `.` is hidden too.
 pub fn redact(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..].find('/').map_or(out.len(), |i| rest_start + i);
-        if let Some(at) = out[rest_start..authority_end].rfind('@') {
-            let userinfo = &out[rest_start..rest_start + at];
-            if let Some(colon) = userinfo.find(':') {
-                out.replace_range(rest_start + colon + 1..rest_start + at, "***");
-            }
-        }
+    let Some(scheme_end) = url.find("://") else { return "***".to_owned() };
+    let scheme = &url[..scheme_end];
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
+        return "***".to_owned();
     }
-    let lower = out.to_ascii_lowercase();
-    if let Some(p) = lower.find("password=") {
-        let start = p + "password=".len();
-        let end = out[start..].find(['&', ' ']).map_or(out.len(), |i| start + i);
-        out.replace_range(start..end, "***");
+    let rest = &url[scheme_end + 3..];
+    let (before_query, query) = match rest.find('?') {
+        Some(q) => (&rest[..q], Some(&rest[q + 1..])),
+        None => (rest, None),
+    };
+    let mut out = format!("{scheme}://");
+    match before_query.rfind('@') {
+        Some(at) => {
+            let userinfo = &before_query[..at];
+            if userinfo.contains('/') {
+                out.push_str("***");
+            } else if let Some(colon) = userinfo.find(':') {
+                out.push_str(&userinfo[..colon]);
+                out.push_str(":***");
+            } else {
+                out.push_str(userinfo);
+            }
+            out.push_str(&before_query[at..]);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| {
+                let (key, _) = param.split_once('=').unwrap_or((param, ""));
+                if percent_decode(key).trim().eq_ignore_ascii_case("password") {
+                    format!("{key}=***")
+                } else {
+                    param.to_owned()
+                }
+            })
+            .collect();
+        out.push_str(&params.join("&"));
     }
     out
 }
 
+/// `%41` → `A`; anything malformed stays as it is.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Removes every occurrence of the URL's password from a message (libpq may
-/// echo parts of the connection string).
+/// echo parts of the connection string, e.g. the "port" it read out of a
+/// password holding a `/`).
 fn redact_in(message: &str, url: &str) -> String {
     let redacted = redact(url);
     let mut msg = message.replace(url, &redacted);
-    if let Some(pw) = password_of(url).filter(|p| p.len() >= 3) {
-        msg = msg.replace(pw, "***");
+    for secret in secrets_of(url) {
+        msg = msg.replace(&secret, "***");
+        for part in secret.split(['/', '@', ':']).filter(|p| p.len() >= 3) {
+            msg = msg.replace(part, "***");
+        }
     }
     msg
 }
 
-fn password_of(url: &str) -> Option<&str> {
-    let rest = &url[url.find("://")? + 3..];
-    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-    let userinfo = &authority[..authority.rfind('@')?];
-    Some(&userinfo[userinfo.find(':')? + 1..])
+/// The texts of a URL that could be its password: the user information
+/// after its first `:` (up to the last `@`), raw and percent-decoded, and
+/// every `password` parameter's value.
+fn secrets_of(url: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(start) = url.find("://") else {
+        out.push(url.to_owned());
+        return out;
+    };
+    let rest = &url[start + 3..];
+    let (before_query, query) = match rest.find('?') {
+        Some(q) => (&rest[..q], Some(&rest[q + 1..])),
+        None => (rest, None),
+    };
+    if let Some(at) = before_query.rfind('@') {
+        let userinfo = &before_query[..at];
+        let pw = userinfo.find(':').map_or(userinfo, |c| &userinfo[c + 1..]);
+        out.push(pw.to_owned());
+        out.push(percent_decode(pw));
+    }
+    for param in query.into_iter().flat_map(|q| q.split('&')) {
+        if let Some((key, value)) = param.split_once('=')
+            && percent_decode(key).trim().eq_ignore_ascii_case("password")
+        {
+            out.push(value.to_owned());
+            out.push(percent_decode(value));
+        }
+    }
+    out.retain(|s| s.len() >= 3);
+    out
 }
 
 /// The r2d2 connection manager.
@@ -274,9 +357,14 @@ pub fn optimize(conn: &mut DbConn) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Builds the dashboards' summaries when sheets lack them (a database from
-/// before summaries existed, or one whose summaries were dropped).
+/// After the migrations: recomputes the folded logins and company codes, and builds the
+/// dashboards' summaries when sheets lack them (a database from before
+/// summaries existed, or one whose summaries were dropped).
 fn summarise_missing(conn: &mut DbConn) -> Result<(), DbError> {
+    let refolded = super::users::refold_logins(conn)? + super::companies::refold_codes(conn)?;
+    if refolded > 0 {
+        tracing::info!(refolded, "folded logins and company codes recomputed");
+    }
     let missing = super::summaries::missing(conn)?;
     if missing > 0 {
         let n = super::summaries::rebuild_all(conn)?;
@@ -429,6 +517,31 @@ mod tests {
         assert_eq!(
             redact_in("could not connect with topsecret", "postgres://app:topsecret@db/x"),
             "could not connect with ***"
+        );
+    }
+
+    /// Issue 17: a password holding `/` or an unencoded `@` was printed.
+    #[test]
+    fn passwords_holding_slashes_or_at_signs_never_show() {
+        for (url, shown) in [
+            ("postgres://hyoka:pw/secret@127.0.0.1/hyoka", "postgres://***@127.0.0.1/hyoka"),
+            ("postgres://hyoka:p@ss@127.0.0.1/hyoka", "postgres://hyoka:***@127.0.0.1/hyoka"),
+            ("postgres://hyoka:s3cret@h1:5432,h2:5433/db", "postgres://hyoka:***@h1:5432,h2:5433/db"),
+            ("postgres://h/db?Pass%77ord=topsecret", "postgres://h/db?Pass%77ord=***"),
+            ("postgres:/hyoka:topsecret@h/db", "***"),
+            ("post gres://hyoka:topsecret@h/db", "***"),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
+        let err = DbUrl::parse("postgre:/hyoka:topsecret@h/db").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(!err.contains("topsecret") && !err.contains("topsec"), "{err}");
+        // libpq reads `pw` as the port of host `hyoka` and may say so.
+        assert_eq!(
+            redact_in(
+                "invalid port number: \"pw/secret@127.0.0.1\" secret",
+                "postgres://hyoka:pw/secret@127.0.0.1/hyoka"
+            ),
+            "invalid port number: \"***@127.0.0.1\" ***"
         );
     }
 }

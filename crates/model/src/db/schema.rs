@@ -46,6 +46,7 @@ diesel::table! {
         impact_tier -> SmallInt,
         is_demo -> Bool,
         created_at -> Timestamp,
+        code_key -> Nullable<Text>,
     }
 }
 
@@ -76,6 +77,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         disabled -> Bool,
         created_at -> Timestamp,
+        login_key -> Nullable<Text>,
     }
 }
 

@@ -124,7 +124,14 @@ fn from_row(r: UserRow) -> Result<User, DbError> {
     })
 }
 
-/// Creates a user. Logins are unique and compared after NFKC.
+/// A login as it is compared: NFKC, no whitespace, lower case (Unicode),
+/// NFKC again (lower-casing can undo it). `ＤＥＭＯ－Admin` → `demo-admin`.
+pub fn fold_login(login: &str) -> String {
+    crate::text::normalize_compact(&crate::text::normalize_compact(login).to_lowercase())
+}
+
+/// Creates a user. Logins are unique and compared after NFKC and case
+/// folding ([`fold_login`]); the login is kept as typed (after NFKC).
 pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, DbError> {
     let login = crate::text::normalize_compact(&new.login);
     if login.is_empty() {
@@ -140,6 +147,7 @@ pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, Db
         let row: UserRow = diesel::insert_into(users::table)
             .values((
                 users::login.eq(&login),
+                users::login_key.eq(fold_login(&login)),
                 users::display_name.eq(new.display_name.trim()),
                 users::role.eq(new.account.role().code()),
                 users::company_id.eq(new.account.company_id()),
@@ -160,10 +168,26 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<User, DbError> {
     from_row(found(users::table.find(id).select(cols()).first(conn), || format!("user {id}"))?)
 }
 
-/// A user by login.
+/// A user by login, compared after NFKC and case folding.
 pub fn by_login(conn: &mut DbConn, login: &str) -> Result<Option<User>, DbError> {
-    let login = crate::text::normalize_compact(login);
-    users::table.filter(users::login.eq(login)).select(cols()).first(conn).optional()?.map(from_row).transpose()
+    let key = fold_login(login);
+    users::table.filter(users::login_key.eq(key)).select(cols()).first(conn).optional()?.map(from_row).transpose()
+}
+
+/// Recomputes every user's folded login (after the migration that added it,
+/// which could fold only ASCII). Returns how many changed.
+pub fn refold_logins(conn: &mut DbConn) -> Result<usize, DbError> {
+    let rows: Vec<(i64, String, Option<String>)> =
+        users::table.select((users::id, users::login, users::login_key)).load(conn)?;
+    let mut changed = 0;
+    for (id, login, key) in rows {
+        let folded = fold_login(&login);
+        if key.as_deref() != Some(folded.as_str()) {
+            diesel::update(users::table.find(id)).set(users::login_key.eq(&folded)).execute(conn)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// A user's password hash, for logging in.
@@ -188,6 +212,12 @@ pub fn update(
     disabled: Option<bool>,
 ) -> Result<User, DbError> {
     write_tx(conn, |conn| {
+        // Lock the admins' rows first (PostgreSQL; SQLite's BEGIN IMMEDIATE
+        // already serialises), so two admins demoting each other at once
+        // cannot both pass the check below.
+        if let DbConn::Pg(pg) = conn {
+            let _: Vec<i64> = users::table.filter(users::role.eq("admin")).select(users::id).for_update().load(pg)?;
+        }
         let before = get(conn, id)?;
         let account = account.unwrap_or(before.account);
         if let Account::Subsidiary(company) = account {
@@ -202,6 +232,15 @@ pub fn update(
             ))
             .execute(conn)?;
         let after = get(conn, id)?;
+        let active_admins: i64 =
+            users::table.filter(users::role.eq("admin").and(users::disabled.eq(false))).count().get_result(conn)?;
+        if active_admins == 0 {
+            return Err(DbError::Conflict(
+                "this change would leave no active admin; make another admin first / \
+                 有効な管理者がいなくなるため変更できません。先に別の管理者を作成してください"
+                    .into(),
+            ));
+        }
         audit::append(conn, actor, "user.update", Change::updated("user", id, &before, &after))?;
         Ok(after)
     })
