@@ -106,6 +106,15 @@ impl PageFailure {
     }
 }
 
+impl std::fmt::Display for PageFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PageFailure::Invalid(m) => write!(f, "invalid: {m}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
 impl From<hyoka_model::db::DbError> for PageFailure {
     fn from(e: hyoka_model::db::DbError) -> Self {
         hyoka_service::ServiceError::from(e).into()
