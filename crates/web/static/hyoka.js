@@ -10,6 +10,19 @@
   document.addEventListener("htmx:configRequest", function (e) {
     e.detail.headers["X-CSRF-Token"] = csrf();
   });
+  // A refused request (403, 409, 422) answers a whole page: show it in
+  // place of the page's content, not of the part that asked.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var status = e.detail.xhr ? e.detail.xhr.status : 200;
+    var main = document.getElementById("main");
+    if (status >= 400 && main) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+      e.detail.target = main;
+      e.detail.selectOverride = "#main";
+      e.detail.swapOverride = "outerHTML";
+    }
+  });
   document.addEventListener("htmx:xhr:progress", function (e) {
     var p = document.getElementById("progress");
     if (p && e.detail.lengthComputable) {

@@ -217,6 +217,9 @@ fn rt<F: std::future::Future<Output = ()>>(f: F) {
     actix_web::rt::System::new().block_on(f);
 }
 
+/// A POST, its fields and the status expected per role.
+type PostCase = (String, Vec<(&'static str, &'static str)>, [u16; 6]);
+
 const ROLES: &[&str] = &["admin", "reviewer", "subsidiary", "other", "auditor", "anonymous"];
 
 fn every_route_by_every_role(db: &TestDb) {
@@ -255,7 +258,7 @@ fn every_route_by_every_role(db: &TestDb) {
         }
         // Actions: who may (the server refuses what the page does not show).
         let f = w.flags[2];
-        let posts: Vec<(String, Vec<(&str, &str)>, [u16; 6])> = vec![
+        let posts: Vec<PostCase> = vec![
             (
                 format!("/ui/flags/{f}/decision"),
                 vec![("decision", "dismissed"), ("comment", "x")],
