@@ -533,11 +533,11 @@ fn browser_journeys() {
         let port = serve(&db)?;
         let dir = tempfile::tempdir().map_err(err("tempdir"))?;
         std::fs::write(dir.path().join("sheet.json"), sheet("K01", 2025, &[5, 9, 14])).map_err(err("write"))?;
-        std::fs::write(
-            dir.path().join("refused.json"),
-            r#"{"format":"hyoka-submission/1","company":{"code":"K01"},"fiscal_year":2025,"answers":[{"item":1,"level":1,"evaluation":7,"evidence":"x"},{"item":2,"level":1,"evaluation":"済","evidence":""}]}"#,
-        )
-        .map_err(err("write"))?;
+        // A whole sheet with two answers hyoka cannot read: a refusal of two rows.
+        let mut refused: Value = serde_json::from_slice(&sheet("K01", 2025, &[])).map_err(err("json"))?;
+        refused["answers"][0]["evaluation"] = json!(7);
+        refused["answers"][1]["evaluation"] = json!("済");
+        std::fs::write(dir.path().join("refused.json"), refused.to_string()).map_err(err("write"))?;
         let driver = Driver::start()?;
         journeys(&driver, &format!("http://127.0.0.1:{port}"), dir.path(), dir.path())
     };
