@@ -1,6 +1,6 @@
 //! Languages: Japanese by default, English on request. Every text is a field
 //! of [`Texts`], and [`JA`] and [`EN`] are both written out in one
-//! [`texts!`] table, so a text missing in one language does not compile (it
+//! `texts!` table, so a text missing in one language does not compile (it
 //! never shows a key). Dates are shown in Japan time.
 
 use actix_web::HttpRequest;
