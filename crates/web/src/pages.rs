@@ -44,6 +44,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/check", web::post().to(check))
         .route("/queue", web::get().to(queue))
         .route("/submissions/{id}", web::get().to(submission))
+        .route("/submissions/{id}/feedback.xlsx", web::get().to(feedback_workbook))
         .route("/submissions/{id}/decide", web::post().to(decide_many))
         .route("/submissions/{id}/{action}", web::post().to(move_sheet))
         .route("/flags/{id}/decision", web::post().to(decide_one))
@@ -1091,6 +1092,29 @@ async fn submission(viewer: Viewer, id: web::Path<i64>, q: web::Query<BTreeMap<S
                 c: viewer.chrome(),
             };
             Ok(html(StatusCode::OK, page.render()))
+        }
+        .await
+    )
+}
+
+/// The feedback workbook, the same bytes as the API's
+/// `GET /api/v1/submissions/{id}/feedback.xlsx` (the same writer).
+async fn feedback_workbook(viewer: Viewer, id: web::Path<i64>) -> HttpResponse {
+    let id = id.into_inner();
+    page!(
+        viewer,
+        async {
+            let access = viewer.access();
+            let (name, bytes) = viewer
+                .db(move |conn| {
+                    access.submission(conn, id)?;
+                    let fb = hyoka_model::db::export::feedback(conn, id)?;
+                    let shown = access.sees_findings_when(fb.detail.flags_released);
+                    let bytes = hyoka_api::export::feedback::workbook(&fb, shown).map_err(|_| PageFailure::Internal)?;
+                    Ok((hyoka_api::export::feedback::file_name(&fb), bytes))
+                })
+                .await?;
+            Ok(hyoka_api::export::file_response(hyoka_api::export::XLSX_CONTENT_TYPE, &name, bytes))
         }
         .await
     )

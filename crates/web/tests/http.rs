@@ -239,6 +239,7 @@ fn every_route_by_every_role(db: &TestDb) {
             ("/ui/check".into(), [200, 200, 200, 200, 403, 303]),
             ("/ui/queue".into(), [200, 200, 403, 403, 200, 303]),
             (sheet.clone(), [200, 200, 200, 404, 200, 303]),
+            (format!("{sheet}/feedback.xlsx"), [200, 200, 200, 404, 200, 303]),
             ("/ui/submissions/999999".into(), [404, 404, 404, 404, 404, 303]),
             ("/ui/no/such/page".into(), [404, 404, 404, 404, 404, 404]),
         ];
@@ -250,7 +251,7 @@ fn every_route_by_every_role(db: &TestDb) {
                 if path.starts_with("/ui") {
                     assert_headers(&a, &format!("GET {path} as {role}"));
                 }
-                if a.status != StatusCode::SEE_OTHER && path.starts_with("/ui") {
+                if a.status != StatusCode::SEE_OTHER && path.starts_with("/ui") && !path.ends_with(".xlsx") {
                     let ct = a.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
                     assert!(ct.starts_with("text/html"), "GET {path} as {role}: {ct}");
                 }
@@ -724,7 +725,60 @@ fn corpus_is_shown_as_text(db: &TestDb) {
     });
 }
 
+/// The workbook through the UI is the API's, byte for byte.
+fn downloads_match_the_api(db: &TestDb) {
+    let w = world(db);
+    let secret = ok(hyoka_model::credentials::new_token());
+    let mut conn = ok(w.pool.get());
+    let sub_user = w.users.get("subsidiary").map(|u| u.id).unwrap_or(0);
+    let new = hyoka_model::db::tokens::NewToken {
+        user_id: sub_user,
+        name: "test".into(),
+        token_hash: secret.hash.clone(),
+        prefix: secret.prefix.clone(),
+        expires_at: hyoka_model::time::now() + chrono::Duration::hours(1),
+    };
+    ok(hyoka_model::db::tokens::create(&mut conn, Actor::System, &new));
+    drop(conn);
+    rt(async {
+        let app = app!(w);
+        let b = sign_in(&w, "subsidiary");
+        let path = format!("/submissions/{}/feedback.xlsx", w.sub.id);
+        let api = || {
+            TestRequest::get()
+                .uri(&format!("/api/v1{path}"))
+                .insert_header(("authorization", format!("Bearer {}", secret.token.expose())))
+                .to_request()
+        };
+        let before = test::call_and_read_body(&app, api()).await;
+        let ui = test::call_service(
+            &app,
+            TestRequest::get()
+                .uri(&format!("/ui{path}"))
+                .insert_header(("cookie", b.cookie.clone().unwrap_or_default()))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(ui.status(), StatusCode::OK);
+        assert_eq!(ui.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+        assert!(
+            ui.headers()
+                .get("content-disposition")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .starts_with("attachment")
+        );
+        let ui = test::read_body(ui).await;
+        let after = test::call_and_read_body(&app, api()).await;
+        // The workbook carries its creation time to the second: it equals the
+        // API's answer made just before or just after.
+        assert!(ui == before || ui == after, "the UI's workbook differs from the API's");
+        assert!(ui.starts_with(b"PK"));
+    });
+}
+
 hyoka_model::both_backends!(
+    downloads_match_the_api,
     every_route_by_every_role,
     csrf_is_required,
     sign_in_and_sessions,
