@@ -291,6 +291,15 @@ texts! {
     feedback_workbook: "フィードバック（Excel）をダウンロード", "Download the feedback workbook";
     upload_new_revision: "修正版をアップロード", "Upload a corrected sheet";
     progress: "アップロード中", "Uploading";
+    nav_password: "パスワード変更", "Password";
+    password_title: "パスワードの変更", "Change your password";
+    current_password: "現在のパスワード", "Current password";
+    new_password: "新しいパスワード（12文字以上）", "New password (12 characters or more)";
+    new_password_again: "新しいパスワード（確認）", "New password again";
+    password_button: "パスワードを変更する", "Change the password";
+    password_changed: "パスワードを変更しました。ほかの端末のログインとAPIトークンは無効になりました。", "Your password is changed. Your other sign-ins and API tokens no longer work.";
+    password_wrong: "現在のパスワードが違います。", "The current password is wrong.";
+    password_mismatch: "新しいパスワードが一致しません。", "The new passwords differ.";
 }
 
 #[cfg(test)]

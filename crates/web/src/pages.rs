@@ -38,6 +38,8 @@ pub fn scope() -> actix_web::Scope {
         .route("/logout", web::post().to(logout))
         .route("/lang", web::post().to(switch_lang))
         .route("/home", web::get().to(home))
+        .route("/account/password", web::get().to(password_form))
+        .route("/account/password", web::post().to(change_password))
         .route("/upload", web::get().to(upload_form))
         .route("/upload", web::post().to(upload))
         .route("/check", web::get().to(check_form))
@@ -435,6 +437,93 @@ async fn switch_lang(req: HttpRequest, viewer: Viewer, form: web::Form<LangForm>
         }
         .await
     )
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    c: Chrome,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+async fn password_form(viewer: Viewer, q: web::Query<BTreeMap<String, String>>) -> HttpResponse {
+    let notice = q.get("flash").is_some_and(|f| f == "changed").then_some(viewer.lang.texts().password_changed);
+    html(StatusCode::OK, PasswordPage { c: viewer.chrome(), error: None, notice }.render())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    again: String,
+}
+
+/// Changes one's own password: the current one is checked, the API tokens
+/// are revoked and every session ends (as when an admin sets a password);
+/// this browser gets a new session.
+async fn change_password(
+    req: HttpRequest,
+    viewer: Viewer,
+    settings: web::Data<Settings>,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    if let Err(f) = viewer.csrf(&req, form.csrf_token.as_deref()) {
+        return viewer.fail(f);
+    }
+    let t = viewer.lang.texts();
+    let refuse = |viewer: &Viewer, e: String| {
+        html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            PasswordPage { c: viewer.chrome(), error: Some(e), notice: None }.render(),
+        )
+    };
+    if form.new != form.again {
+        return refuse(&viewer, t.password_mismatch.to_owned());
+    }
+    let hash = match hyoka_model::credentials::hash_password(&Secret::new(form.new)) {
+        Ok(h) => h,
+        Err(e) => return refuse(&viewer, e.to_string()),
+    };
+    let user = viewer.user.clone();
+    let life = settings.lifetimes;
+    let lang = viewer.lang;
+    let current = Secret::new(form.current);
+    let outcome = viewer
+        .db(move |conn| {
+            let stored = hyoka_model::db::users::password_hash(conn, user.id)?;
+            let ok = match &stored {
+                Some(h) => hyoka_model::credentials::verify_password(&current, h),
+                None => {
+                    hyoka_model::credentials::burn_verification(&current);
+                    false
+                }
+            };
+            if !ok {
+                return Ok(None);
+            }
+            hyoka_model::db::users::set_password(conn, user.actor(), user.id, &hash)?;
+            hyoka_model::db::tokens::revoke_all_of(conn, user.actor(), user.id)?;
+            Ok(Some(session::create(conn, &user, Some(lang), life)?))
+        })
+        .await;
+    match outcome {
+        Ok(Some(secret)) => {
+            let mut res = see_other("/ui/account/password?flash=changed");
+            let c = settings.cookie(settings.cookie_name(), &secret, Some(life.absolute.num_seconds()));
+            if let Ok(v) = header::HeaderValue::from_str(&c) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Ok(None) => refuse(&viewer, t.password_wrong.to_owned()),
+        Err(f) => viewer.fail(f),
+    }
 }
 
 // ---------------------------------------------------------------- words

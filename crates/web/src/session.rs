@@ -8,8 +8,8 @@
 //!   API never accepts a session, and the UI never reads a bearer token.
 //! - A session ends at its absolute lifetime, after the idle timeout, at
 //!   logout (revoked), when its user is disabled, and when the user's
-//!   password changes (the row keeps a fingerprint of the password hash it
-//!   was made with).
+//!   password or account (role, company) changes (the row keeps a
+//!   fingerprint of the password hash and account it was made with).
 //! - The per-session CSRF token is a second random value in the same row.
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -83,9 +83,12 @@ pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-fn password_fp(conn: &mut DbConn, user_id: i64) -> Result<String, hyoka_model::db::DbError> {
-    let hash = users::password_hash(conn, user_id)?;
-    Ok(sha256_hex(&format!("hyoka-web-session:{}", hash.map(|h| h.0).unwrap_or_default())))
+/// What a session is bound to besides its user: the password hash and the
+/// account (role and company). A change of either ends the session, as the
+/// API revokes tokens then.
+fn password_fp(conn: &mut DbConn, user: &User) -> Result<String, hyoka_model::db::DbError> {
+    let hash = users::password_hash(conn, user.id)?;
+    Ok(sha256_hex(&format!("hyoka-web-session:{:?}:{}", user.account, hash.map(|h| h.0).unwrap_or_default())))
 }
 
 /// Makes a session for a user who just signed in; returns the cookie value.
@@ -98,7 +101,7 @@ pub fn create(
     let secret = format!("{SESSION_PREFIX}{}", random_hex().map_err(|_| crate::PageFailure::Internal)?);
     let csrf = random_hex().map_err(|_| crate::PageFailure::Internal)?;
     let now = hyoka_model::time::now();
-    let fp = password_fp(conn, user.id)?;
+    let fp = password_fp(conn, user)?;
     diesel::insert_into(web_sessions::table)
         .values((
             web_sessions::user_id.eq(user.id),
@@ -151,7 +154,7 @@ pub fn find(
         return Ok(None);
     }
     let user = users::get(conn, user_id)?;
-    if user.disabled || password_fp(conn, user_id)? != fp {
+    if user.disabled || password_fp(conn, &user)? != fp {
         return Ok(None);
     }
     if now - seen > Duration::minutes(5) {

@@ -238,6 +238,7 @@ fn every_route_by_every_role(db: &TestDb) {
             ("/ui/upload".into(), [200, 200, 200, 200, 403, 303]),
             ("/ui/check".into(), [200, 200, 200, 200, 403, 303]),
             ("/ui/queue".into(), [200, 200, 403, 403, 200, 303]),
+            ("/ui/account/password".into(), [200, 200, 200, 200, 200, 303]),
             (sheet.clone(), [200, 200, 200, 404, 200, 303]),
             (format!("{sheet}/feedback.xlsx"), [200, 200, 200, 404, 200, 303]),
             ("/ui/submissions/999999".into(), [404, 404, 404, 404, 404, 303]),
@@ -440,6 +441,43 @@ fn sign_in_and_sessions(db: &TestDb) {
         assert_eq!(a.status, StatusCode::SEE_OTHER);
         let q = call(&app, &session, TestRequest::get().uri("/ui/queue")).await;
         assert!(q.body.contains("<html lang=\"en\">") && q.body.contains("Review queue"), "{}", q.body);
+        // Changing one's own password: the current one is checked; this
+        // browser gets a new session, the old cookie stops working.
+        let a = call(
+            &app,
+            &session,
+            post(
+                "/ui/account/password",
+                &[
+                    ("current", "nope nope nope"),
+                    ("new", "a new long password"),
+                    ("again", "a new long password"),
+                    ("csrf_token", &session.csrf),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let a = call(
+            &app,
+            &session,
+            post(
+                "/ui/account/password",
+                &[
+                    ("current", "correct horse battery"),
+                    ("new", "a new long password"),
+                    ("again", "a new long password"),
+                    ("csrf_token", &session.csrf),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        assert_eq!(call(&app, &session, TestRequest::get().uri("/ui/queue")).await.status, StatusCode::SEE_OTHER);
+        let session = Browser { cookie: cookie_of(&a, "hyoka_session"), csrf: String::new() };
+        let q = call(&app, &session, TestRequest::get().uri("/ui/queue")).await;
+        assert_eq!(q.status, StatusCode::OK);
+        let session = Browser { csrf: token_of(&q.body), ..session };
         // Logout revokes.
         let a = call(&app, &session, post("/ui/logout", &[("csrf_token", &session.csrf)])).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER);
