@@ -292,6 +292,8 @@ texts! {
     upload_new_revision: "修正版をアップロード", "Upload a corrected sheet";
     progress: "アップロード中", "Uploading";
     nav_password: "パスワード変更", "Password";
+    last_year: "前年度の回答", "Last year's answer";
+    changed_since: "前の版から変更あり", "Changed since the previous revision";
     password_title: "パスワードの変更", "Change your password";
     current_password: "現在のパスワード", "Current password";
     new_password: "新しいパスワード（12文字以上）", "New password (12 characters or more)";

@@ -1004,6 +1004,10 @@ pub struct ItemGroup {
     pub claimed: &'static str,
     /// Its flags.
     pub flags: Vec<FlagCard>,
+    /// Last year's answer: the score in words and the evidence.
+    pub last_year: Option<(&'static str, String)>,
+    /// Whether score or evidence changed against the previous revision.
+    pub changed: bool,
 }
 
 /// One flag as shown.
@@ -1059,12 +1063,32 @@ async fn submission(viewer: Viewer, id: web::Path<i64>, q: web::Query<BTreeMap<S
         viewer,
         async {
             let access = viewer.access();
-            let d = viewer
+            let (d, last_year, previous) = viewer
                 .db(move |conn| {
-                    access.submission(conn, id)?;
-                    Ok(review::detail(conn, id)?)
+                    let base = access.submission(conn, id)?;
+                    let detail = review::detail(conn, id)?;
+                    let mut others = Vec::new();
+                    for against in [dashboards::Against::PreviousYear, dashboards::Against::PreviousRevision] {
+                        others.push(match dashboards::counterpart(conn, &base, against)? {
+                            Some(other) => Some(submissions::answers_of(conn, other)?),
+                            None => None,
+                        });
+                    }
+                    let previous = others.pop().flatten();
+                    let last_year = others.pop().flatten();
+                    Ok((detail, last_year, previous))
                 })
                 .await?;
+            let by_item = |answers: Option<Vec<hyoka_model::sheet::Answer>>| {
+                answers
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| (a.item.get(), AnswerDto::from(&a)))
+                    .collect::<BTreeMap<u16, AnswerDto>>()
+            };
+            let last_year = by_item(last_year);
+            let has_previous = previous.is_some();
+            let previous = by_item(previous);
             let lang = viewer.lang;
             let t = lang.texts();
             let shown = access.sees_findings_when(d.flags_released);
@@ -1133,9 +1157,25 @@ async fn submission(viewer: Viewer, id: web::Path<i64>, q: web::Query<BTreeMap<S
                         suggested: fd.flag.suggested.unwrap_or(0),
                         d: fd,
                     };
+                    let last = item
+                        .and_then(|i| last_year.get(&i))
+                        .map(|a| (score_words(t, &a.evaluation), a.evidence.clone()));
+                    let changed = has_previous
+                        && match (item.and_then(|i| previous.get(&i)), &answer) {
+                            (Some(p), Some(a)) => p.evaluation != a.evaluation || p.evidence != a.evidence,
+                            (None, Some(_)) => true,
+                            _ => false,
+                        };
                     groups
                         .entry(item)
-                        .or_insert_with(|| ItemGroup { item, answer, claimed, flags: Vec::new() })
+                        .or_insert_with(|| ItemGroup {
+                            item,
+                            answer,
+                            claimed,
+                            flags: Vec::new(),
+                            last_year: last,
+                            changed,
+                        })
                         .flags
                         .push(card);
                 }

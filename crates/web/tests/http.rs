@@ -599,6 +599,10 @@ fn uploads_and_self_check(db: &TestDb) {
         assert_eq!(count_submissions(&w), before + 1);
         let to = a.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         assert!(to.contains("flash=stored"), "{to}");
+        // The reviewer sees last year's answer beside each flagged item.
+        let r = sign_in(&w, "reviewer");
+        let page = call(&app, &r, TestRequest::get().uri(&to)).await;
+        assert!(page.body.contains("前年度の回答") && page.body.contains("id=\"item-5\""), "{}", page.body);
         let a = call(&app, &b, multipart(&b.csrf, "good.json", &good, "2026").uri("/ui/upload")).await;
         let to = a.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let page = call(&app, &b, TestRequest::get().uri(&to)).await;
