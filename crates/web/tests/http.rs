@@ -819,7 +819,37 @@ fn downloads_match_the_api(db: &TestDb) {
     });
 }
 
+/// A session unused longer than the idle timeout, or past its absolute
+/// lifetime, no longer signs in.
+fn sessions_expire(db: &TestDb) {
+    use diesel::prelude::*;
+    use hyoka_web::session::web_sessions;
+    let w = world(db);
+    rt(async {
+        let app = app!(w);
+        for column in ["last_seen_at", "expires_at"] {
+            let b = sign_in(&w, "reviewer");
+            assert_eq!(call(&app, &b, TestRequest::get().uri("/ui/queue")).await.status, StatusCode::OK);
+            let mut conn = ok(w.pool.get());
+            let past = (hyoka_model::time::now() - chrono::Duration::minutes(61)).naive_utc();
+            let all = web_sessions::table;
+            let n = match column {
+                "last_seen_at" => diesel::update(all).set(web_sessions::last_seen_at.eq(past)).execute(&mut *conn),
+                _ => diesel::update(all).set(web_sessions::expires_at.eq(past)).execute(&mut *conn),
+            };
+            assert!(ok(n) > 0);
+            drop(conn);
+            assert_eq!(
+                call(&app, &b, TestRequest::get().uri("/ui/queue")).await.status,
+                StatusCode::SEE_OTHER,
+                "{column}"
+            );
+        }
+    });
+}
+
 hyoka_model::both_backends!(
+    sessions_expire,
     downloads_match_the_api,
     every_route_by_every_role,
     csrf_is_required,
