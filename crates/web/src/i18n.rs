@@ -293,6 +293,14 @@ texts! {
     progress: "アップロード中", "Uploading";
     nav_password: "パスワード変更", "Password";
     last_year: "前年度の回答", "Last year's answer";
+    compare_title: "変更点", "What changed";
+    against_revision: "前の版と比べる", "Against the previous revision";
+    against_year: "前年度と比べる", "Against last year";
+    nothing_to_compare: "比べるシートがありません。", "There is no sheet to compare with.";
+    no_changes: "変更された項目はありません。", "No item changed.";
+    before: "比較元", "Before";
+    after: "このシート", "This sheet";
+    evidence_changed: "根拠変更", "evidence changed";
     changed_since: "前の版から変更あり", "Changed since the previous revision";
     password_title: "パスワードの変更", "Change your password";
     current_password: "現在のパスワード", "Current password";

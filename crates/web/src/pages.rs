@@ -47,6 +47,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/queue", web::get().to(queue))
         .route("/submissions/{id}", web::get().to(submission))
         .route("/submissions/{id}/feedback.xlsx", web::get().to(feedback_workbook))
+        .route("/submissions/{id}/compare", web::get().to(compare))
         .route("/submissions/{id}/decide", web::post().to(decide_many))
         .route("/submissions/{id}/{action}", web::post().to(move_sheet))
         .route("/flags/{id}/decision", web::post().to(decide_one))
@@ -1244,6 +1245,103 @@ async fn feedback_workbook(viewer: Viewer, id: web::Path<i64>) -> HttpResponse {
                 })
                 .await?;
             Ok(hyoka_api::export::file_response(hyoka_api::export::XLSX_CONTENT_TYPE, &name, bytes))
+        }
+        .await
+    )
+}
+
+/// One item that differs between two sheets.
+pub struct ChangedItem {
+    /// Item number.
+    pub item: u16,
+    /// The other sheet's score in words.
+    pub before: &'static str,
+    /// This sheet's score in words.
+    pub after: &'static str,
+    /// ▲ raised, ▼ lowered, or the evidence changed.
+    pub mark: &'static str,
+    /// The other sheet's evidence.
+    pub before_evidence: String,
+    /// This sheet's evidence.
+    pub after_evidence: String,
+}
+
+#[derive(Template)]
+#[template(path = "compare.html")]
+struct ComparePage {
+    c: Chrome,
+    id: i64,
+    previous_year: bool,
+    title: String,
+    other: Option<i64>,
+    items: Vec<ChangedItem>,
+}
+
+fn points_of(code: &str) -> Option<u8> {
+    code.parse().ok()
+}
+
+/// What changed: this sheet against the previous revision (default) or the
+/// previous year's sheet; the items whose score or evidence differ.
+async fn compare(viewer: Viewer, id: web::Path<i64>, q: web::Query<BTreeMap<String, String>>) -> HttpResponse {
+    let id = id.into_inner();
+    let previous_year = q.get("against").is_some_and(|a| a == "previous_year");
+    page!(
+        viewer,
+        async {
+            let access = viewer.access();
+            let against =
+                if previous_year { dashboards::Against::PreviousYear } else { dashboards::Against::PreviousRevision };
+            let (base, mine, other) = viewer
+                .db(move |conn| {
+                    let base = access.submission(conn, id)?;
+                    let mine = submissions::answers_of(conn, id)?;
+                    let other = match dashboards::counterpart(conn, &base, against)? {
+                        Some(o) => Some((o, submissions::answers_of(conn, o)?)),
+                        None => None,
+                    };
+                    Ok((base, mine, other))
+                })
+                .await?;
+            let t = viewer.lang.texts();
+            let mut items = Vec::new();
+            if let Some((_, theirs)) = &other {
+                let theirs: BTreeMap<u16, AnswerDto> =
+                    theirs.iter().map(|a| (a.item.get(), AnswerDto::from(a))).collect();
+                for a in mine.iter().map(AnswerDto::from) {
+                    let Some(b) = theirs.get(&a.item) else { continue };
+                    if a.evaluation == b.evaluation && a.evidence == b.evidence {
+                        continue;
+                    }
+                    let mark = match (points_of(&b.evaluation), points_of(&a.evaluation)) {
+                        (Some(x), Some(y)) if y > x => "▲",
+                        (Some(x), Some(y)) if y < x => "▼",
+                        _ => t.evidence_changed,
+                    };
+                    items.push(ChangedItem {
+                        item: a.item,
+                        before: score_words(t, &b.evaluation),
+                        after: score_words(t, &a.evaluation),
+                        mark,
+                        before_evidence: b.evidence.clone(),
+                        after_evidence: a.evidence,
+                    });
+                }
+            }
+            let page = ComparePage {
+                id,
+                previous_year,
+                title: format!(
+                    "{} {} {}",
+                    i18n::fiscal_year(viewer.lang, base.fiscal_year.get()),
+                    t.revision,
+                    base.revision
+                ),
+                other: other.map(|(o, _)| o),
+                items,
+                c: viewer.chrome(),
+            };
+            Ok(html(StatusCode::OK, page.render()))
         }
         .await
     )

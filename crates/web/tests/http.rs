@@ -241,6 +241,8 @@ fn every_route_by_every_role(db: &TestDb) {
             ("/ui/account/password".into(), [200, 200, 200, 200, 200, 303]),
             (sheet.clone(), [200, 200, 200, 404, 200, 303]),
             (format!("{sheet}/feedback.xlsx"), [200, 200, 200, 404, 200, 303]),
+            (format!("{sheet}/compare"), [200, 200, 200, 404, 200, 303]),
+            (format!("{sheet}/compare?against=previous_year"), [200, 200, 200, 404, 200, 303]),
             ("/ui/submissions/999999".into(), [404, 404, 404, 404, 404, 303]),
             ("/ui/no/such/page".into(), [404, 404, 404, 404, 404, 404]),
         ];
@@ -603,6 +605,13 @@ fn uploads_and_self_check(db: &TestDb) {
         let r = sign_in(&w, "reviewer");
         let page = call(&app, &r, TestRequest::get().uri(&to)).await;
         assert!(page.body.contains("前年度の回答") && page.body.contains("id=\"item-5\""), "{}", page.body);
+        // What changed against last year: items 5 and 9 (score kept, evidence changed).
+        let id = to.trim_start_matches("/ui/submissions/").split('?').next().unwrap_or("").to_owned();
+        let page =
+            call(&app, &b, TestRequest::get().uri(&format!("/ui/submissions/{id}/compare?against=previous_year")))
+                .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("id=\"compare\"") && page.body.contains("根拠変更"), "{}", page.body);
         let a = call(&app, &b, multipart(&b.csrf, "good.json", &good, "2026").uri("/ui/upload")).await;
         let to = a.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let page = call(&app, &b, TestRequest::get().uri(&to)).await;
