@@ -24,6 +24,8 @@ pub struct Config {
     pub limits: hyoka_ingest::Limits,
     /// API settings (`[api]`), the upload limits included.
     pub api: hyoka_api::Settings,
+    /// Web UI settings (`[web]`).
+    pub web: hyoka_web::Settings,
 }
 
 /// `[database]`.
@@ -72,6 +74,24 @@ struct Raw {
     log: RawLog,
     limits: RawLimits,
     api: RawApi,
+    #[serde(default)]
+    web: RawWeb,
+}
+
+/// `[web]`: optional; without it the cookie is `Secure` and sessions last
+/// 12 hours, 60 minutes idle.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawWeb {
+    cookie_secure: bool,
+    session_hours: i64,
+    session_idle_minutes: i64,
+}
+
+impl Default for RawWeb {
+    fn default() -> Self {
+        RawWeb { cookie_secure: true, session_hours: 12, session_idle_minutes: 60 }
+    }
 }
 
 #[derive(Deserialize)]
@@ -200,6 +220,7 @@ impl Config {
             max_cell_chars: small("max_cell_chars", raw.limits.max_cell_chars)?,
         };
         let api = validate_api(&raw.api, limits)?;
+        let web = validate_web(&raw.web)?;
         tracing_subscriber::EnvFilter::try_new(&raw.log.level)
             .map_err(|e| ConfigError(format!("log.level {:?}: {e}", raw.log.level)))?;
         Ok(Config {
@@ -208,8 +229,24 @@ impl Config {
             log: Log { format, level: raw.log.level },
             limits,
             api,
+            web,
         })
     }
+}
+
+fn validate_web(raw: &RawWeb) -> Result<hyoka_web::Settings, ConfigError> {
+    let within = |key: &str, v: i64, min: i64, max: i64| {
+        if (min..=max).contains(&v) { Ok(v) } else { Err(ConfigError(format!("web.{key} is {v}; use {min}–{max}"))) }
+    };
+    let hours = within("session_hours", raw.session_hours, 1, 24 * 31)?;
+    let idle = within("session_idle_minutes", raw.session_idle_minutes, 1, 24 * 60 * 31)?;
+    Ok(hyoka_web::Settings {
+        cookie_secure: raw.cookie_secure,
+        lifetimes: hyoka_web::session::Lifetimes {
+            absolute: chrono::Duration::hours(hours),
+            idle: chrono::Duration::minutes(idle),
+        },
+    })
 }
 
 fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api::Settings, ConfigError> {

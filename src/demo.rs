@@ -50,9 +50,17 @@ pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
         println!("stopped by a signal; run `hyoka demo` again to add the rest");
         return Ok(());
     }
-    print_login_help(config);
+    // The demo serves plain HTTP on its own address: on a loopback address
+    // the session cookie goes without `Secure` (and so without the `__Host-`
+    // prefix), which every browser then stores; anywhere else the setting
+    // stays as configured.
+    let mut config = config.clone();
+    if config.server.bind.ip().is_loopback() {
+        config.web.cookie_secure = false;
+    }
+    print_login_help(&config);
     if options.serve {
-        crate::serve::serve(config, pool)?;
+        crate::serve::serve(&config, pool)?;
     }
     Ok(())
 }
@@ -152,6 +160,7 @@ fn demo_accounts(conn: &mut DbConn, first_company: &str) -> anyhow::Result<()> {
 /// How to log in to the demo, printed after filling it.
 fn print_login_help(config: &Config) {
     let addr = config.server.bind;
+    println!("web UI: http://{addr}/ui/ (sign in with an account below)");
     println!("demo accounts (login / password, role):");
     for (login, password, role) in DEMO_ACCOUNTS {
         println!("  {login:<16} / {password:<22} {role}");

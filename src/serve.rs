@@ -26,10 +26,17 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
 /// requests get `shutdown_timeout_secs` to finish.
 pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
     let state = AppState::new(pool, config.api.clone());
+    let web = config.web.clone();
+    if !web.cookie_secure {
+        tracing::warn!("web.cookie_secure is off: the session cookie is sent over plain HTTP too");
+    }
     let mut server = HttpServer::new(move || {
         // The log line holds the request line, status and time only: no
-        // header (so no Authorization), no body (so no password).
-        hyoka_api::app(state.clone()).wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+        // header (so no Authorization or Cookie), no body (so no password).
+        // The web UI (/ui, and / → /ui/) sits beside the API in one App.
+        hyoka_api::app(state.clone())
+            .configure(hyoka_web::configure(web.clone()))
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
     })
     .shutdown_timeout(config.server.shutdown_timeout_secs)
     .client_request_timeout(Duration::from_secs(30));
@@ -40,6 +47,7 @@ pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
     for addr in server.addrs() {
         tracing::info!(%addr, database = %config.database.url, "hyoka is serving");
         println!("hyoka is serving on http://{addr} (database {})", config.database.url);
+        println!("web UI: http://{addr}/ui/");
     }
     actix_web::rt::System::new().block_on(server.run())?;
     tracing::info!("hyoka stopped");

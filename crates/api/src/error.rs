@@ -357,7 +357,8 @@ pub fn json_errors<B: 'static>() -> ErrorHandlers<B> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            // The web UI (crates/web) answers its errors as HTML pages.
+            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
         if is_json {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
