@@ -499,6 +499,8 @@ fn journeys(driver: &Driver, base: &str, files: &Path, profiles: &Path) -> Step<
             sub.click("form.reply button")?;
             sub.wait_for_text("#flags", "規程を制定しました。")?;
             sub.click("#lang-switch")?;
+            // The switch reloads the page: wait for the English one before reading it.
+            sub.wait_for_text("#lang-switch", "日本語")?;
             let lang = sub.js("return document.documentElement.lang;")?;
             if lang != "en" {
                 return Err(format!("html lang is {lang} after the switch"));
