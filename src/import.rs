@@ -414,17 +414,7 @@ fn print_check(i: &Ingested, report: &hyoka_anomaly::Report, format: OutputForma
         }};
     }
     let a = achievement(&i.sheet.scored_items(), Level::Lv3);
-    let suggestions: Vec<hyoka_model::scoring::FlagSuggestion> = report
-        .findings
-        .iter()
-        .filter_map(|f| {
-            Some(hyoka_model::scoring::FlagSuggestion {
-                item: f.target.item()?,
-                severity: f.severity,
-                suggested: f.suggested,
-            })
-        })
-        .collect();
+    let suggestions = hyoka_service::detect::suggestions(report);
     let sa = achievement(&hyoka_model::scoring::suggested_items(&i.sheet.scored_items(), &suggestions), Level::Lv3);
     let flags: Vec<serde_json::Value> = report
         .findings

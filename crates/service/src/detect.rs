@@ -26,6 +26,23 @@ pub fn check(
     detector.check(&SheetInput { answers, catalog, company, assessed_on })
 }
 
+/// What scoring needs of a report's findings on items: the suggested rate of
+/// a sheet that is only checked, not stored (`hyoka check`, the web UI's
+/// self-check).
+pub fn suggestions(report: &Report) -> Vec<hyoka_model::scoring::FlagSuggestion> {
+    report
+        .findings
+        .iter()
+        .filter_map(|f| {
+            Some(hyoka_model::scoring::FlagSuggestion {
+                item: f.target.item()?,
+                severity: f.severity,
+                suggested: f.suggested,
+            })
+        })
+        .collect()
+}
+
 /// The findings as flags to store.
 pub fn to_flags(detector: &Detector, report: &Report) -> Vec<NewFlag> {
     report.findings.iter().map(|f| to_flag(detector, f)).collect()

@@ -907,17 +907,7 @@ async fn check(req: HttpRequest, viewer: Viewer, form: actix_multipart::Multipar
                             evaluation: a.evaluation,
                         })
                         .collect();
-                    let suggestions: Vec<hyoka_model::scoring::FlagSuggestion> = report
-                        .findings
-                        .iter()
-                        .filter_map(|f| {
-                            Some(hyoka_model::scoring::FlagSuggestion {
-                                item: f.target.item()?,
-                                severity: f.severity,
-                                suggested: f.suggested,
-                            })
-                        })
-                        .collect();
+                    let suggestions = hyoka_service::detect::suggestions(&report);
                     let rates = hyoka_model::scoring::three_rates(&items, &suggestions, &[], target);
                     Ok(Ok((rates, report)))
                 })
