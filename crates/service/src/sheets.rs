@@ -100,9 +100,8 @@ pub fn store_ingested(
     };
     if let Some(own_id) = Access::new(actor, false).own_company() {
         let own = companies::get(conn, own_id)?;
-        let fold = |s: &str| hyoka_model::text::normalize_compact(s).to_lowercase();
         if let Some(given) = options.company.as_deref().map(str::trim).filter(|c| !c.is_empty())
-            && fold(given) != fold(&own.code)
+            && companies::fold_code(given) != companies::fold_code(&own.code)
             && companies::name_key(given) != companies::name_key(&own.name)
         {
             return Err(ServiceError::Forbidden(format!(
@@ -192,15 +191,16 @@ pub fn store_ingested(
 }
 
 /// The company a subsidiary user's cover names, when it is not the user's
-/// own: by code (compared without width or case), else by name key (株式会社,
+/// own: by code (folded as codes are matched, `companies::fold_code`), else by name key (株式会社,
 /// (株), spaces and width do not matter).
 fn cover_names_another(ingested: &Ingested, own: &Company) -> Option<(String, Fact)> {
     let cover = &ingested.sheet.cover;
-    let fold = |s: &str| hyoka_model::text::normalize_compact(s).to_lowercase();
     let by_code = cover.company_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let by_name = cover.company_name.as_deref().map(str::trim).filter(|c| !c.is_empty());
     match (by_code, by_name) {
-        (Some(code), _) if fold(code) != fold(&own.code) => Some((code.to_owned(), Fact::CompanyCode)),
+        (Some(code), _) if companies::fold_code(code) != companies::fold_code(&own.code) => {
+            Some((code.to_owned(), Fact::CompanyCode))
+        }
         (None, Some(name)) if companies::name_key(name) != companies::name_key(&own.name) => {
             Some((name.to_owned(), Fact::CompanyName))
         }
