@@ -3,10 +3,11 @@
 //! the baselines, and prints the figures `docs/detection.md` records.
 
 use hyoka_anomaly::eval::{self as ev, Prf};
-use hyoka_anomaly::group::{GroupInput, GroupSheet};
+use hyoka_anomaly::group::{GroupFinding, GroupInput, GroupSheet};
 use hyoka_anomaly::{CompanySize, Detector};
 use hyoka_generator::{
-    GroupScenarioSpec, GroupSpec, LabelledSheet, ScenarioSheet, SheetKind, TemplateSet, group_scenario, labelled_group,
+    GroupScenario, GroupScenarioSpec, GroupSpec, LabelledSheet, ScenarioSheet, SheetKind, TemplateSet, group_scenario,
+    labelled_group,
 };
 use hyoka_model::catalog::Catalog;
 use hyoka_model::domain::{Evaluation, FiscalYear, Severity};
@@ -228,15 +229,8 @@ fn evaluate_scenarios(
     for &seed in seeds {
         let spec = GroupScenarioSpec::consecutive(seed, companies, FiscalYear::new(2023)?, 2)
             .with_templates(TemplateSet::HeldOut);
-        let scenario = group_scenario(&spec, catalog);
-        let Some(last) = spec.last_year() else { continue };
+        let Some((scenario, last, group)) = analysed(&spec, catalog, detector) else { continue };
         let current: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year == last).collect();
-        let previous: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year != last).collect();
-        let names: Vec<String> = scenario.companies.iter().map(|c| c.code.clone()).collect();
-        let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| view(s, &names)).collect();
-        let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| view(s, &names)).collect();
-        let group =
-            hyoka_anomaly::group::analyse(&GroupInput { catalog, current: &cur, previous: &prev }, detector.config());
         let (mut risk, mut twos, mut achievement, mut uniform, mut any) = (vec![], vec![], vec![], vec![], vec![]);
         for (i, s) in current.iter().enumerate() {
             let own = crate_check(detector, catalog, s);
@@ -313,15 +307,8 @@ fn evaluate_part4(
         let spec = GroupScenarioSpec::consecutive(seed, companies, FiscalYear::new(2023)?, 2)
             .with_templates(TemplateSet::HeldOut)
             .with_part4(inflators, 0.2);
-        let scenario = group_scenario(&spec, catalog);
-        let Some(last) = spec.last_year() else { continue };
+        let Some((scenario, last, group)) = analysed(&spec, catalog, detector) else { continue };
         let current: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year == last).collect();
-        let previous: Vec<&ScenarioSheet> = scenario.sheets.iter().filter(|s| s.year != last).collect();
-        let names: Vec<String> = scenario.companies.iter().map(|c| c.code.clone()).collect();
-        let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| view(s, &names)).collect();
-        let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| view(s, &names)).collect();
-        let group =
-            hyoka_anomaly::group::analyse(&GroupInput { catalog, current: &cur, previous: &prev }, detector.config());
         let mut risk = Vec::new();
         let mut planted = Vec::new();
         let mut risk_of = std::collections::BTreeMap::new();
@@ -408,6 +395,26 @@ fn evaluate_part4(
         n => f64::from(honest_risks[n / 2]),
     };
     Ok(r)
+}
+
+/// A scenario's last year analysed by the group rules against the year
+/// before: the scenario, that year, and the findings (indices into its
+/// sheets of that year, in order).
+fn analysed(
+    spec: &GroupScenarioSpec,
+    catalog: &Catalog,
+    detector: &Detector,
+) -> Option<(GroupScenario, FiscalYear, Vec<GroupFinding>)> {
+    let scenario = group_scenario(spec, catalog);
+    let last = spec.last_year()?;
+    let names: Vec<String> = scenario.companies.iter().map(|c| c.code.clone()).collect();
+    let (current, previous): (Vec<&ScenarioSheet>, Vec<&ScenarioSheet>) =
+        scenario.sheets.iter().partition(|s| s.year == last);
+    let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| view(s, &names)).collect();
+    let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| view(s, &names)).collect();
+    let group =
+        hyoka_anomaly::group::analyse(&GroupInput { catalog, current: &cur, previous: &prev }, detector.config());
+    Some((scenario, last, group))
 }
 
 fn view<'a>(s: &'a ScenarioSheet, names: &'a [String]) -> GroupSheet<'a> {
