@@ -1,7 +1,13 @@
--- Shared by the load scripts: the bearer token from $TOKEN, and a
--- per-thread counter so each thread walks its own sequence of requests.
-local token = os.getenv("TOKEN") or error("set TOKEN")
-wrk.headers["Authorization"] = "Bearer " .. token
+-- Shared by the load scripts: the bearer token from $TOKEN (API) or the
+-- session cookie from $COOKIE ("name=value", web UI), and a per-thread
+-- counter so each thread walks its own sequence of requests.
+local cookie = os.getenv("COOKIE")
+if cookie and cookie ~= "" then
+  wrk.headers["Cookie"] = cookie
+else
+  local token = os.getenv("TOKEN") or error("set TOKEN or COOKIE")
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
 
 local counter = 0
 local thread_offset = 0

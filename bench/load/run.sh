@@ -2,8 +2,11 @@
 # Load test of `hyoka serve` with wrk (Debian package `wrk`), loopback only,
 # bounded in time. Not part of .ci/run. Numbers go to docs/performance.md.
 #
-#   bench/load/run.sh sqlite   [companies=10000] [duration=30s]
-#   bench/load/run.sh postgres [companies=10000] [duration=30s]
+#   bench/load/run.sh sqlite   [companies=10000] [duration=30s] [scripts]
+#   bench/load/run.sh postgres [companies=10000] [duration=30s] [scripts]
+#
+# scripts: which of overview, flags, export (JSON API, bearer token) and
+# queue, workspace (web UI, session cookie) to run; all by default.
 #
 # The first run for a backend and size fills a database with the demo group
 # of that size (`hyoka demo --companies N --no-serve`, three fiscal years)
@@ -15,6 +18,7 @@ set -euo pipefail
 backend=${1:-sqlite}
 companies=${2:-10000}
 duration=${3:-30s}
+scripts=${4:-overview flags export queue workspace}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export LOAD_DIR="$root/bench/load"
 bin="$root/target/release/hyoka"
@@ -74,7 +78,26 @@ for t in submissions answers flags company_year_summaries; do
 done
 echo "whole-group CSV export of FY2025: $(curl -s -o /dev/null -w '%{size_download} bytes in %{time_total} s' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/v1/exports/flags.csv?fiscal_year=2025")"
 
-for script in overview flags export; do
+# The web UI's session: the sign-in form's double-submit cookie and token,
+# then the session cookie it sets (sent by wrk as a header).
+login_page=$(curl -sf -D - "http://127.0.0.1:$port/ui/login")
+login_cookie=$(printf '%s' "$login_page" | grep -i '^set-cookie:' | sed 's/^[^:]*: *\([^;]*\).*/\1/' | head -1)
+csrf=$(printf '%s' "$login_page" | grep -o 'name="csrf_token" value="[^"]*"' | sed 's/.*value="\([^"]*\)"/\1/' | head -1)
+SESSION_COOKIE=$(curl -s -o /dev/null -D - -X POST "http://127.0.0.1:$port/ui/login" -H "Cookie: $login_cookie" \
+  --data-urlencode "login=demo-reviewer" --data-urlencode "password=hyoka-demo-reviewer" \
+  --data-urlencode "csrf_token=$csrf" | grep -i '^set-cookie:' | grep -i 'hyoka_session=' \
+  | sed 's/^[^:]*: *\([^;]*\).*/\1/' | head -1)
+[ -n "$SESSION_COOKIE" ] || { echo "web UI sign-in failed" >&2; exit 1; }
+export SHEETS="$work/queue-sheets-$backend.txt"
+curl -sf -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$port/ui/queue?fiscal_year=2025" \
+  | grep -o '/ui/submissions/[0-9]*' | sed 's#.*/##' | sort -u >"$SHEETS"
+echo "review queue of FY2025: $(wc -l <"$SHEETS") sheets; one workspace page: $(curl -s -o /dev/null -w '%{size_download} bytes' -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$port/ui/submissions/$(head -1 "$SHEETS")")"
+
+for script in $scripts; do
+  case "$script" in
+    queue|workspace) export COOKIE="$SESSION_COOKIE" ;;
+    *) unset COOKIE ;;
+  esac
   wrk -t2 -c8 -d5s -s "$LOAD_DIR/$script.lua" "http://127.0.0.1:$port" >/dev/null # warm-up
   echo "== $script ($backend, $companies companies, wrk -t2 -c16 -d$duration)"
   wrk -t2 -c16 -d"$duration" --latency -s "$LOAD_DIR/$script.lua" "http://127.0.0.1:$port" | grep -E "RESULT|Non-2xx|Socket errors" || true
