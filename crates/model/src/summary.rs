@@ -496,3 +496,15 @@ pub fn compute(
         item_codes: codes.into_iter().collect(),
     })
 }
+
+/// Business-impact weight of a tier: tier 1 (highest impact) weighs 5,
+/// tier 5 weighs 1.
+pub fn impact_weight(tier: u8) -> u32 {
+    6u32.saturating_sub(u32::from(tier))
+}
+
+/// The review queue's order: risk × business-impact weight (seed question
+/// 8: start where a weakness would hurt most).
+pub fn priority(risk: Option<u8>, tier: u8) -> u32 {
+    u32::from(risk.unwrap_or(0)) * impact_weight(tier)
+}

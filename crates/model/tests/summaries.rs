@@ -4,7 +4,7 @@
 
 use hyoka_model::both_backends;
 use hyoka_model::db::testing::TestDb;
-use hyoka_model::db::{DbConn, collections, companies, flags, submissions, summaries};
+use hyoka_model::db::{DbConn, collections, companies, dashboards, detection, flags, submissions, summaries};
 use hyoka_model::domain::{
     Decision, Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity,
 };
@@ -262,4 +262,54 @@ fn departments_merge_item_by_item(db: &TestDb) {
     agree(&mut c);
 }
 
-both_backends!(figures_follow_uploads_flags_decisions_and_moves, departments_merge_item_by_item);
+/// Sets a sheet's risk as an analysis run does: with its summary refreshed
+/// in the same transaction.
+fn set_risk(c: &mut DbConn, submission_id: i64, score: u8) {
+    ok(hyoka_model::db::write_tx(c, |c| {
+        detection::set_risk_in_tx(c, submission_id, score, &[], "test", &"0".repeat(64))?;
+        summaries::refresh_submission_in_tx(c, submission_id)
+    }));
+}
+
+/// The review queue's codes in order, and its total.
+fn queue(c: &mut DbConn, year: i32) -> (Vec<String>, i64) {
+    let filter = dashboards::CompanyFilter {
+        statuses: vec![SubmissionStatus::Submitted, SubmissionStatus::InReview],
+        submitted: Some(true),
+        ..Default::default()
+    };
+    let (lines, total) = ok(dashboards::lines(c, fy(year), &filter, dashboards::Order::Priority, 0, 10));
+    (lines.into_iter().map(|l| l.company.code).collect(), total)
+}
+
+fn queue_follows_risk_and_business_impact(db: &TestDb) {
+    let mut c = db.conn();
+    let a = company(&mut c, "A", Level::Lv1, 5); // weight 1
+    let b = company(&mut c, "B", Level::Lv1, 1); // weight 5
+    company(&mut c, "N", Level::Lv1, 1); // no sheet: never in the queue
+    let sa = upload(&mut c, a, 2025, 'a', &[]);
+    let sb = upload(&mut c, b, 2025, 'b', &[]);
+    // Without a risk both weigh 0: by code.
+    assert_eq!(queue(&mut c, 2025), (vec!["A".to_owned(), "B".to_owned()], 2));
+    set_risk(&mut c, sa, 50); // 50 × 1
+    set_risk(&mut c, sb, 20); // 20 × 5
+    assert_eq!(queue(&mut c, 2025).0, ["B", "A"]);
+    agree(&mut c);
+    // B's impact falls to tier 5: 20 × 1 against A's 50.
+    let changes = companies::CompanyChanges { impact_tier: Some(ok(ImpactTier::new(5))), ..Default::default() };
+    ok(hyoka_model::db::writes::update_company(&mut c, Actor::System, b, &changes));
+    assert_eq!(queue(&mut c, 2025).0, ["A", "B"]);
+    agree(&mut c);
+    // An accepted sheet leaves the queue; the count follows.
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, sa, Action::StartReview, None));
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, sa, Action::Accept, None));
+    assert_eq!(queue(&mut c, 2025), (vec!["B".to_owned()], 1));
+    assert_eq!(queue(&mut c, 2024), (Vec::new(), 0));
+    agree(&mut c);
+}
+
+both_backends!(
+    figures_follow_uploads_flags_decisions_and_moves,
+    departments_merge_item_by_item,
+    queue_follows_risk_and_business_impact
+);

@@ -1587,7 +1587,7 @@ async fn queue(viewer: Viewer, q: web::Query<BTreeMap<String, String>>) -> HttpR
                         submitted: Some(true),
                         ..Default::default()
                     };
-                    let (lines, _, _) = dashboards::overview(conn, year, &filter, dashboards::Order::Priority, 0, 200)?;
+                    let (lines, _) = dashboards::lines(conn, year, &filter, dashboards::Order::Priority, 0, 200)?;
                     Ok((year, lines))
                 })
                 .await?;

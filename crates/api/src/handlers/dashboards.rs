@@ -152,10 +152,9 @@ pub async fn get_review_queue(
     if filter.statuses.is_empty() {
         filter.statuses = vec![SubmissionStatus::Submitted, SubmissionStatus::InReview];
     }
-    let (lines, total, _) = db(&state, move |conn| {
-        Ok(dashboards::overview(conn, fy, &filter, Order::Priority, page.offset(), page.limit())?)
-    })
-    .await?;
+    let (lines, total) =
+        db(&state, move |conn| Ok(dashboards::lines(conn, fy, &filter, Order::Priority, page.offset(), page.limit())?))
+            .await?;
     Ok(web::Json(page.page(lines.iter().map(OverviewLineDto::from).collect(), total)))
 }
 

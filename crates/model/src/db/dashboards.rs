@@ -63,17 +63,7 @@ pub enum Order {
     Priority,
 }
 
-/// Business-impact weight of a tier: tier 1 (highest impact) weighs 5,
-/// tier 5 weighs 1.
-pub fn impact_weight(tier: u8) -> u32 {
-    6u32.saturating_sub(u32::from(tier))
-}
-
-/// The review queue's order: risk × business-impact weight (seed question
-/// 8: start where a weakness would hurt most).
-pub fn priority(risk: Option<u8>, tier: u8) -> u32 {
-    u32::from(risk.unwrap_or(0)) * impact_weight(tier)
-}
+pub use crate::summary::{impact_weight, priority};
 
 /// The SQL of [`priority`], −1 without a sheet.
 const PRIORITY_SQL: &str = "CASE WHEN company_year_summaries.company_id IS NULL THEN -1 \
@@ -197,6 +187,35 @@ pub fn overview(
     limit: i64,
 ) -> Result<(Vec<OverviewLine>, i64, GroupFigures), DbError> {
     let expected_only = has_collection(conn, year)?;
+    let (lines, total) = page(conn, year, filter, expected_only, order, offset, limit)?;
+    let figures = figures(conn, year, filter, expected_only, total)?;
+    Ok((lines, total, figures))
+}
+
+/// One page of a year's overview and its total, without the group's
+/// figures (the review queue shows none, and adding up the summaries of
+/// every kept company is most of an overview's work under a filter).
+pub fn lines(
+    conn: &mut DbConn,
+    year: FiscalYear,
+    filter: &CompanyFilter,
+    order: Order,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<OverviewLine>, i64), DbError> {
+    let expected_only = has_collection(conn, year)?;
+    page(conn, year, filter, expected_only, order, offset, limit)
+}
+
+fn page(
+    conn: &mut DbConn,
+    year: FiscalYear,
+    filter: &CompanyFilter,
+    expected_only: bool,
+    order: Order,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<OverviewLine>, i64), DbError> {
     let total = count(conn, year, filter, expected_only)?;
     let rows: Vec<companies::CompanyRow> = if lists_every_company(filter, expected_only) && order == Order::Code {
         // Find the page's first code by skipping through the code index
@@ -216,6 +235,8 @@ pub fn overview(
                 .load(conn)?,
             None => Vec::new(),
         }
+    } else if needs_summary(filter) {
+        page_of_summaries(conn, year, filter, order, offset, limit)?
     } else {
         page_joined(conn, year, filter, expected_only, order, offset, limit)?
     };
@@ -228,8 +249,7 @@ pub fn overview(
             Ok(OverviewLine { summary: found.remove(&company.id), company })
         })
         .collect::<Result<Vec<_>, DbError>>()?;
-    let figures = figures(conn, year, filter, expected_only, total)?;
-    Ok((lines, total, figures))
+    Ok((lines, total))
 }
 
 /// Whether an overview lists every company its company filters keep, with
@@ -237,6 +257,11 @@ pub fn overview(
 /// offset into the join would look up a summary for every skipped row).
 fn lists_every_company(filter: &CompanyFilter, expected_only: bool) -> bool {
     !expected_only && filter.statuses.is_empty() && filter.submitted.is_none() && filter.min_risk.is_none()
+}
+
+/// Whether a filter keeps only companies with a summary for the year.
+fn needs_summary(filter: &CompanyFilter) -> bool {
+    filter.submitted == Some(true) || !filter.statuses.is_empty() || filter.min_risk.is_some()
 }
 
 /// The companies a filter's company conditions keep.
@@ -253,7 +278,18 @@ fn companies_only(filter: &CompanyFilter) -> companies_t::BoxedQuery<'static, su
 
 /// How many companies an overview lists.
 fn count(conn: &mut DbConn, year: FiscalYear, filter: &CompanyFilter, expected_only: bool) -> Result<i64, DbError> {
-    Ok(if lists_every_company(filter, expected_only) && filter.company_id.is_none() {
+    Ok(if needs_summary(filter) && filter.company_id.is_none() && filter.level.is_none() {
+        // Only summaries are kept, whatever the collection: count them alone
+        // (through the `(fiscal_year, status)` index).
+        let mut q = cys::table.filter(cys::fiscal_year.eq(year.get())).into_boxed();
+        if !filter.statuses.is_empty() {
+            q = q.filter(cys::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()));
+        }
+        if let Some(min) = filter.min_risk {
+            q = q.filter(cys::risk.ge(i16::from(min)));
+        }
+        q.count().get_result(conn)?
+    } else if lists_every_company(filter, expected_only) && filter.company_id.is_none() {
         summaries::company_count(conn, filter.level)?
     } else if lists_every_company(filter, expected_only) {
         companies_only(filter).count().get_result(conn)?
@@ -286,6 +322,43 @@ fn figures(
         }
     }
     Ok(GroupFigures::from_totals(year, companies, &t))
+}
+
+/// One page of the companies with a summary for the year (a filter that
+/// needs one): read from the summaries, so the priority order walks the
+/// `(fiscal_year, priority)` index and stops at the page.
+fn page_of_summaries(
+    conn: &mut DbConn,
+    year: FiscalYear,
+    filter: &CompanyFilter,
+    order: Order,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<companies::CompanyRow>, DbError> {
+    let mut q = cys::table
+        .inner_join(companies_t::table)
+        .filter(cys::fiscal_year.eq(year.get()))
+        .select(companies::cols())
+        .into_boxed();
+    if let Some(id) = filter.company_id {
+        q = q.filter(companies_t::id.eq(id));
+    }
+    if let Some(level) = filter.level {
+        q = q.filter(companies_t::target_level.eq(i16::from(level.number())));
+    }
+    if !filter.statuses.is_empty() {
+        q = q.filter(cys::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()));
+    }
+    if let Some(min) = filter.min_risk {
+        q = q.filter(cys::risk.ge(i16::from(min)));
+    }
+    let risk = || sql::<BigInt>("COALESCE(company_year_summaries.risk, -1)").desc();
+    q = match order {
+        Order::Code => q.order(companies_t::code),
+        Order::Risk => q.order((risk(), companies_t::code)),
+        Order::Priority => q.order((cys::priority.desc(), risk(), companies_t::code)),
+    };
+    Ok(q.offset(offset).limit(limit).load(conn)?)
 }
 
 /// One page of the overview's companies through the join with the summaries.

@@ -339,7 +339,7 @@ diesel::table! {
         flags_confirmed -> Integer,
         flags_dismissed -> Integer,
         item_codes -> Text,
-        updated_at -> Timestamp,
+        priority -> Integer,
     }
 }
 

@@ -39,7 +39,9 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 
-use super::schema::{company_year_summaries as cys, group_counts, submission_risk, submissions, year_totals};
+use super::schema::{
+    companies as companies_t, company_year_summaries as cys, group_counts, submission_risk, submissions, year_totals,
+};
 use super::submissions::{self as subs, Submission};
 use super::{DbConn, DbError, companies, write_tx};
 use crate::domain::{FiscalYear, Level};
@@ -200,6 +202,8 @@ pub fn of_company(conn: &mut DbConn, company_id: i64) -> Result<Vec<CompanyYearS
 }
 
 fn insert(conn: &mut DbConn, s: &CompanyYearSummary) -> Result<(), DbError> {
+    let tier: i16 = companies_t::table.find(s.company_id).select(companies_t::impact_tier).first(conn)?;
+    let priority = crate::summary::priority(s.risk, u8::try_from(tier).unwrap_or(u8::MAX));
     diesel::insert_into(cys::table)
         .values((
             (
@@ -220,7 +224,7 @@ fn insert(conn: &mut DbConn, s: &CompanyYearSummary) -> Result<(), DbError> {
                 cys::flags_confirmed.eq(s.flags.confirmed),
                 cys::flags_dismissed.eq(s.flags.dismissed),
                 cys::item_codes.eq(&s.item_codes),
-                cys::updated_at.eq(crate::time::now().naive_utc()),
+                cys::priority.eq(i32::try_from(priority).unwrap_or(i32::MAX)),
             ),
         ))
         .execute(conn)?;
@@ -296,6 +300,20 @@ pub fn refresh_company_in_tx(conn: &mut DbConn, company_id: i64) -> Result<(), D
         .load(conn)?;
     for y in years {
         refresh_in_tx(conn, company_id, FiscalYear::new(y)?)?;
+    }
+    Ok(())
+}
+
+/// Sets the review-queue priority of every summary of a company again
+/// (after its business-impact tier changed; a refresh sets it otherwise).
+pub fn reprioritise_company_in_tx(conn: &mut DbConn, company_id: i64, tier: u8) -> Result<(), DbError> {
+    let rows: Vec<(i32, Option<i16>)> =
+        cys::table.filter(cys::company_id.eq(company_id)).select((cys::fiscal_year, cys::risk)).load(conn)?;
+    for (year, risk) in rows {
+        let priority = crate::summary::priority(risk.and_then(|r| u8::try_from(r).ok()), tier);
+        diesel::update(cys::table.find((company_id, year)))
+            .set(cys::priority.eq(i32::try_from(priority).unwrap_or(i32::MAX)))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -428,6 +446,14 @@ pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
         let kept = stored(conn, company_id, year)?;
         if kept != fresh {
             problems.push(format!("company {company_id} FY{y}: stored {kept:?}, computed {fresh:?}"));
+        }
+        if let Some(s) = &fresh {
+            let tier: i16 = companies_t::table.find(company_id).select(companies_t::impact_tier).first(conn)?;
+            let want = crate::summary::priority(s.risk, u8::try_from(tier).unwrap_or(u8::MAX));
+            let got: Option<i32> = cys::table.find((company_id, y)).select(cys::priority).first(conn).optional()?;
+            if got.and_then(|g| u32::try_from(g).ok()) != Some(want) {
+                problems.push(format!("company {company_id} FY{y}: stored priority {got:?}, computed {want}"));
+            }
         }
     }
     let stored_years: Vec<i32> = year_totals::table.select(year_totals::fiscal_year).distinct().load(conn)?;

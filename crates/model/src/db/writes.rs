@@ -118,6 +118,9 @@ pub fn update_company(conn: &mut DbConn, actor: Actor, id: i64, changes: &Compan
             summaries::count_companies_in_tx(conn, after.target_level, 1, false)?;
             summaries::refresh_company_in_tx(conn, id)?;
         }
+        if after.impact_tier != before.impact_tier {
+            summaries::reprioritise_company_in_tx(conn, id, after.impact_tier.get())?;
+        }
         Ok(after)
     })
 }
