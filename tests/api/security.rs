@@ -213,6 +213,56 @@ fn company_codes_and_names_are_unique_after_folding(db: &TestDb) {
     assert_eq!(found.as_deref(), Some("DEMO-001"));
 }
 
+/// Typed text has a length and no control characters; an uploaded file keeps
+/// its base name only.
+fn typed_text_is_bounded_and_file_names_are_base_names(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let admin = user(&mut conn, "adm", Account::Admin);
+    let admin = token(&mut conn, admin.id);
+    let c = company(&mut conn, "L-1", "株式会社長文", Level::Lv1);
+    let sub = user(&mut conn, "sub-l", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    let reviewer = user(&mut conn, "rev-l", Account::Reviewer);
+    let reviewer = token(&mut conn, reviewer.id);
+    let flagged = crate::fixtures::submission(&mut conn, c.id, 2024);
+    let flag = crate::fixtures::ok(hyoka_model::db::flags::of_submission(&mut conn, flagged.id))[0].id;
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let api = server.api;
+    let refused = |r: client::Resp, ja: &str| {
+        let r = r.expect(422);
+        let m = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(m.contains(ja), "{m}");
+    };
+    let company = |name: &str| json!({"code": "L-2", "name": name, "target_level": 1, "impact_tier": 2});
+    refused(
+        api.post("/api/v1/companies", Some(&admin), &company(&"長".repeat(10_000))),
+        "会社名が長すぎます（10000文字、上限200文字）",
+    );
+    refused(api.post("/api/v1/companies", Some(&admin), &company("株式会社\u{0}零")), "制御文字 U+0000");
+    refused(api.post("/api/v1/companies", Some(&admin), &company("株式会社\n改行")), "制御文字 U+000A");
+    let new_user =
+        json!({"login": "long", "display_name": "名".repeat(101), "role": "auditor", "password": "a-long-password"});
+    refused(api.post("/api/v1/users", Some(&admin), &new_user), "表示名が長すぎます");
+    let decision = json!({"decision": "dismissed", "comment": "理".repeat(4001)});
+    refused(api.post(&format!("/api/v1/flags/{flag}/decision"), Some(&reviewer), &decision), "コメントが長すぎます");
+    // A multi-line comment keeps its line breaks; a NUL in it is refused.
+    let decision = json!({"decision": "dismissed", "comment": "確認済み\u{0}"});
+    refused(api.post(&format!("/api/v1/flags/{flag}/decision"), Some(&reviewer), &decision), "制御文字 U+0000");
+    let decision = json!({"decision": "dismissed", "comment": "一行目\n二行目"});
+    let r = api.post(&format!("/api/v1/flags/{flag}/decision"), Some(&reviewer), &decision).expect(201);
+    assert_eq!(r.json()["comment"], "一行目\n二行目");
+    assert_eq!(hyoka_model::db::submissions::count(&mut conn).ok(), Some(1));
+    let name = format!("../../{}<script>.json", "a".repeat(10_000));
+    let sheet = crate::fixtures::sheet_json("L-1", "株式会社長文", 2025, |_, _| {});
+    let r = api.upload(Some(&sub), &name, &sheet, &[]).expect(201);
+    let id = r.json()["submission"]["id"].as_i64().unwrap_or_default();
+    let stored = crate::fixtures::ok(hyoka_model::db::submissions::get(&mut conn, id)).source_filename;
+    assert!(!stored.contains('/') && !stored.contains(".."), "{stored}");
+    assert_eq!(stored.chars().count(), hyoka_model::limits::FILE_NAME_MAX_CHARS);
+    assert!(stored.starts_with("aaaa"), "{stored}");
+}
+
 /// A password holding `/` was printed by `hyoka migrate`.
 #[test]
 fn migrate_never_prints_a_password_holding_a_slash() {
@@ -233,5 +283,6 @@ both_backends!(
     a_refusal_lists_the_first_200_problems_and_counts_all,
     users_patch_refuses_what_it_cannot_do_and_keeps_an_admin,
     a_form_with_two_file_fields_is_refused,
-    company_codes_and_names_are_unique_after_folding
+    company_codes_and_names_are_unique_after_folding,
+    typed_text_is_bounded_and_file_names_are_base_names
 );

@@ -95,6 +95,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// Too busy now: try again after this many seconds (503, `Retry-After`).
     Busy(u64),
+    /// The database is held by another writer: try again after this many
+    /// seconds (503, `Retry-After`).
+    DatabaseBusy(u64),
     /// The body did not arrive within this many seconds (408).
     BodyTimeout(u64),
     /// Something broke on our side (the detail is logged, not shown).
@@ -120,7 +123,7 @@ impl ApiError {
             ApiError::Conflict(..) | ApiError::ConflictWith(..) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy(_) | ApiError::DatabaseBusy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -165,6 +168,13 @@ impl ApiError {
                      他のアップロードを処理中です。{secs} 秒後にやり直してください"
                 ),
             ),
+            ApiError::DatabaseBusy(secs) => ErrorBody::new(
+                "database_busy",
+                format!(
+                    "the database is held by another writer; nothing was changed, try again in {secs} s / \
+                     データベースが他の書き込みで使用中です。何も変更されていません。{secs} 秒後にやり直してください"
+                ),
+            ),
             ApiError::Internal => e(
                 "internal",
                 "something went wrong on the server; it has been logged / サーバーでエラーが発生しました（記録済み）",
@@ -194,15 +204,22 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized(_)) {
             r.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        if let ApiError::Busy(secs) = self {
+        if let ApiError::Busy(secs) | ApiError::DatabaseBusy(secs) = self {
             r.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         r.json(self.body())
     }
 }
 
+/// Seconds a client is asked to wait when the database is busy.
+pub const DATABASE_BUSY_RETRY_SECS: u64 = 5;
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
+        if e.is_busy() {
+            tracing::warn!(error = %e, "the database is busy");
+            return ApiError::DatabaseBusy(DATABASE_BUSY_RETRY_SECS);
+        }
         match e {
             DbError::NotFound(what) => ApiError::not_found(what),
             DbError::Invalid(m) => ApiError::Invalid(m),

@@ -244,15 +244,18 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
 }
 
-/// Readiness: 200 only when the database answers within two seconds.
+/// Readiness: 200 only when the database answers and takes writes.
+///
+/// 503 when no connection comes within two seconds, or the database cannot
+/// take a write within a second (another process holding SQLite's write lock,
+/// a PostgreSQL standby).
 #[utoipa::path(tag = "health", responses((status = 200, body = Status), (status = 503, body = ErrorBody)))]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
     let check = web::block(move || -> Result<(), String> {
-        use diesel::connection::SimpleConnection;
         let mut conn = pool.get_timeout(Duration::from_secs(2)).map_err(|e| e.to_string())?;
-        conn.batch_execute("SELECT 1").map_err(|e| e.to_string())
+        hyoka_model::db::check_writable(&mut conn).map_err(|e| e.to_string())
     })
     .await;
     match check {
@@ -269,6 +272,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 fn not_ready() -> HttpResponse {
-    HttpResponse::ServiceUnavailable()
-        .json(ErrorBody::new("not_ready", "the database does not answer / データベースに接続できません".into()))
+    HttpResponse::ServiceUnavailable().json(ErrorBody::new(
+        "not_ready",
+        "the database does not answer or cannot take writes / データベースが応答しないか、書き込みができません".into(),
+    ))
 }

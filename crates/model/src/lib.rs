@@ -22,6 +22,7 @@ pub mod credentials;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod limits;
 pub mod scoring;
 pub mod sheet;
 pub mod summary;

@@ -178,6 +178,8 @@ texts! {
     error_title: "エラーが発生しました", "Something went wrong";
     back_home: "トップへ戻る", "Back to the start";
     conflict: "他のレビュアーがこのシートを更新しました。再読み込みしてください。", "Someone else changed this sheet meanwhile. Reload the page.";
+    busy_title: "ただいま混み合っています", "The database is busy";
+    busy_body: "データベースが他の書き込みで使用中です。何も変更されていません。しばらくしてからやり直してください。", "The database is held by another writer. Nothing was changed; try again in a few seconds.";
     home_title: "今年度の提出", "This year's submission";
     no_collection: "現在、提出依頼はありません。", "There is no open collection.";
     deadline_label: "提出期限", "Deadline";

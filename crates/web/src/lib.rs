@@ -88,6 +88,8 @@ pub enum PageFailure {
     Conflict,
     /// A form value the service refused, said in the message.
     Invalid(String),
+    /// The database is held by another writer: try again (503, `Retry-After`).
+    Busy,
     /// Anything else (logged).
     Internal,
 }
@@ -101,6 +103,7 @@ impl PageFailure {
             PageFailure::NotFound => StatusCode::NOT_FOUND,
             PageFailure::Conflict => StatusCode::CONFLICT,
             PageFailure::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            PageFailure::Busy => StatusCode::SERVICE_UNAVAILABLE,
             PageFailure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -129,6 +132,10 @@ impl From<hyoka_service::ServiceError> for PageFailure {
             E::Forbidden(_) => PageFailure::Forbidden,
             E::Workflow { .. } => PageFailure::Conflict,
             E::Invalid(m) => PageFailure::Invalid(m),
+            E::Db(e) if e.is_busy() => {
+                tracing::warn!(error = %e, "the database is busy");
+                PageFailure::Busy
+            }
             other => {
                 tracing::error!(error = %other, "a page failed");
                 PageFailure::Internal

@@ -144,9 +144,15 @@ pub fn render_error(lang: Lang, failure: &PageFailure) -> HttpResponse {
         PageFailure::NotFound => (t.not_found_title, String::new()),
         PageFailure::Conflict => (t.error_title, t.conflict.to_owned()),
         PageFailure::Invalid(m) => (t.error_title, m.clone()),
+        PageFailure::Busy => (t.busy_title, t.busy_body.to_owned()),
         PageFailure::SignIn | PageFailure::Internal => (t.error_title, String::new()),
     };
-    html(failure.status(), ErrorPage { c: Chrome::new(lang, None), title, message }.render())
+    let mut res = html(failure.status(), ErrorPage { c: Chrome::new(lang, None), title, message }.render());
+    if let PageFailure::Busy = failure {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(hyoka_api::error::DATABASE_BUSY_RETRY_SECS));
+    }
+    res
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

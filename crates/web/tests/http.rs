@@ -892,3 +892,62 @@ fn no_template_turns_escaping_off() {
     }
     let _ = Method::GET;
 }
+
+/// Another process holding SQLite's write lock (here a second connection in
+/// `BEGIN EXCLUSIVE`): writes answer 503 with `Retry-After` and store
+/// nothing, reads go on, readiness says not ready; all is well once the lock
+/// is gone. SQLite only: PostgreSQL has no database-wide write lock.
+#[test]
+fn a_database_held_by_another_writer_answers_503() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::sqlite();
+    let w = world(&db);
+    {
+        let mut conn = ok(w.pool.get());
+        user(&mut conn, "pw-user", Account::Reviewer, Some("correct horse battery staple"));
+    }
+    // The app's one connection waits 0.3 s for the lock instead of 10 s.
+    let pool = ok(hyoka_model::db::pool(&db.url, 1));
+    ok(ok(pool.get()).batch_execute("PRAGMA busy_timeout = 300;"));
+    let state = AppState::new(pool, hyoka_api::Settings::default());
+    let mut holder = ok(db.url.connect());
+    rt(async {
+        let app = test::init_service(hyoka_api::app(state).configure(hyoka_web::configure(settings()))).await;
+        let anon = Browser::default();
+        let login = || {
+            TestRequest::post()
+                .uri("/api/v1/login")
+                .insert_header(("content-type", "application/json"))
+                .set_payload(r#"{"login":"pw-user","password":"correct horse battery staple"}"#)
+        };
+        let b = sign_in(&w, "subsidiary");
+        let sheet = sheet_json("A01", 2026, &[]);
+        let before = count_submissions(&w);
+        assert_eq!(call(&app, &anon, TestRequest::get().uri("/readyz")).await.status, StatusCode::OK);
+
+        ok(holder.batch_execute("BEGIN EXCLUSIVE;"));
+        let a = call(&app, &anon, TestRequest::get().uri("/readyz")).await;
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.body);
+        assert!(a.body.contains("not_ready"), "{}", a.body);
+        let a = call(&app, &anon, login()).await;
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.body);
+        assert_eq!(a.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+        assert!(a.body.contains("database_busy") && a.body.contains("使用中"), "{}", a.body);
+        let a = call(&app, &b, multipart(&b.csrf, "good.json", &sheet, "2026").uri("/ui/upload")).await;
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.body);
+        assert_eq!(a.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+        assert!(a.body.contains("何も変更されていません"), "{}", a.body);
+        assert_headers(&a, "busy page");
+        // Reads go on under the lock (WAL).
+        let page = call(&app, &b, TestRequest::get().uri(&format!("/ui/submissions/{}", w.sub.id))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        ok(holder.batch_execute("ROLLBACK;"));
+        assert_eq!(count_submissions(&w), before);
+
+        assert_eq!(call(&app, &anon, TestRequest::get().uri("/readyz")).await.status, StatusCode::OK);
+        assert_eq!(call(&app, &anon, login()).await.status, StatusCode::OK);
+        let a = call(&app, &b, multipart(&b.csrf, "good.json", &sheet, "2026").uri("/ui/upload")).await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        assert_eq!(count_submissions(&w), before + 1);
+    });
+}

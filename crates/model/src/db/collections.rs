@@ -15,6 +15,7 @@ use super::schema::{collection_companies, collections, submissions};
 use super::submissions::Submission;
 use super::{DbConn, DbError, found};
 use crate::domain::{FiscalYear, Level};
+use crate::limits::{self, Field};
 use crate::workflow::Actor;
 
 /// A company asked to submit, with its target level that year.
@@ -139,6 +140,7 @@ fn clean_title(title: &str) -> Result<String, DbError> {
     if t.is_empty() {
         return Err(DbError::Invalid("a collection needs a title / 提出依頼の件名が必要です".into()));
     }
+    limits::check(Field::CollectionTitle, t)?;
     Ok(t.to_owned())
 }
 
@@ -194,7 +196,13 @@ pub fn update_in_tx(
             None => before.title.clone(),
         };
         let message = match &changes.message {
-            Some(m) => m.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned),
+            Some(m) => {
+                let m = m.as_deref().map(str::trim).filter(|m| !m.is_empty());
+                if let Some(m) = m {
+                    limits::check(Field::CollectionMessage, m)?;
+                }
+                m.map(str::to_owned)
+            }
             None => before.message.clone(),
         };
         diesel::update(collections::table.find(id))

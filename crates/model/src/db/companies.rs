@@ -8,6 +8,7 @@ use super::audit::{self, Change};
 use super::schema::{companies, company_years, departments};
 use super::{DbConn, DbError, found, write_tx};
 use crate::domain::{FiscalYear, ImpactTier, Level};
+use crate::limits::{self, Field};
 use crate::workflow::Actor;
 
 /// A subsidiary (or the parent itself) that submits sheets.
@@ -151,6 +152,11 @@ pub(super) fn insert_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCompany) ->
     if code.is_empty() || new.name.trim().is_empty() {
         return Err(DbError::Invalid("a company needs a code and a name / 会社コードと会社名が必要です".into()));
     }
+    limits::check(Field::CompanyCode, code)?;
+    limits::check(Field::CompanyName, new.name.trim())?;
+    if let Some(industry) = &new.industry {
+        limits::check(Field::Industry, industry)?;
+    }
     if by_code(conn, code)?.is_some() {
         return Err(DbError::Invalid(format!(
             "company code {code} is already registered / 会社コード {code} は登録済みです"
@@ -258,6 +264,12 @@ pub fn update_in_tx(
     changes: &CompanyChanges,
 ) -> Result<(Company, Company), DbError> {
     {
+        if let Some(name) = &changes.name {
+            limits::check(Field::CompanyName, name.trim())?;
+        }
+        if let Some(Some(industry)) = &changes.industry {
+            limits::check(Field::Industry, industry)?;
+        }
         let before = get(conn, id)?;
         let name = changes.name.clone().unwrap_or_else(|| before.name.clone());
         let industry = changes.industry.clone().unwrap_or_else(|| before.industry.clone());
@@ -356,6 +368,7 @@ pub fn department_in_tx(conn: &mut DbConn, actor: Actor, company_id: i64, name: 
     if name.is_empty() {
         return Err(DbError::Invalid("a department needs a name / 部署名が必要です".into()));
     }
+    limits::check(Field::DepartmentName, &name)?;
     let existing = departments::table
         .filter(departments::company_id.eq(company_id).and(departments::name.eq(&name)))
         .first::<Department>(conn)

@@ -112,7 +112,7 @@ impl DbUrl {
                 let mut conn =
                     SqliteConnection::establish(path_str).map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
                 // busy_timeout before WAL: the other order can fail with "database is locked".
-                conn.batch_execute("PRAGMA busy_timeout = 10000;")
+                conn.batch_execute(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"))
                     .map_err(|e| DbError::Connect(format!("{self}: {e}")))?;
                 // Switching a brand-new file to WAL needs the file to itself and
                 // does not wait on busy_timeout: retry while another process is
@@ -323,6 +323,10 @@ pub fn pool(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
         .map_err(|e| DbError::Connect(format!("{url}: {e}")))
 }
 
+/// How long a SQLite statement waits for another writer before it fails
+/// with "database is locked" (answered 503 with `Retry-After`).
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -453,6 +457,27 @@ fn lock_file(db: &Path) -> Result<std::fs::File, DbError> {
         .map_err(|e| DbError::Connect(format!("cannot open {}: {e}", Path::new(&lock_path).display())))?;
     file.lock().map_err(|e| DbError::Connect(format!("cannot lock {}: {e}", Path::new(&lock_path).display())))?;
     Ok(file)
+}
+
+/// How long a readiness check waits for SQLite's write lock.
+const READY_WRITE_WAIT_MS: u32 = 1000;
+
+/// Whether the database takes writes now: on SQLite, the write lock within
+/// a second (`BEGIN IMMEDIATE`, then rolled back; another process holding
+/// the file's lock makes this fail); on PostgreSQL, a read-write
+/// transaction (refused on a standby in recovery). For `/readyz`.
+pub fn check_writable(conn: &mut DbConn) -> Result<(), DbError> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.batch_execute(&format!("PRAGMA busy_timeout = {READY_WRITE_WAIT_MS};"))?;
+            let tried = c.batch_execute("BEGIN IMMEDIATE; ROLLBACK;");
+            let restored = c.batch_execute(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"));
+            tried?;
+            restored?;
+        }
+        DbConn::Pg(c) => c.batch_execute("BEGIN READ WRITE; ROLLBACK;")?,
+    }
+    Ok(())
 }
 
 /// Runs `f` in a write transaction. On SQLite the transaction starts with

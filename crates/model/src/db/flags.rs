@@ -11,6 +11,7 @@ use super::audit::{self, Change};
 use super::schema::{flags, replies, reviews};
 use super::{DbConn, DbError, found, write_tx};
 use crate::domain::{Decision, Evaluation, FlagTarget, ItemNumber, Points, Severity};
+use crate::limits::{self, Field};
 use crate::scoring::{ConfirmedScore, FlagSuggestion};
 use crate::workflow::{Actor, answer_unchanged};
 
@@ -363,6 +364,7 @@ pub fn reply(conn: &mut DbConn, actor: Actor, flag_id: i64, body: &str) -> Resul
     if body.is_empty() {
         return Err(DbError::Invalid("a reply needs text / 回答を入力してください".into()));
     }
+    limits::check(Field::Reply, body)?;
     write_tx(conn, |conn| {
         let flag = get(conn, flag_id)?;
         let sub = super::submissions::get(conn, flag.submission_id)?;

@@ -44,7 +44,7 @@ pub mod tokens;
 pub mod users;
 pub mod writes;
 
-pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, migrate, optimize, pool, write_tx};
+pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, check_writable, migrate, optimize, pool, write_tx};
 /// diesel's query error, for callers that run their own write transactions.
 pub use diesel::result::{DatabaseErrorKind as QueryErrorKind, Error as QueryError};
 
@@ -85,6 +85,29 @@ pub enum DbError {
     /// guard every column).
     #[error("corrupt stored value: {0}")]
     Corrupt(#[from] ParseError),
+}
+
+impl From<crate::limits::TextError> for DbError {
+    fn from(e: crate::limits::TextError) -> Self {
+        DbError::Invalid(e.to_string())
+    }
+}
+
+impl DbError {
+    /// Whether the database could not take the statement now because another
+    /// writer holds it (SQLite's `database is locked` / `busy` after
+    /// `busy_timeout`): worth retrying later, not a fault of the request.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            DbError::Query(diesel::result::Error::DatabaseError(_, info)) => {
+                let m = info.message();
+                m.contains("database is locked")
+                    || m.contains("database table is locked")
+                    || m.contains("database is busy")
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<diesel::r2d2::Error> for DbError {

@@ -223,7 +223,7 @@ pub fn store_in_tx(conn: &mut DbConn, actor: Actor, new: &NewSubmission) -> Resu
             submissions::department_id.eq(new.department_id),
             submissions::framework_id.eq(&new.framework_id),
             submissions::revision.eq(revision),
-            submissions::source_filename.eq(&new.source_filename),
+            submissions::source_filename.eq(crate::limits::base_name(&new.source_filename)),
             submissions::source_sha256.eq(new.source_sha256.to_ascii_lowercase()),
             submissions::uploaded_by.eq(actor.user_id()),
             submissions::uploaded_at.eq(crate::time::now().naive_utc()),
@@ -404,6 +404,9 @@ pub fn transition_in_tx(
     action: Action,
     message: Option<&str>,
 ) -> Result<Submission, DbError> {
+    if let Some(m) = message {
+        crate::limits::check(crate::limits::Field::Message, m.trim())?;
+    }
     let to = check_move(sub.status, action, actor, sub.company_id, message)?;
     let is_current = to != SubmissionStatus::Superseded && sub.is_current;
     // Compare-and-set on the status: a concurrent move of the same submission

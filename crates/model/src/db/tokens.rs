@@ -112,6 +112,7 @@ pub fn create_in_tx(conn: &mut DbConn, actor: Actor, new: &NewToken) -> Result<A
     if name.is_empty() || name.chars().count() > 100 {
         return Err(DbError::Invalid("a token needs a name of 1–100 characters / トークン名は1〜100文字です".into()));
     }
+    crate::limits::check(crate::limits::Field::TokenName, name)?;
     let user = users::get(conn, new.user_id)?;
     if user.disabled {
         return Err(DbError::Invalid(format!(

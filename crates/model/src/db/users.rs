@@ -10,6 +10,7 @@ use super::audit::{self, Change};
 use super::schema::users;
 use super::{DbConn, DbError, found, write_tx};
 use crate::domain::Role;
+use crate::limits::{self, Field};
 use crate::workflow::Actor;
 
 /// A role together with what it is bound to.
@@ -137,6 +138,8 @@ pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, Db
     if login.is_empty() {
         return Err(DbError::Invalid("a user needs a login / ログイン名が必要です".into()));
     }
+    limits::check(Field::Login, &login)?;
+    limits::check(Field::DisplayName, new.display_name.trim())?;
     write_tx(conn, |conn| {
         if by_login(conn, &login)?.is_some() {
             return Err(DbError::Invalid(format!("login {login} is taken / ログイン名 {login} は使用済みです")));
@@ -211,6 +214,9 @@ pub fn update(
     account: Option<Account>,
     disabled: Option<bool>,
 ) -> Result<User, DbError> {
+    if let Some(name) = display_name {
+        limits::check(Field::DisplayName, name.trim())?;
+    }
     write_tx(conn, |conn| {
         // Lock the admins' rows first (PostgreSQL; SQLite's BEGIN IMMEDIATE
         // already serialises), so two admins demoting each other at once

@@ -64,6 +64,7 @@ pub fn decide(
 ) -> Result<Review, DbError> {
     use diesel::prelude::*;
     super::review::parent_only(actor, "decide on flags")?;
+    crate::limits::check(crate::limits::Field::Comment, comment.trim())?;
     write_tx(conn, |conn| {
         let flag = flags::get(conn, flag_id)?;
         if let DbConn::Pg(pg) = conn {
