@@ -537,17 +537,23 @@ fn standing_words(t: &'static i18n::Texts, s: Standing) -> &'static str {
     }
 }
 
-/// Days between a day and the deadline, in words: `あと3日` / `2日超過` /
-/// `期限当日`.
-fn days_words(lang: Lang, deadline: NaiveDate, day: NaiveDate) -> String {
+/// Where a company stands against the deadline, in words: a sheet sent
+/// `期限の3日前に提出` / `期限の2日後に提出`, none yet `あと5日` / `4日超過`.
+fn days_words(lang: Lang, deadline: NaiveDate, day: NaiveDate, submitted: bool) -> String {
     let n = (deadline - day).num_days();
-    match (lang, n) {
-        (Lang::Ja, 0) => "期限当日".into(),
-        (Lang::Ja, n) if n > 0 => format!("期限の{n}日前"),
-        (Lang::Ja, n) => format!("{}日超過", -n),
-        (Lang::En, 0) => "on the deadline".into(),
-        (Lang::En, n) if n > 0 => format!("{n} days before the deadline"),
-        (Lang::En, n) => format!("{} days past the deadline", -n),
+    match (lang, submitted, n) {
+        (Lang::Ja, true, 0) => "期限当日に提出".into(),
+        (Lang::Ja, true, n) if n > 0 => format!("期限の{n}日前に提出"),
+        (Lang::Ja, true, n) => format!("期限の{}日後に提出", -n),
+        (Lang::Ja, false, 0) => "本日締切".into(),
+        (Lang::Ja, false, n) if n > 0 => format!("あと{n}日"),
+        (Lang::Ja, false, n) => format!("{}日超過", -n),
+        (Lang::En, true, 0) => "sent on the deadline".into(),
+        (Lang::En, true, n) if n > 0 => format!("sent {n} days early"),
+        (Lang::En, true, n) => format!("sent {} days late", -n),
+        (Lang::En, false, 0) => "due today".into(),
+        (Lang::En, false, n) if n > 0 => format!("{n} days left"),
+        (Lang::En, false, n) => format!("{} days overdue", -n),
     }
 }
 
@@ -587,7 +593,7 @@ async fn collection(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpRespons
                         standing: standing_words(t, p.standing),
                         status: status_words(t, p.current.as_ref().map_or("not_submitted", |s| s.status.code())),
                         submitted_at: p.first_uploaded_at.map(i18n::time_jst).unwrap_or_else(|| "—".into()),
-                        days: days_words(lang, c.deadline, day),
+                        days: days_words(lang, c.deadline, day, p.first_uploaded_at.is_some()),
                         submission_id: p.current.as_ref().map(|s| s.id),
                     }
                 })
@@ -1039,7 +1045,15 @@ async fn tokens_page(
     let (list, _) = viewer.db(move |conn| Ok(tokens::list(conn, Some(user), 0, 200)?)).await?;
     let status = StatusCode::OK;
     let body = TokensPage {
-        lines: list.iter().map(TokenDto::from).collect(),
+        lines: list
+            .iter()
+            .map(|k| {
+                let mut d = TokenDto::from(k);
+                d.created_at = i18n::shown_time(&d.created_at);
+                d.expires_at = i18n::shown_time(&d.expires_at);
+                d
+            })
+            .collect(),
         issued,
         max_days: viewer.state.settings.max_token_lifetime.num_days(),
         flash,

@@ -490,6 +490,7 @@ fn collections_open_follow_and_move_the_deadline(db: &TestDb) {
         assert!(page.body.contains("id=\"count-overdue\">1<"), "{}", page.body);
         assert!(page.body.contains("株式会社ビー"));
         assert!(page.body.contains("3日超過"), "{}", page.body);
+        assert!(page.body.contains("期限の3日後に提出"), "{}", page.body);
         let overdue = call(&app, &b, TestRequest::get().uri(&format!("/ui/collections/{c}?overdue=1"))).await;
         assert!(
             overdue.body.contains("株式会社ビー") && !overdue.body.contains("A01 株式会社エー"),
