@@ -236,9 +236,12 @@ fn rt<F: std::future::Future<Output = ()>>(f: F) {
     actix_web::rt::System::new().block_on(f);
 }
 
+/// A POST, its fields and the status expected per role.
+type PostCase = (String, Vec<(&'static str, &'static str)>, [u16; 6]);
+
 /// The new POST routes with their fields; `{role}` in a value becomes the
 /// role's name, so each role's attempt is its own (a new login, code, year).
-fn posts(w: &World) -> Vec<(String, Vec<(&'static str, &'static str)>, [u16; 6])> {
+fn posts(w: &World) -> Vec<PostCase> {
     let (a, c, v) = (w.a.id, w.collection, w.victim);
     let only_admin = [303, 403, 403, 403, 403, 303];
     vec![
