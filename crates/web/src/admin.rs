@@ -513,6 +513,7 @@ struct CollectionPage {
     year: String,
     deadline: String,
     counts: Vec<(&'static str, &'static str, usize)>,
+    by_status: Vec<(&'static str, &'static str, usize)>,
     lines: Vec<ProgressLine>,
     overdue_only: bool,
     can_edit: bool,
@@ -580,6 +581,11 @@ async fn collection(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpRespons
                     (standing_code(*s), standing_words(t, *s), progress.iter().filter(|p| p.standing == *s).count())
                 })
                 .collect();
+            let status_of = |p: &collections::Progress| p.current.as_ref().map_or("not_submitted", |s| s.status.code());
+            let by_status = ["not_submitted", "submitted", "in_review", "returned", "accepted"]
+                .into_iter()
+                .map(|code| (code, status_words(t, code), progress.iter().filter(|p| status_of(p) == code).count()))
+                .collect();
             let lines = progress
                 .iter()
                 .filter(|p| !overdue_only || p.standing == Standing::Overdue)
@@ -591,7 +597,7 @@ async fn collection(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpRespons
                         level: p.target_level.number(),
                         standing_code: standing_code(p.standing),
                         standing: standing_words(t, p.standing),
-                        status: status_words(t, p.current.as_ref().map_or("not_submitted", |s| s.status.code())),
+                        status: status_words(t, status_of(p)),
                         submitted_at: p.first_uploaded_at.map(i18n::time_jst).unwrap_or_else(|| "—".into()),
                         days: days_words(lang, c.deadline, day, p.first_uploaded_at.is_some()),
                         submission_id: p.current.as_ref().map(|s| s.id),
@@ -603,6 +609,7 @@ async fn collection(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpRespons
                 deadline: i18n::deadline(lang, c.deadline, today),
                 d: CollectionDto::from(&c),
                 counts,
+                by_status,
                 lines,
                 overdue_only,
                 can_edit: PARENT.contains(&viewer.role()),

@@ -491,6 +491,8 @@ fn collections_open_follow_and_move_the_deadline(db: &TestDb) {
         // A submitted (after the deadline: late) and B overdue.
         let page = call(&app, &b, TestRequest::get().uri(&format!("/ui/collections/{c}"))).await;
         assert!(page.body.contains("id=\"count-overdue\">1<"), "{}", page.body);
+        assert!(page.body.contains("id=\"status-submitted\">1<"), "{}", page.body);
+        assert!(page.body.contains("id=\"status-not_submitted\">1<"), "{}", page.body);
         assert!(page.body.contains("株式会社ビー"));
         assert!(page.body.contains("3日超過"), "{}", page.body);
         assert!(page.body.contains("期限の3日後に提出"), "{}", page.body);
@@ -758,7 +760,59 @@ fn the_audit_log_reads_filters_and_verifies(db: &TestDb) {
     });
 }
 
+fn names_are_shown_as_text(db: &TestDb) {
+    let w = world(db);
+    rt(async {
+        let app = app!(w);
+        let b = sign_in(&w, "admin");
+        let evil = "<script>alert(1)</script>\"><img src=x onerror=alert(1)>";
+        let r = call(
+            &app,
+            &b,
+            post(
+                "/ui/admin/companies",
+                &[
+                    ("code", "X-1".into()),
+                    ("name", evil.into()),
+                    ("target_level", "1".into()),
+                    ("csrf_token", b.csrf.clone()),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = call(
+            &app,
+            &b,
+            post(
+                "/ui/admin/users",
+                &[
+                    ("login", "evil".into()),
+                    ("display_name", evil.into()),
+                    ("role", "auditor".into()),
+                    ("password", "a-long-enough-password".into()),
+                    ("csrf_token", b.csrf.clone()),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        for path in ["/ui/admin/companies", "/ui/admin/users", "/ui/audit", "/ui/collections", "/ui/flags"] {
+            for lang in ["ja", "en"] {
+                let r = call(&app, &b, TestRequest::get().uri(path).insert_header(("accept-language", lang))).await;
+                assert_eq!(r.status, StatusCode::OK, "{path}");
+                assert!(
+                    !r.body.contains("<script>alert") && !r.body.contains("<img src=x"),
+                    "{path} {lang}: {}",
+                    r.body
+                );
+            }
+        }
+    });
+}
+
 hyoka_model::both_backends!(
+    names_are_shown_as_text,
     every_route_by_every_role,
     csrf_is_required_on_every_new_post,
     the_csv_downloads_are_the_apis_bytes,
