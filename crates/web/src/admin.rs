@@ -1070,7 +1070,7 @@ async fn tokens_page(
 }
 
 async fn token_list(viewer: Viewer, q: Query) -> HttpResponse {
-    let flash = flash_words(viewer.lang.texts(), &q);
+    let flash = q.get("flash").is_some_and(|f| f == "revoked").then_some(viewer.lang.texts().token_revoked);
     page!(viewer, tokens_page(&viewer, None, flash).await)
 }
 

@@ -412,6 +412,7 @@ texts! {
     create_token: "トークンを作成", "Make a token";
     expires_in_days: "有効日数", "Days valid";
     token_days_invalid: "有効日数の範囲:", "Days valid must be";
+    token_revoked: "トークンを失効させました。", "The token is revoked.";
 }
 
 #[cfg(test)]

@@ -739,6 +739,26 @@ fn a_token_is_shown_once(db: &TestDb) {
         )
         .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Revoked from the list, it no longer works.
+        let id: String = list
+            .body
+            .split("夜間バッチ")
+            .nth(1)
+            .and_then(|row| row.split("/ui/account/tokens/").nth(1))
+            .map(|r| r.chars().take_while(char::is_ascii_digit).collect())
+            .unwrap_or_default();
+        let r =
+            call(&app, &b, post(&format!("/ui/account/tokens/{id}/revoke"), &[("csrf_token", b.csrf.clone())])).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let list = call(&app, &b, TestRequest::get().uri("/ui/account/tokens?flash=revoked")).await;
+        assert!(list.body.contains("トークンを失効させました"), "{}", list.body);
+        let me = call(
+            &app,
+            &Browser::default(),
+            TestRequest::get().uri("/api/v1/me").insert_header(("authorization", format!("Bearer {tok}"))),
+        )
+        .await;
+        assert_eq!(me.status, StatusCode::UNAUTHORIZED, "a revoked token no longer works");
     });
 }
 
