@@ -864,6 +864,7 @@ async fn change_user(req: HttpRequest, viewer: Viewer, path: web::Path<(i64, Str
             viewer
                 .db(move |conn| {
                     let refuse = db_refused(lang);
+                    let account = users::get(conn, id)?.account;
                     let revoke = !matches!(change, Change::Disabled(false));
                     match change {
                         Change::Disabled(d) => {
@@ -871,7 +872,7 @@ async fn change_user(req: HttpRequest, viewer: Viewer, path: web::Path<(i64, Str
                         }
                         Change::Password(h) => users::set_password(conn, actor, id, &h).map_err(&refuse)?,
                         Change::Company(c) => {
-                            if !matches!(users::get(conn, id)?.account, Account::Subsidiary(_)) {
+                            if !matches!(account, Account::Subsidiary(_)) {
                                 return Err(PageFailure::Invalid(t.company_only_subsidiary.to_owned()));
                             }
                             companies::get(conn, c)?;

@@ -627,6 +627,10 @@ fn administration_keeps_the_apis_rules(db: &TestDb) {
         .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("使用済み"), "{}", r.body);
+        let r =
+            call(&app, &b, post("/ui/admin/users/999999/password", &pairs(&[("password", "a-long-enough-password")])))
+                .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
         // Binding a non-subsidiary to a company is refused.
         let rev = w.users["reviewer"].id;
         let r = call(
