@@ -20,6 +20,9 @@ use hyoka_service::access::Access;
 use crate::AppState;
 use crate::error::ApiError;
 
+pub use crate::handlers::session::issue as issue_token;
+pub use crate::handlers::users::account;
+
 pub use hyoka_model::credentials::{
     MIN_PASSWORD_CHARS, NewSecretToken, Secret, SecretError, TOKEN_PREFIX, burn_verification, hash_password,
     new_password, new_token, token_hash, verify_password,

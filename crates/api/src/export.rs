@@ -14,6 +14,8 @@
 
 pub mod feedback;
 
+pub use crate::handlers::exports::{audit_csv, flags_csv};
+
 use std::borrow::Cow;
 
 use actix_web::http::header;

@@ -52,6 +52,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/submissions/{id}/{action}", web::post().to(move_sheet))
         .route("/flags/{id}/decision", web::post().to(decide_one))
         .route("/flags/{id}/reply", web::post().to(reply))
+        .configure(admin::routes)
         .default_service(web::to(not_found))
 }
 
@@ -73,6 +74,8 @@ pub struct Chrome {
     pub is_subsidiary: bool,
     /// Auditor.
     pub is_auditor: bool,
+    /// Admin.
+    pub is_admin: bool,
     /// Stylesheet.
     pub css: Link,
     /// Our script.
@@ -92,6 +95,7 @@ impl Chrome {
             is_parent: matches!(role, Some(Role::Admin | Role::Reviewer)),
             is_subsidiary: role == Some(Role::Subsidiary),
             is_auditor: role == Some(Role::Auditor),
+            is_admin: role == Some(Role::Admin),
             css: assets::link("hyoka.css"),
             js: assets::link("hyoka.js"),
             htmx: assets::link("htmx.min.js"),
@@ -1628,3 +1632,6 @@ async fn queue(viewer: Viewer, q: web::Query<BTreeMap<String, String>>) -> HttpR
         .await
     )
 }
+
+#[path = "admin.rs"]
+mod admin;

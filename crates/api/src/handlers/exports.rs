@@ -149,7 +149,19 @@ pub async fn export_flags_csv(
     caller.require(FLAG_READERS)?;
     let filter = q.filter()?;
     let page = csv_page(q.page, q.per_page)?;
-    let name = format!("hyoka-flags-{}.csv", q.fiscal_year.map_or_else(|| "all".to_owned(), |y| y.to_string()));
+    flags_csv(state, filter, page).await
+}
+
+/// The flagged-items CSV of a filter (a page, or every row streamed), as
+/// `GET /api/v1/exports/flags.csv` answers it; the web UI's download is this
+/// too. The caller's role is checked by whoever calls it.
+pub async fn flags_csv(
+    state: web::Data<AppState>,
+    filter: FlagExportFilter,
+    page: Option<PageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let name =
+        format!("hyoka-flags-{}.csv", filter.fiscal_year.map_or_else(|| "all".to_owned(), |y| y.get().to_string()));
     csv_download(state, FlagRows(filter), &name, page).await
 }
 
@@ -200,6 +212,17 @@ pub async fn export_audit_csv(
     let page = csv_page(q.page, q.per_page)?;
     let q = q.into_inner();
     let filter = AuditFilter { entity: q.entity, entity_id: q.entity_id, actor_id: q.actor_id };
+    audit_csv(state, filter, page).await
+}
+
+/// The audit-log CSV of a filter, as `GET /api/v1/exports/audit.csv` answers
+/// it; the web UI's download is this too. The caller's role is checked by
+/// whoever calls it.
+pub async fn audit_csv(
+    state: web::Data<AppState>,
+    filter: AuditFilter,
+    page: Option<PageRequest>,
+) -> Result<HttpResponse, ApiError> {
     csv_download(state, AuditRows(filter), "hyoka-audit.csv", page).await
 }
 

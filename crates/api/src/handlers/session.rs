@@ -17,7 +17,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::pagination::{Page, PageRequest};
 
 /// Stores a new token for `user` and returns it with its secret (shown once).
-fn issue(
+pub fn issue(
     conn: &mut hyoka_model::db::DbConn,
     actor: hyoka_model::workflow::Actor,
     user: &User,

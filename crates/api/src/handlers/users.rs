@@ -29,7 +29,7 @@ pub struct UserQuery {
 }
 
 /// Role and company as an account, checked.
-pub(crate) fn account(role: &str, company_id: Option<i64>) -> Result<Account, ApiError> {
+pub fn account(role: &str, company_id: Option<i64>) -> Result<Account, ApiError> {
     let role: Role = role.parse().map_err(|e: hyoka_model::error::ParseError| ApiError::Invalid(e.to_string()))?;
     match (role, company_id) {
         (Role::Admin, None) => Ok(Account::Admin),

@@ -137,15 +137,11 @@ type ReviewPart =
     (Option<String>, Option<i16>, Option<String>, Option<i64>, Option<NaiveDateTime>, Option<String>, Option<i64>);
 type Row = (FlagRow, WherePart, AnswerPart, ReviewPart, bool);
 
-/// Reads flagged items in the export's order; with `count`, also the total.
-fn fetch(
-    conn: &mut DbConn,
-    f: &FlagExportFilter,
-    window: Window<'_>,
-    limit: i64,
-    count: bool,
-) -> Result<(Vec<FlaggedItem>, Option<i64>), DbError> {
-    let filtered = || {
+/// The export's joined query with every filter of `$f` applied (boxed), for
+/// the rows, their count and the counts per rule alike.
+macro_rules! filtered_flags {
+    ($f:expr) => {{
+        let f: &FlagExportFilter = $f;
         let mut q = flags::table
             .inner_join(submissions::table.inner_join(companies::table))
             .left_join(
@@ -187,7 +183,18 @@ fn fetch(
             q = q.filter(submissions::is_current.eq(true));
         }
         q
-    };
+    }};
+}
+
+/// Reads flagged items in the export's order; with `count`, also the total.
+fn fetch(
+    conn: &mut DbConn,
+    f: &FlagExportFilter,
+    window: Window<'_>,
+    limit: i64,
+    count: bool,
+) -> Result<(Vec<FlaggedItem>, Option<i64>), DbError> {
+    let filtered = || filtered_flags!(f);
     let total = if count { Some(filtered().count().get_result::<i64>(conn)?) } else { None };
     let mut q = filtered()
         .select((
@@ -283,6 +290,20 @@ pub fn flagged_after(
     limit: i64,
 ) -> Result<Vec<FlaggedItem>, DbError> {
     Ok(fetch(conn, f, Window::After(after), limit, false)?.0)
+}
+
+/// How many flagged items each rule raised under the export's filter, by
+/// count (most first), then rule: the rules found, then one count per rule
+/// (a boxed query cannot be grouped, and the rules are few).
+pub fn flagged_counts_by_rule(conn: &mut DbConn, f: &FlagExportFilter) -> Result<Vec<(String, i64)>, DbError> {
+    let rules: Vec<String> = filtered_flags!(f).select(flags::rule).distinct().load(conn)?;
+    let mut counts = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let one = FlagExportFilter { rule: Some(rule.clone()), ..f.clone() };
+        counts.push((rule, filtered_flags!(&one).count().get_result::<i64>(conn)?));
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(counts)
 }
 
 /// At most `limit` audit entries older than entry `before` (from the newest
