@@ -113,7 +113,9 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Hashes a password with argon2id (random salt, default parameters).
 pub fn hash_password(password: &Secret) -> Result<PasswordHash, SecretError> {
     if password.0.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(SecretError(format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(SecretError(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters / パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください"
+        )));
     }
     Argon2::default()
         .hash_password(password.0.as_bytes())

@@ -306,7 +306,7 @@ texts! {
     changed_since: "前の版から変更あり", "Changed since the previous revision";
     password_title: "パスワードの変更", "Change your password";
     current_password: "現在のパスワード", "Current password";
-    new_password: "新しいパスワード（12文字以上）", "New password (12 characters or more)";
+    new_password: "新しいパスワード（10文字以上）", "New password (10 characters or more)";
     new_password_again: "新しいパスワード（確認）", "New password again";
     password_button: "パスワードを変更する", "Change the password";
     password_changed: "パスワードを変更しました。ほかの端末のログインとAPIトークンは無効になりました。", "Your password is changed. Your other sign-ins and API tokens no longer work.";
@@ -390,7 +390,7 @@ texts! {
     bind_company: "会社を変更", "Bind to the company";
     create_user: "ユーザーを作成", "Create a user";
     company_for_subsidiary: "会社（子会社ユーザーのみ）", "Company (subsidiary users only)";
-    min_12: "12文字以上", "12 characters or more";
+    min_password: "10文字以上", "10 characters or more";
     company_only_subsidiary: "会社に紐づけられるのは子会社ユーザーだけです。", "Only subsidiary users belong to a company.";
     company_code: "会社コード", "Company code";
     company_name: "会社名", "Company name";
@@ -421,6 +421,20 @@ texts! {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_password_rule_shown_is_the_one_checked() {
+        let min = hyoka_model::credentials::MIN_PASSWORD_CHARS.to_string();
+        for t in [&JA, &EN] {
+            assert!(t.new_password.contains(&min) && t.min_password.contains(&min), "{}", t.new_password);
+        }
+        for page in ["password.html", "admin_users.html"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(page);
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            assert!(text.contains(&format!("minlength=\"{min}\"")), "{page}");
+            assert!(!text.contains("minlength=\"12\""), "{page}");
+        }
+    }
 
     #[test]
     fn every_text_is_written_in_both_languages() {
