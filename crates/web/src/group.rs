@@ -39,7 +39,9 @@ type Query = web::Query<BTreeMap<String, String>>;
 /// Refuses a query key a page does not know.
 fn known(q: &BTreeMap<String, String>, keys: &[&str]) -> Result<(), PageFailure> {
     match q.keys().find(|k| !keys.contains(&k.as_str())) {
-        Some(k) => Err(PageFailure::Invalid(format!("{k}: not a filter of this page / このページの条件ではありません"))),
+        Some(k) => {
+            Err(PageFailure::Invalid(format!("{k}: not a filter of this page / このページの条件ではありません")))
+        }
         None => Ok(()),
     }
 }
@@ -51,14 +53,14 @@ fn value<'a>(q: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
 
 fn number<T: std::str::FromStr>(q: &BTreeMap<String, String>, key: &str) -> Result<Option<T>, PageFailure> {
     value(q, key)
-        .map(|v| v.parse::<T>().map_err(|_| PageFailure::Invalid(format!("{key} {v:?} / {key} の値が正しくありません"))))
+        .map(|v| {
+            v.parse::<T>().map_err(|_| PageFailure::Invalid(format!("{key} {v:?} / {key} の値が正しくありません")))
+        })
         .transpose()
 }
 
 fn level_of(q: &BTreeMap<String, String>) -> Result<Option<Level>, PageFailure> {
-    number::<u8>(q, "level")?
-        .map(|n| Level::try_from(n).map_err(|e| PageFailure::Invalid(e.to_string())))
-        .transpose()
+    number::<u8>(q, "level")?.map(|n| Level::try_from(n).map_err(|e| PageFailure::Invalid(e.to_string()))).transpose()
 }
 
 fn page_of(q: &BTreeMap<String, String>) -> Result<i64, PageFailure> {
@@ -96,7 +98,8 @@ pub struct Cell {
     pub class: &'static str,
 }
 
-const HEAT: [&str; 10] = ["heat-0", "heat-1", "heat-2", "heat-3", "heat-4", "heat-5", "heat-6", "heat-7", "heat-8", "heat-9"];
+const HEAT: [&str; 10] =
+    ["heat-0", "heat-1", "heat-2", "heat-3", "heat-4", "heat-5", "heat-6", "heat-7", "heat-8", "heat-9"];
 
 /// A rate's cell: the percentage on a ten-step cividis scale.
 pub fn rate_cell(rate: Option<f64>) -> Cell {
@@ -578,13 +581,15 @@ fn area_rows(t: &'static Texts, lines: &[dashboards::AreaLine], findings: bool) 
             },
             rates: View::ALL
                 .iter()
-                .map(|v| {
-                    if *v == View::Claimed || findings {
-                        rate_cell(a.mean_rates[v.index()])
-                    } else {
-                        rate_cell(None)
-                    }
-                })
+                .map(
+                    |v| {
+                        if *v == View::Claimed || findings {
+                            rate_cell(a.mean_rates[v.index()])
+                        } else {
+                            rate_cell(None)
+                        }
+                    },
+                )
                 .collect(),
             flags: if findings {
                 [a.flags.total, a.flags.open, a.flags.confirmed, a.flags.dismissed].map(|n| n.to_string())

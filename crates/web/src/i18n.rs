@@ -345,6 +345,7 @@ texts! {
     compare_last_year: "今年度と前年度を比べる", "Compare this year with last";
     trend_title: "達成率の推移", "Achievement over the years";
     trend_desc: "年度ごとの目標レベルまでの達成率: 自己評価、推定、レビュー後、グループ平均（自己評価）。同じ数値を下の表に示します。", "The rate up to the target level per fiscal year: self, suggested, reviewed and the group mean (self). The table below gives the same numbers.";
+    trend_desc_own: "年度ごとの目標レベルまでの達成率: 自己評価、推定、レビュー後。同じ数値を下の表に示します。", "The rate up to the target level per fiscal year: self, suggested and reviewed. The table below gives the same numbers.";
     trend_axis_y: "達成率（目標レベルまで）", "Rate up to the target level";
     trend_table: "年度ごとの達成率（目標レベルまで）", "Rates per fiscal year (up to the target level)";
     group_mean: "グループ平均", "Group mean";
