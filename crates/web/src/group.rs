@@ -472,7 +472,7 @@ pub struct Chart {
 
 const CHART_W: f64 = 720.0;
 const CHART_H: f64 = 300.0;
-const PLOT: (f64, f64, f64, f64) = (56.0, 560.0, 20.0, 260.0); // left, right, top, bottom
+const PLOT: (f64, f64, f64, f64) = (68.0, 560.0, 20.0, 260.0); // left, right, top, bottom
 
 /// The chart of some series (label, class, rate per year) over `years`.
 pub fn chart(lang: Lang, years: &[i32], series: Vec<(&'static str, &'static str, Vec<Option<f64>>)>) -> Chart {
@@ -768,9 +768,24 @@ pub struct ItemRow {
     pub claimed: [i64; 5],
     /// Estimated: 2, 1, 0, N/A, unanswered.
     pub estimated: [i64; 5],
-    /// The lowest estimated score, and the companies at it: (id, "code name").
-    pub lowest: Option<(u8, Vec<(i64, String)>, i64)>,
+    /// The lowest estimated score and the companies at it.
+    pub lowest: Option<Lowest>,
 }
+
+/// The companies at an item's lowest estimated score.
+pub struct Lowest {
+    /// The score.
+    pub score: u8,
+    /// The first few: (id, "code name").
+    pub first: Vec<(i64, String)>,
+    /// The others named, shown folded.
+    pub rest: Vec<(i64, String)>,
+    /// How many more share it beyond those named.
+    pub unnamed: i64,
+}
+
+/// How many of the weakest companies an item shows before folding the rest.
+const WEAKEST_SHOWN: usize = 5;
 
 fn spread(d: DistributionDto) -> [i64; 5] {
     [d.done, d.in_progress, d.not_done, d.not_applicable, d.unanswered]
@@ -839,10 +854,11 @@ async fn items(viewer: Viewer, q: Query) -> HttpResponse {
                     claimed: spread(l.claimed.into()),
                     estimated: spread(l.estimated.into()),
                     lowest: l.weakest.as_ref().map(|w| {
-                        let named: Vec<(i64, String)> =
+                        let mut first: Vec<(i64, String)> =
                             w.lowest.iter().map(|c| (c.company_id, format!("{} {}", c.code, c.name))).collect();
-                        let more = w.companies_at_lowest - named.len() as i64;
-                        (w.score, named, more.max(0))
+                        let unnamed = (w.companies_at_lowest - first.len() as i64).max(0);
+                        let rest = first.split_off(first.len().min(WEAKEST_SHOWN));
+                        Lowest { score: w.score, first, rest, unnamed }
                     }),
                 })
                 .collect();
@@ -898,7 +914,7 @@ mod tests {
     #[test]
     fn the_chart_puts_rates_on_a_percent_axis() {
         let c = chart(Lang::En, &[2024, 2025], vec![("Self", "s-self", vec![Some(1.0), Some(0.5)])]);
-        assert_eq!(c.series[0].points, "56,20 560,140");
+        assert_eq!(c.series[0].points, "68,20 560,140");
         assert_eq!(c.x_ticks[1].1, "FY2025");
         assert_eq!(c.y_ticks.len(), 5);
         let one = chart(Lang::Ja, &[2025], vec![("自己評価", "s-self", vec![None])]);

@@ -370,7 +370,8 @@ texts! {
     estimated_spread: "推定の分布", "Estimated spread";
     weakest: "最も弱い会社", "Weakest companies";
     lowest_score: "最低点", "Lowest score";
-    and_more: "ほか（社）", "and more:";
+    and_more: "ほかの会社:", "Others:";
+    not_listed: "一覧にない同点の会社数:", "Also at it, not listed:";
     see_flags_of_item: "指摘を見る", "See the flags";
 }
 

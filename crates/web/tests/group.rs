@@ -266,7 +266,7 @@ fn pages_show_the_figures_of_the_json_dashboards(db: &TestDb) {
         let row = &page.body[at..at + page.body[at..].find("</tr>").unwrap_or(0)];
         assert!(row.contains("A01 株式会社A01") && !row.contains("B01"), "{row}");
         // The claimed spread: A at 2, B at 1.
-        assert!(row.contains("<td class=\"spread\">1 / 1 / 0 / 0 / 0</td>"), "{row}");
+        assert!(row.contains("<td class=\"spread\">1/1/0/0/0</td>"), "{row}");
 
         // Areas on the items page: self means of A (100%) and B (50%).
         let at = page.body.find("<th scope=\"row\">情報セキュリティ</th>").unwrap_or_else(|| panic!("no area row"));
