@@ -101,6 +101,12 @@ fn axe(b: &Browser, page: &str, source: &str) -> Step<()> {
     }
 }
 
+/// Shows the page as printed (`@media print`), or as on screen again.
+fn print_media(b: &Browser, on: bool) -> Step<()> {
+    let params = json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": if on { "print" } else { "" }}});
+    b.cmd("POST", "/goog/cdp/execute", Some(params)).map(|_| ())
+}
+
 /// `\u{E007}` is WebDriver's Enter key.
 const ENTER: &str = "\u{E007}";
 
@@ -181,7 +187,20 @@ fn journey(driver: &Driver, base: &str, g: &fixture::Group, profiles: &Path) -> 
             if pages == 0 && count == 0 {
                 return Err(format!("the PDF has no page ({} bytes)", bytes.len()));
             }
-            std::fs::write(target_dir().join("group-overview.pdf"), &bytes).map_err(err("write pdf"))
+            std::fs::write(target_dir().join("group-overview.pdf"), &bytes).map_err(err("write pdf"))?;
+            // The print stylesheet: navigation and forms hidden, the footer with the time and filters shown.
+            print_media(&b, true)?;
+            let shown = b.js(
+                "var d = function (s) { var e = document.querySelector(s); return e ? getComputedStyle(e).display : 'absent'; };\
+                 return [d('header.top'), d('#filters'), d('nav.views'), d('#print-footer'), d('thead')].join(' ');",
+            )?;
+            if shown.as_str() != Some("none none none block table-header-group") {
+                return Err(format!("in print: {shown}"));
+            }
+            b.wait_for_text("#print-footer", "JST")?;
+            b.wait_for_text("#print-footer", "差（自己評価 − 推定）")?;
+            b.screenshot(&target_dir().join("group-overview-print.png"))?;
+            print_media(&b, false)
         })(),
     )?;
     step(
@@ -201,7 +220,16 @@ fn journey(driver: &Driver, base: &str, g: &fixture::Group, profiles: &Path) -> 
             b.click("header.top nav a[href='/ui/items']")?;
             b.wait_for_text("#items", "A01")?;
             keep(&b, "group-items")?;
-            axe(&b, "items", &axe_js)
+            axe(&b, "items", &axe_js)?;
+            // Printed, the folded parts are open.
+            let folded = "return document.querySelector('#areas details .verbatim').checkVisibility();";
+            if b.js(folded)? != false {
+                return Err("a folded part shows before printing".into());
+            }
+            print_media(&b, true)?;
+            let open = b.js(folded)?;
+            print_media(&b, false)?;
+            if open == true { Ok(()) } else { Err("a folded part stays closed in print".into()) }
         })(),
     )?;
     let errors = b.console_errors()?;
