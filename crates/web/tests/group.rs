@@ -295,7 +295,9 @@ fn pages_show_the_figures_of_the_json_dashboards(db: &TestDb) {
             pct_json(&trend["group"][1]["mean_rates"]["self"]["target"]),
         );
         assert!(table.contains(&row25), "{row25}");
-        assert!(page.body.contains(&format!("/compare?against=previous_year")));
+        assert!(
+            page.body.contains(&format!("/ui/submissions/{}/compare?against=previous_year", years[1]["submission_id"]))
+        );
         assert!(page.body.contains("A01-2024.xlsx") && page.body.contains("A01-2025.xlsx"));
         assert!(page.body.contains("<td class=\"num\">42</td><td class=\"num\">2</td>"));
         assert!(page.body.contains("<th scope=\"row\">人事</th>"));

@@ -602,7 +602,7 @@ pub struct AreaLine {
     pub mean_rates: [Option<f64>; 3],
     /// How many companies each mean is over.
     pub rated: [i64; 3],
-    /// Flags on its items (as [`items`] counts them); `sheets` adds up the
+    /// Flags on its items (as [`items()`] counts them); `sheets` adds up the
     /// items' sheets.
     pub flags: ItemFlags,
 }
@@ -642,7 +642,9 @@ pub fn areas(
             *e = (n, area);
         }
     }
-    let mut by_area: BTreeMap<(usize, Option<String>), Vec<(u16, Level)>> = BTreeMap::new();
+    // (rank, area) → its items with their levels.
+    type Members = Vec<(u16, Level)>;
+    let mut by_area: BTreeMap<(usize, Option<String>), Members> = BTreeMap::new();
     for (number, level, area) in catalog {
         let area = area.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
         let area = area.or_else(|| from_sheets.get(&number).map(|(_, a)| a.clone()));
