@@ -160,6 +160,35 @@ fn every_group_route_by_every_role(db: &TestDb) {
             assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", got.body);
             assert!(got.body.contains("<html"), "{path}: an HTML page");
         }
+        // Names are shown as text on every group page.
+        let evil = "<script>alert(1)</script>\"><img src=x onerror=alert(1)>";
+        let x = {
+            let mut conn = ok(g.pool.get());
+            let new = hyoka_model::db::companies::NewCompany {
+                code: "X01".into(),
+                name: evil.into(),
+                industry: Some(evil.into()),
+                target_level: Level::Lv1,
+                impact_tier: ok(hyoka_model::domain::ImpactTier::new(1)),
+                is_demo: false,
+            };
+            let x = ok(hyoka_model::db::writes::create_company(&mut conn, hyoka_model::workflow::Actor::System, &new));
+            fixture::sheet(&mut conn, &x, 2025, hyoka_model::domain::Evaluation::NOT_DONE, 'e');
+            x
+        };
+        for path in [
+            "/ui/overview?fiscal_year=2025".to_owned(),
+            "/ui/items?fiscal_year=2025".into(),
+            format!("/ui/companies/{}", x.id),
+        ] {
+            let got = get(&app, reviewer.as_deref(), &path).await;
+            assert_eq!(got.status, StatusCode::OK, "{path}");
+            assert!(!got.body.contains("<script>alert") && !got.body.contains("<img src=x"), "{path}: raw HTML");
+            assert!(
+                got.body.contains("&#60;script&#62;alert(1)") || got.body.contains("&lt;script&gt;alert(1)"),
+                "{path}"
+            );
+        }
         // Empty values in a GET form count as absent.
         let got =
             get(&app, reviewer.as_deref(), "/ui/overview?fiscal_year=2025&status=&level=&min_risk=&sort=code").await;
@@ -311,9 +340,32 @@ fn pages_show_the_figures_of_the_json_dashboards(db: &TestDb) {
         assert!(table.contains(
             "<th scope=\"row\">2025年度（令和7年度）</th><td class=\"num\">100%</td><td class=\"num\">—</td>"
         ));
-        // English too.
+        // Japanese by default, English on request, with the same numbers.
         let page = get(&app, reviewer.as_deref(), "/ui/overview?fiscal_year=2025").await;
-        assert!(page.body.contains("lang=\"ja\""));
+        assert!(page.body.contains("lang=\"ja\"") && page.body.contains("グループ概況"));
+        for path in [
+            "/ui/overview?fiscal_year=2025&view=gap".to_owned(),
+            "/ui/items".into(),
+            format!("/ui/companies/{}", g.a.id),
+        ] {
+            let req = TestRequest::get()
+                .uri(&path)
+                .insert_header(("host", "localhost:8080"))
+                .insert_header(("accept-language", "en-US,en;q=0.9"))
+                .insert_header(("cookie", reviewer.clone().unwrap_or_default()));
+            let body = String::from_utf8_lossy(&test::call_and_read_body(&app, req.to_request()).await).into_owned();
+            assert!(body.contains("lang=\"en\""), "{path}");
+            if path.contains("gap") {
+                assert!(body.contains("Gap (self − suggested)"));
+                assert_eq!(row_cells(&body, g.a.id), a_gap.to_vec());
+            }
+            if path.contains("companies") {
+                assert!(body.contains("Achievement over the years") && body.contains("FY2025"));
+            }
+            if path.contains("items") {
+                assert!(body.contains("Weakest companies") && body.contains("(not given)"));
+            }
+        }
     });
 }
 
