@@ -313,6 +313,7 @@ texts! {
     // The group pages: overview, company, items and areas.
     nav_overview: "グループ概況", "Group overview";
     nav_items: "項目別", "Items";
+    nav_company: "自社の推移", "Our company";
     overview_title: "グループ概況", "Group overview";
     figures_title: "年度の数値", "Figures of the year";
     fig_companies: "提出対象の会社", "Companies expected";

@@ -74,6 +74,8 @@ pub struct Chrome {
     pub is_subsidiary: bool,
     /// Auditor.
     pub is_auditor: bool,
+    /// A subsidiary user's company (for the link to its page).
+    pub own_company: Option<i64>,
     /// Stylesheet.
     pub css: Link,
     /// Our script.
@@ -93,6 +95,7 @@ impl Chrome {
             is_parent: matches!(role, Some(Role::Admin | Role::Reviewer)),
             is_subsidiary: role == Some(Role::Subsidiary),
             is_auditor: role == Some(Role::Auditor),
+            own_company: viewer.and_then(|v| v.access().own_company()),
             css: assets::link("hyoka.css"),
             js: assets::link("hyoka.js"),
             htmx: assets::link("htmx.min.js"),

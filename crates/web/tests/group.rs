@@ -336,6 +336,8 @@ fn pages_show_the_figures_of_the_json_dashboards(db: &TestDb) {
         let page = get(&app, sub.as_deref(), &format!("/ui/companies/{}", g.a.id)).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.body.contains("グループ平均"), "the group is not the subsidiary's to see");
+        assert!(page.body.contains(&format!("<a href=\"/ui/companies/{}\">自社の推移</a>", g.a.id)));
+        assert!(!page.body.contains("href=\"/ui/overview\""), "no link to what it may not see");
         let table = &page.body[page.body.find("id=\"trend-table\"").unwrap_or(0)..];
         assert!(table.contains(
             "<th scope=\"row\">2025年度（令和7年度）</th><td class=\"num\">100%</td><td class=\"num\">—</td>"
