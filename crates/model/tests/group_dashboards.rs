@@ -86,7 +86,8 @@ fn areas_and_the_weakest_companies(db: &TestDb) {
     upload(&mut c, b, 'b', |n| if n <= 2 { Evaluation::NOT_DONE } else { Evaluation::DONE }, true);
     upload(&mut c, d, 'c', |_| Evaluation::Rated(Points::One), false);
 
-    let lines = ok(dashboards::areas(&mut c, FW, fy(), None));
+    let items = ok(dashboards::items(&mut c, FW, fy(), &ItemFilter::default()));
+    let lines = ok(dashboards::areas(&mut c, FW, fy(), None, &items));
     let names: Vec<Option<&str>> = lines.iter().map(|l| l.area.as_deref()).collect();
     // The known areas in their order, trimmed, then the items without one.
     assert_eq!(names, [Some("IT"), Some("人事"), None]);
@@ -108,13 +109,13 @@ fn areas_and_the_weakest_companies(db: &TestDb) {
     assert_eq!(none.flags.total, 0);
 
     // One company: its own rates and flags.
-    let own = ok(dashboards::areas(&mut c, FW, fy(), Some(b)));
+    let of_b = ok(dashboards::items(&mut c, FW, fy(), &ItemFilter { company_id: Some(b), ..ItemFilter::default() }));
+    let own = ok(dashboards::areas(&mut c, FW, fy(), Some(b), &of_b));
     let hr_b = own.iter().find(|l| l.area.as_deref() == Some("人事")).unwrap_or_else(|| panic!("no 人事"));
     assert!(close(hr_b.mean_rates[0], 0.5) && hr_b.flags.total == 0 && hr_b.rated == [1, 1, 1]);
 
     // The weakest on No.1: A (estimate 0 from the open flag) and B (claimed 0) share 0;
     // both are named, by code; D (1) is not.
-    let items = ok(dashboards::items(&mut c, FW, fy(), &ItemFilter::default()));
     let no1 = items.iter().find(|l| l.item == 1).and_then(|l| l.weakest.clone()).unwrap_or_else(|| panic!("no No.1"));
     assert_eq!((no1.score, no1.companies_at_lowest), (0, 2));
     let named: Vec<&str> = no1.lowest.iter().map(|l| l.code.as_str()).collect();

@@ -652,7 +652,11 @@ async fn company(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpResponse {
                         None => access.sees_group(),
                     };
                     let areas = match area_year {
-                        Some(y) => dashboards::areas(conn, &fw, y, Some(id))?,
+                        Some(y) => {
+                            let filter = dashboards::ItemFilter { company_id: Some(id), ..Default::default() };
+                            let lines = dashboards::items(conn, &fw, y, &filter)?;
+                            dashboards::areas(conn, &fw, y, Some(id), &lines)?
+                        }
                         None => Vec::new(),
                     };
                     Ok((company, sizes, years, shown, group, sheets, area_year, area_shown, areas))
@@ -821,9 +825,12 @@ async fn items(viewer: Viewer, q: Query) -> HttpResponse {
             let (year, lines, areas) = viewer
                 .db(move |conn| {
                     let year = year_or_default(conn, asked)?;
-                    let filter = dashboards::ItemFilter { level, ..Default::default() };
-                    let lines = dashboards::items(conn, &fw, year, &filter)?;
-                    let areas = dashboards::areas(conn, &fw, year, None)?;
+                    let mut lines = dashboards::items(conn, &fw, year, &dashboards::ItemFilter::default())?;
+                    let areas = dashboards::areas(conn, &fw, year, None, &lines)?;
+                    // The level filter only leaves lines out, as `ItemFilter::level` does.
+                    if level.is_some() {
+                        lines.retain(|l| l.level == level);
+                    }
                     Ok((year, lines, areas))
                 })
                 .await?;

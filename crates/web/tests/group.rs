@@ -297,6 +297,19 @@ fn pages_show_the_figures_of_the_json_dashboards(db: &TestDb) {
         // The claimed spread: A at 2, B at 1.
         assert!(row.contains("<td class=\"spread\">1/1/0/0/0</td>"), "{row}");
 
+        // A level: the same items in the same order as the API's.
+        let page1 = get(&app, reviewer.as_deref(), "/ui/items?fiscal_year=2025&level=1").await;
+        let api1 = api(&app, &g, "/api/v1/dashboards/items?fiscal_year=2025&level=1&per_page=50").await;
+        let shown: Vec<String> = page1
+            .body
+            .split("<tr id=\"item-")
+            .skip(1)
+            .filter_map(|p| p.split_once('"').map(|x| x.0.to_owned()))
+            .collect();
+        let wanted: Vec<String> =
+            api1["items"].as_array().cloned().unwrap_or_default().iter().map(|l| l["item"].to_string()).collect();
+        assert!(!shown.is_empty());
+        assert_eq!(shown, wanted);
         // Areas on the items page: self means of A (100%) and B (50%).
         let at = page.body.find("<th scope=\"row\">情報セキュリティ</th>").unwrap_or_else(|| panic!("no area row"));
         let row = &page.body[at..at + page.body[at..].find("</tr>").unwrap_or(0)];

@@ -609,12 +609,15 @@ pub struct AreaLine {
 
 /// Achievement and flags per responsible area (担当領域) for a fiscal year,
 /// over the group or one company (`company_id`). An item's area is the
-/// catalog's, else the one its current sheets give most often.
+/// catalog's, else the one its current sheets give most often. `lines` are
+/// [`items()`] of the same year and company, unfiltered otherwise (the
+/// flags are counted from them, so a page showing both reads them once).
 pub fn areas(
     conn: &mut DbConn,
     framework_id: &str,
     year: FiscalYear,
     company_id: Option<i64>,
+    lines: &[ItemLine],
 ) -> Result<Vec<AreaLine>, DbError> {
     use super::schema::answers;
     let catalog: Vec<(i32, Option<i16>, Option<String>)> = items::table
@@ -655,9 +658,7 @@ pub fn areas(
         let level = level.map(|l| Level::try_from(i32::from(l))).transpose()?.unwrap_or(Level::Lv1);
         by_area.entry((rank, area)).or_default().push((u16::try_from(number).unwrap_or(0), level));
     }
-    let flag_filter = ItemFilter { company_id, ..ItemFilter::default() };
-    let per_item: HashMap<u16, ItemFlags> =
-        self::items(conn, framework_id, year, &flag_filter)?.into_iter().map(|l| (l.item, l.flags)).collect();
+    let per_item: HashMap<u16, ItemFlags> = lines.iter().map(|l| (l.item, l.flags)).collect();
     let mut sums: Vec<CompanyYearSummary> = summaries::of_year(conn, year)?;
     if let Some(c) = company_id {
         sums.retain(|s| s.company_id == c);
