@@ -53,6 +53,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/flags/{id}/decision", web::post().to(decide_one))
         .route("/flags/{id}/reply", web::post().to(reply))
         .configure(admin::routes)
+        .configure(group::routes)
         .default_service(web::to(not_found))
 }
 
@@ -76,6 +77,8 @@ pub struct Chrome {
     pub is_auditor: bool,
     /// Admin.
     pub is_admin: bool,
+    /// A subsidiary user's company (for the link to its page).
+    pub own_company: Option<i64>,
     /// Stylesheet.
     pub css: Link,
     /// Our script.
@@ -96,6 +99,7 @@ impl Chrome {
             is_subsidiary: role == Some(Role::Subsidiary),
             is_auditor: role == Some(Role::Auditor),
             is_admin: role == Some(Role::Admin),
+            own_company: viewer.and_then(|v| v.access().own_company()),
             css: assets::link("hyoka.css"),
             js: assets::link("hyoka.js"),
             htmx: assets::link("htmx.min.js"),
@@ -281,6 +285,9 @@ macro_rules! page {
         }
     };
 }
+
+#[path = "group.rs"]
+mod group;
 
 // ---------------------------------------------------------------- door
 
@@ -976,6 +983,18 @@ fn newest_sheet(
     Ok(review::search_submissions(conn, &search, 0, 1)?.0.into_iter().next().map(|l| l.submission))
 }
 
+/// The year a group page shows unless asked: the newest collection's year,
+/// else the newest year a sheet was sent for, else this fiscal year.
+fn default_year(conn: &mut DbConn) -> Result<FiscalYear, PageFailure> {
+    match collections::list(conn, None, 0, 1)?.0.into_iter().next() {
+        Some(c) => Ok(c.fiscal_year),
+        None => match newest_sheet(conn, None)? {
+            Some(s) => Ok(s.fiscal_year),
+            None => current_fy(),
+        },
+    }
+}
+
 /// The fiscal year today falls in (Japan time; April to March).
 fn current_fy() -> Result<FiscalYear, PageFailure> {
     use chrono::Datelike;
@@ -1583,14 +1602,7 @@ async fn queue(viewer: Viewer, q: web::Query<BTreeMap<String, String>>) -> HttpR
                 .db(move |conn| {
                     let year = match asked {
                         Some(y) => y,
-                        // The newest collection's year, else the newest year a sheet was sent for.
-                        None => match collections::list(conn, None, 0, 1)?.0.into_iter().next() {
-                            Some(c) => c.fiscal_year,
-                            None => match newest_sheet(conn, None)? {
-                                Some(s) => s.fiscal_year,
-                                None => current_fy()?,
-                            },
-                        },
+                        None => default_year(conn)?,
                     };
                     let filter = dashboards::CompanyFilter {
                         statuses: vec![SubmissionStatus::Submitted, SubmissionStatus::InReview],

@@ -66,3 +66,20 @@
     }
   });
 })();
+
+// Printing opens every folded part (<details>), and closes again after.
+(function () {
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    var all = document.querySelectorAll("details:not([open])");
+    for (var i = 0; i < all.length; i++) {
+      all[i].open = true;
+      opened.push(all[i]);
+    }
+  });
+  window.addEventListener("afterprint", function () {
+    while (opened.length) {
+      opened.pop().open = false;
+    }
+  });
+})();

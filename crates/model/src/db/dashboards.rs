@@ -471,6 +471,23 @@ pub struct Weakest {
     pub risk: Option<u8>,
     /// How many companies share that lowest score.
     pub companies_at_lowest: i64,
+    /// The companies that share it (the first [`LOWEST_LISTED`] by code).
+    pub lowest: Vec<LowCompany>,
+}
+
+/// How many of the companies sharing an item's lowest score
+/// [`Weakest::lowest`] names.
+pub const LOWEST_LISTED: usize = 50;
+
+/// A company at an item's lowest score.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LowCompany {
+    /// Its code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// The company.
+    pub company_id: i64,
 }
 
 /// One item on the items dashboard.
@@ -592,6 +609,7 @@ pub fn items(
         let (mut claimed, mut estimated) = (Distribution::default(), Distribution::default());
         let mut weakest: Option<(u8, std::cmp::Reverse<u8>, String, &CompanyYearSummary)> = None;
         let mut at_lowest: BTreeMap<u8, i64> = BTreeMap::new();
+        let mut lowest: (u8, Vec<LowCompany>) = (u8::MAX, Vec::new());
         for s in &sums {
             let Some([own, _, _, estimate]) = s.item(n) else { continue };
             claimed.add(own);
@@ -599,6 +617,13 @@ pub fn items(
             let Some(points) = estimate.points() else { continue };
             *at_lowest.entry(points).or_default() += 1;
             let code = names.get(&s.company_id).map(|n| n.0.clone()).unwrap_or_default();
+            if points < lowest.0 {
+                lowest = (points, Vec::new());
+            }
+            if points == lowest.0 {
+                let name = names.get(&s.company_id).map(|n| n.1.clone()).unwrap_or_default();
+                lowest.1.push(LowCompany { code: code.clone(), name, company_id: s.company_id });
+            }
             let key = (points, std::cmp::Reverse(s.risk.unwrap_or(0)), code);
             if weakest.as_ref().is_none_or(|w| key < (w.0, w.1, w.2.clone())) {
                 weakest = Some((key.0, key.1, key.2, s));
@@ -611,6 +636,12 @@ pub fn items(
             score,
             risk: s.risk,
             companies_at_lowest: at_lowest.get(&score).copied().unwrap_or(0),
+            lowest: {
+                let mut l = std::mem::take(&mut lowest.1);
+                l.sort();
+                l.truncate(LOWEST_LISTED);
+                l
+            },
         });
         let flags = flag_counts.get(&number).map(|(c, sheets)| ItemFlags { sheets: sheets.len() as i64, ..*c });
         out.push(ItemLine {
@@ -624,6 +655,122 @@ pub fn items(
         });
     }
     out.sort_by(|a, b| b.flags.total.cmp(&a.flags.total).then(a.item.cmp(&b.item)));
+    Ok(out)
+}
+
+/// The responsible areas (担当領域, the sheet's column L) in the order the
+/// dashboards list them; an area not named here follows, by name.
+pub const KNOWN_AREAS: [&str; 7] = ["情報セキュリティ", "IT", "法務", "購買・調達", "人事", "リスク", "総務"];
+
+/// One responsible area (担当領域) on the dashboards.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaLine {
+    /// The area; `None` for items no catalog or sheet gives one.
+    pub area: Option<String>,
+    /// Its items.
+    pub items: Vec<u16>,
+    /// Per [`View`] (self, suggested, reviewed): the mean over the companies
+    /// with one of each company's rate on the area's items (Σ points / (2 ×
+    /// rated items), as [`crate::scoring::achievement`] counts).
+    pub mean_rates: [Option<f64>; 3],
+    /// How many companies each mean is over.
+    pub rated: [i64; 3],
+    /// Flags on its items (as [`items()`] counts them); `sheets` adds up the
+    /// items' sheets.
+    pub flags: ItemFlags,
+}
+
+/// Achievement and flags per responsible area (担当領域) for a fiscal year,
+/// over the group or one company (`company_id`). An item's area is the
+/// catalog's, else the one its current sheets give most often. `lines` are
+/// [`items()`] of the same year and company, unfiltered otherwise (the
+/// flags are counted from them, so a page showing both reads them once).
+pub fn areas(
+    conn: &mut DbConn,
+    framework_id: &str,
+    year: FiscalYear,
+    company_id: Option<i64>,
+    lines: &[ItemLine],
+) -> Result<Vec<AreaLine>, DbError> {
+    use super::schema::answers;
+    let catalog: Vec<(i32, Option<i16>, Option<String>)> = items::table
+        .filter(items::framework_id.eq(framework_id))
+        .select((items::number, items::level, items::responsible_area))
+        .load(conn)?;
+    let mut q = answers::table
+        .inner_join(submissions::table)
+        .filter(submissions::fiscal_year.eq(year.get()))
+        .filter(submissions::is_current.eq(true))
+        .filter(submissions::framework_id.eq(framework_id))
+        .filter(answers::responsible_area.is_not_null())
+        .group_by((answers::item_number, answers::responsible_area))
+        .select((answers::item_number, answers::responsible_area, diesel::dsl::count_star()))
+        .into_boxed();
+    if let Some(c) = company_id {
+        q = q.filter(submissions::company_id.eq(c));
+    }
+    let given: Vec<(i32, Option<String>, i64)> = q.load(conn)?;
+    let mut from_sheets: HashMap<i32, (i64, String)> = HashMap::new();
+    for (item, area, n) in given {
+        let Some(area) = area.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()) else { continue };
+        let e = from_sheets.entry(item).or_insert((0, String::new()));
+        if n > e.0 || (n == e.0 && area < e.1) {
+            *e = (n, area);
+        }
+    }
+    // (rank, area) → its items with their levels.
+    type Members = Vec<(u16, Level)>;
+    let mut by_area: BTreeMap<(usize, Option<String>), Members> = BTreeMap::new();
+    for (number, level, area) in catalog {
+        let area = area.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+        let area = area.or_else(|| from_sheets.get(&number).map(|(_, a)| a.clone()));
+        let rank = match &area {
+            Some(a) => KNOWN_AREAS.iter().position(|k| k == a).unwrap_or(KNOWN_AREAS.len()),
+            None => KNOWN_AREAS.len() + 1,
+        };
+        let level = level.map(|l| Level::try_from(i32::from(l))).transpose()?.unwrap_or(Level::Lv1);
+        by_area.entry((rank, area)).or_default().push((u16::try_from(number).unwrap_or(0), level));
+    }
+    let per_item: HashMap<u16, ItemFlags> = lines.iter().map(|l| (l.item, l.flags)).collect();
+    let mut sums: Vec<CompanyYearSummary> = summaries::of_year(conn, year)?;
+    if let Some(c) = company_id {
+        sums.retain(|s| s.company_id == c);
+    }
+    let mut out = Vec::new();
+    for ((_, area), mut members) in by_area {
+        members.sort_unstable();
+        let mut mean_rates = [None; 3];
+        let mut rated = [0; 3];
+        for view in View::ALL {
+            let (mut total, mut n) = (0.0, 0i64);
+            for s in &sums {
+                let scored: Vec<crate::scoring::ScoredItem> = members
+                    .iter()
+                    .filter_map(|&(number, level)| {
+                        let evaluation = s.item(number)?[view.index()];
+                        Some(crate::scoring::ScoredItem { number: ItemNumber::new(number).ok()?, level, evaluation })
+                    })
+                    .collect();
+                if let Some(r) = crate::scoring::achievement(&scored, s.target_level).overall.rate {
+                    total += r;
+                    n += 1;
+                }
+            }
+            mean_rates[view.index()] = (n > 0).then(|| total / n as f64);
+            rated[view.index()] = n;
+        }
+        let mut flags = ItemFlags::default();
+        for (number, _) in &members {
+            if let Some(f) = per_item.get(number) {
+                flags.total += f.total;
+                flags.sheets += f.sheets;
+                flags.open += f.open;
+                flags.confirmed += f.confirmed;
+                flags.dismissed += f.dismissed;
+            }
+        }
+        out.push(AreaLine { area, items: members.into_iter().map(|(n, _)| n).collect(), mean_rates, rated, flags });
+    }
     Ok(out)
 }
 
