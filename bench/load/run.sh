@@ -6,7 +6,8 @@
 #   bench/load/run.sh postgres [companies=10000] [duration=30s] [scripts]
 #
 # scripts: which of overview, flags, export (JSON API, bearer token) and
-# queue, workspace (web UI, session cookie) to run; all by default.
+# queue, workspace, overview-page (web UI, session cookie) to run; all by
+# default.
 #
 # The first run for a backend and size fills a database with the demo group
 # of that size (`hyoka demo --companies N --no-serve`, three fiscal years)
@@ -18,7 +19,7 @@ set -euo pipefail
 backend=${1:-sqlite}
 companies=${2:-10000}
 duration=${3:-30s}
-scripts=${4:-overview flags export queue workspace}
+scripts=${4:-overview flags export queue workspace overview-page}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export LOAD_DIR="$root/bench/load"
 bin="$root/target/release/hyoka"
@@ -95,7 +96,7 @@ echo "review queue of FY2025: $(wc -l <"$SHEETS") sheets; one workspace page: $(
 
 for script in $scripts; do
   case "$script" in
-    queue|workspace) export COOKIE="$SESSION_COOKIE" ;;
+    queue|workspace|overview-page) export COOKIE="$SESSION_COOKIE" ;;
     *) unset COOKIE ;;
   esac
   wrk -t2 -c8 -d5s -s "$LOAD_DIR/$script.lua" "http://127.0.0.1:$port" >/dev/null # warm-up

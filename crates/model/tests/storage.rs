@@ -546,3 +546,52 @@ both_backends!(
     migrations_go_down_and_up_again,
     concurrent_uploads_keep_every_revision_and_one_current,
 );
+
+/// An upgrade from before migration 000007 (logins and company codes unique
+/// after NFKC and case folding) names the rows that would collide and
+/// migrates nothing, instead of failing on the unique index; once they are
+/// renamed, it goes through.
+fn an_upgrade_names_logins_and_codes_that_fold_together(db: &TestDb) {
+    use diesel::connection::SimpleConnection;
+    db.migrate_before("20261201000007");
+    let mut c = db.conn();
+    ok(c.batch_execute(
+        "INSERT INTO companies (id, code, name, name_key, target_level, created_at) VALUES \
+           (1, 'DEMO-001', '株式会社デモ', 'デモ', 1, '2026-01-01 00:00:00'), \
+           (2, 'ＤＥＭＯ－００１', '株式会社別名', '別名', 1, '2026-01-01 00:00:00'); \
+         INSERT INTO users (id, login, display_name, role, created_at) VALUES \
+           (1, 'demo-admin', 'A', 'admin', '2026-01-01 00:00:00'), \
+           (2, 'DEMO-ADMIN', 'B', 'admin', '2026-01-01 00:00:00'), \
+           (3, 'someone', 'C', 'auditor', '2026-01-01 00:00:00');",
+    ));
+    drop(c);
+    let e = match hyoka_model::db::migrate(&db.url) {
+        Err(e) => e.to_string(),
+        Ok(applied) => panic!("migrated {applied:?} over colliding logins"),
+    };
+    assert!(e.contains("demo-admin, DEMO-ADMIN") && e.contains("ログイン名"), "{e}");
+    assert!(e.contains("DEMO-001, ＤＥＭＯ－００１") && e.contains("会社コード"), "{e}");
+    assert!(e.contains("nothing was migrated") && e.contains("何も移行していません"), "{e}");
+    assert!(!e.contains("someone"), "{e}");
+    let mut c = db.conn();
+    ok(c.batch_execute(
+        "UPDATE users SET login = 'demo-admin-2' WHERE id = 2; UPDATE companies SET code = 'DEMO-002' WHERE id = 2;",
+    ));
+    drop(c);
+    let applied = ok(hyoka_model::db::migrate(&db.url));
+    assert!(applied.iter().any(|m| m.contains("000007")), "{applied:?}");
+    let mut c = db.conn();
+    assert!(ok(hyoka_model::db::users::by_login(&mut c, "ＤＥＭＯ－ＡＤＭＩＮ－２")).is_some());
+}
+
+#[test]
+fn sqlite_an_upgrade_names_logins_and_codes_that_fold_together() {
+    an_upgrade_names_logins_and_codes_that_fold_together(&TestDb::sqlite_empty());
+}
+
+#[test]
+fn postgres_an_upgrade_names_logins_and_codes_that_fold_together() {
+    if let Some(db) = TestDb::postgres_empty() {
+        an_upgrade_names_logins_and_codes_that_fold_together(&db);
+    }
+}

@@ -327,8 +327,8 @@ pub fn pool(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
 /// with "database is locked" (answered 503 with `Retry-After`).
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+pub(crate) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+pub(crate) const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
 /// Refreshes the query planner's statistics after a batch of writes
 /// (without them the planner may walk a common flag severity's index and
@@ -394,10 +394,13 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
     let applied = match (&mut conn, url) {
         (DbConn::Pg(pg), _) => {
             pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
-            let result = pg
-                .run_pending_migrations(PG_MIGRATIONS)
-                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
-                .map_err(|e| DbError::Migration(e.to_string()));
+            let result = check_before_folded_keys(&mut conn);
+            let DbConn::Pg(pg) = &mut conn else { unreachable!("matched as PostgreSQL") };
+            let result = result.and_then(|()| {
+                pg.run_pending_migrations(PG_MIGRATIONS)
+                    .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
+                    .map_err(|e| DbError::Migration(e.to_string()))
+            });
             let result = result.and_then(|v| super::seed_builtin(&mut conn).map(|()| v));
             let result = result.and_then(|v| summarise_missing(&mut conn).map(|()| v));
             if let DbConn::Pg(pg) = &mut conn {
@@ -405,7 +408,9 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
             }
             result?
         }
-        (DbConn::Sqlite(sqlite), DbUrl::Sqlite(_)) => {
+        (DbConn::Sqlite(_), DbUrl::Sqlite(_)) => {
+            check_before_folded_keys(&mut conn)?;
+            let DbConn::Sqlite(sqlite) = &mut conn else { unreachable!("matched as SQLite") };
             let v = sqlite
                 .run_pending_migrations(SQLITE_MIGRATIONS)
                 .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
@@ -419,6 +424,63 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
         }
     };
     Ok(applied)
+}
+
+/// The migration that makes logins and company codes unique after folding.
+const FOLDED_KEYS_MIGRATION: &str = "20261201000007";
+
+/// Whether a migration of this version (digits of its folder's date and
+/// number) is still to run.
+fn pending(conn: &mut DbConn, version: &str) -> Result<bool, DbError> {
+    let digits = |v: String| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    let names: Vec<String> = match conn {
+        DbConn::Pg(pg) => {
+            pg.pending_migrations(PG_MIGRATIONS).map(|m| m.iter().map(|m| m.name().version().to_string()).collect())
+        }
+        DbConn::Sqlite(s) => {
+            s.pending_migrations(SQLITE_MIGRATIONS).map(|m| m.iter().map(|m| m.name().version().to_string()).collect())
+        }
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(names.into_iter().map(digits).any(|v| v == version))
+}
+
+/// Before the migration that makes logins and company codes unique after
+/// NFKC and case folding: refuses, naming them, rows that would collide
+/// (`DEMO-ADMIN` beside `demo-admin`, `ＤＥＭＯ－００１` beside `DEMO-001`),
+/// instead of letting the migration fail on a unique index. Nothing is
+/// migrated until they are renamed.
+fn check_before_folded_keys(conn: &mut DbConn) -> Result<(), DbError> {
+    use super::schema::{companies, users};
+    if !pending(conn, FOLDED_KEYS_MIGRATION)? || pending(conn, "20261128000001")? {
+        return Ok(());
+    }
+    let logins: Vec<String> = users::table.select(users::login).order(users::id).load(conn)?;
+    let codes: Vec<String> = companies::table.select(companies::code).order(companies::id).load(conn)?;
+    let mut problems = Vec::new();
+    for (what, what_ja, values, fold) in [
+        ("logins", "ログイン名", logins, super::users::fold_login as fn(&str) -> String),
+        ("company codes", "会社コード", codes, super::companies::fold_code as fn(&str) -> String),
+    ] {
+        let mut by_key: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        for v in values {
+            by_key.entry(fold(&v)).or_default().push(v);
+        }
+        for same in by_key.into_values().filter(|v| v.len() > 1) {
+            let list = same.join(", ");
+            problems.push(format!(
+                "{what} {list} are the same after case and width folding / {what_ja} {list} は大文字・小文字と全角・半角を区別しないと同じです"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(DbError::Migration(format!(
+        "rename all but one of each before upgrading; nothing was migrated / \
+         アップグレードの前に、それぞれ1つを残して名前を変えてください。何も移行していません:\n{}",
+        problems.join("\n")
+    )))
 }
 
 /// Reverts every migration (tests only check that down undoes up).

@@ -94,9 +94,7 @@ impl TestDb {
             panic!("cannot create test database {name}: {e}");
         }
         let url = DbUrl::Postgres(replace_database(&admin_url, &name));
-        let db = TestDb { url, owned: Owned::PgDatabase { admin_url, name } };
-        db.migrate();
-        Some(db)
+        Some(TestDb { url, owned: Owned::PgDatabase { admin_url, name } })
     }
 
     /// A fresh database of the given backend (see [`TestDb::postgres`]).
@@ -110,6 +108,45 @@ impl TestDb {
     fn migrate(&self) {
         if let Err(e) = super::migrate(&self.url) {
             panic!("migrating {}: {e}", self.url);
+        }
+    }
+
+    /// Runs the migrations older than `version` (the digits of a migration
+    /// folder's date and number, `20261201000007`), leaving that one and the
+    /// newer pending: a database as an older release left it.
+    ///
+    /// # Panics
+    /// When a migration fails.
+    pub fn migrate_before(&self, version: &str) {
+        use diesel_migrations::MigrationHarness;
+        let mut conn = self.conn();
+        let digits = |v: String| v.chars().filter(char::is_ascii_digit).collect::<String>();
+        loop {
+            let step = match &mut conn {
+                DbConn::Pg(pg) => {
+                    let next = pg.pending_migrations(super::conn::PG_MIGRATIONS).unwrap_or_else(|e| panic!("{e}"));
+                    match next.first() {
+                        Some(m) if digits(m.name().version().to_string()).as_str() < version => {
+                            pg.run_migration(&**m).map(|_| true)
+                        }
+                        _ => Ok(false),
+                    }
+                }
+                DbConn::Sqlite(s) => {
+                    let next = s.pending_migrations(super::conn::SQLITE_MIGRATIONS).unwrap_or_else(|e| panic!("{e}"));
+                    match next.first() {
+                        Some(m) if digits(m.name().version().to_string()).as_str() < version => {
+                            s.run_migration(&**m).map(|_| true)
+                        }
+                        _ => Ok(false),
+                    }
+                }
+            };
+            match step {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => panic!("migrating {}: {e}", self.url),
+            }
         }
     }
 
