@@ -84,6 +84,8 @@ impl fmt::Display for ParseError {
     }
 }
 
+impl std::error::Error for ParseError {}
+
 #[cfg(test)]
 mod tests {
     use super::ParseError;
@@ -151,4 +153,3 @@ mod tests {
     }
 }
 
-impl std::error::Error for ParseError {}
