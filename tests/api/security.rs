@@ -91,6 +91,27 @@ fn a_slow_body_is_timed_out_and_gives_its_turn_back(db: &TestDb) {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     // The turn is free again.
     server.api.upload(Some(&sub), "s.json", b"{}", &[]).expect(422);
+    // Every other body has the same deadline: a JSON login, a form of the web UI.
+    for (path, content_type, start) in [
+        ("/api/v1/login", "application/json", "{\"login\": \"sub-b1\", "),
+        ("/ui/login", "application/x-www-form-urlencoded", "login=sub-b1&"),
+    ] {
+        let mut slow = TcpStream::connect(server.api.addr).unwrap_or_else(|e| panic!("{e}"));
+        slow.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap_or_else(|e| panic!("{e}"));
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: t\r\nContent-Type: {content_type}\r\nContent-Length: 1000\r\n\r\n{start}"
+        );
+        slow.write_all(head.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let _ = slow.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{path}: still open");
+        assert!(answer.starts_with("HTTP/1.1 4"), "{path}: {answer}");
+        if path.starts_with("/api/") {
+            assert!(answer.starts_with("HTTP/1.1 408") && answer.contains("body_timeout"), "{answer}");
+        }
+    }
 }
 
 fn a_refusal_lists_the_first_200_problems_and_counts_all(db: &TestDb) {

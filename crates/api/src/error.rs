@@ -316,12 +316,15 @@ impl From<diesel::r2d2::PoolError> for ApiError {
 }
 
 /// `JsonConfig` error handler.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as J;
     let api = match &err {
         J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => ApiError::TooLarge(*limit),
         J::ContentType => ApiError::UnsupportedMediaType(
             "send the body as application/json / application/json で送信してください".into(),
+        ),
+        J::Payload(p) if crate::deadline::is_deadline(p) => ApiError::BodyTimeout(
+            req.app_data::<actix_web::web::Data<crate::AppState>>().map_or(60, |s| s.settings.body_timeout.as_secs()),
         ),
         J::Deserialize(e) => ApiError::BadRequest(
             "invalid_json",

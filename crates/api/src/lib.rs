@@ -18,6 +18,7 @@
 //! and failed-login counters included).
 
 pub mod auth;
+mod deadline;
 pub mod dto;
 pub mod error;
 pub mod export;
@@ -184,6 +185,7 @@ pub fn app(
         )
         .default_service(web::to(routes::fallback))
         .wrap(error::json_errors())
+        .wrap(actix_web::middleware::from_fn(deadline::body_deadline))
         .wrap_fn(move |req, srv| {
             use actix_web::dev::Service;
             use futures_util::future::{Either, ready};

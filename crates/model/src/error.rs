@@ -152,4 +152,3 @@ mod tests {
         out
     }
 }
-

@@ -100,6 +100,7 @@ fn download(b: &Browser, css: &str) -> Step<(Vec<u64>, String)> {
 
 fn journeys(driver: &Driver, base: &str, profiles: &std::path::Path, other_company: i64) -> Step<()> {
     let mut console = Vec::new();
+    let axe_js = axe_source()?;
     // The auditor filters the flags and downloads the CSV of the filter.
     let aud = driver.session(&profiles.join("aud"))?;
     step(&aud, "aud-sign-in", sign_in(&aud, base, "aud", PASSWORD))?;
@@ -131,7 +132,10 @@ fn journeys(driver: &Driver, base: &str, profiles: &std::path::Path, other_compa
             if text.lines().skip(1).any(|l| l.contains(",medium,") || l.contains(",low,")) {
                 return Err(format!("the CSV ignores the severity filter: {text}"));
             }
-            keep(&aud, "flags-explorer")
+            keep(&aud, "flags-explorer")?;
+            axe(&aud, "flags-explorer", &axe_js)?;
+            aud.go(&format!("{base}/ui/audit"))?;
+            axe(&aud, "audit", &axe_js)
         })(),
     )?;
     console.extend(aud.console_errors()?);
@@ -154,7 +158,10 @@ fn journeys(driver: &Driver, base: &str, profiles: &std::path::Path, other_compa
             adm.wait_for_text("#collection-title", "2026年度 自己評価の提出依頼")?;
             adm.wait_for_text("#deadline", "2027年7月30日")?;
             adm.wait_for_text("#progress", "丸の内ロジスティクス株式会社")?;
-            keep(&adm, "collection")
+            keep(&adm, "collection")?;
+            axe(&adm, "collection", &axe_js)?;
+            adm.go(&format!("{base}/ui/collections"))?;
+            axe(&adm, "collections-form", &axe_js)
         })(),
     )?;
     step(
@@ -171,7 +178,14 @@ fn journeys(driver: &Driver, base: &str, profiles: &std::path::Path, other_compa
             adm.wait_for_text("#flash", "保存しました")?;
             adm.wait_for_text("#users", "maru-user")?;
             adm.wait_for_text("#users", "丸の内ロジスティクス株式会社")?;
-            keep(&adm, "admin-users")
+            keep(&adm, "admin-users")?;
+            axe(&adm, "admin-users-form", &axe_js)?;
+            adm.go(&format!("{base}/ui/admin/companies"))?;
+            axe(&adm, "admin-companies-form", &axe_js)?;
+            adm.go(&format!("{base}/ui/account/tokens"))?;
+            axe(&adm, "tokens-form", &axe_js)?;
+            adm.go(&format!("{base}/ui/account/password"))?;
+            axe(&adm, "password-form", &axe_js)
         })(),
     )?;
     console.extend(adm.console_errors()?);

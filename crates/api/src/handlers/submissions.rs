@@ -39,21 +39,15 @@ pub struct UploadFields {
     file_name: Option<String>,
 }
 
-/// Reads a request body up to `limit` bytes; a larger one is 413.
-/// Reads an upload's body, at most `limit` bytes, all of it within
-/// `timeout` (a slow body would otherwise hold its upload turn for ever).
+/// Reads an upload's body, at most `limit` bytes (a larger one is 413). The
+/// body's deadline ([`crate::deadline`], `timeout` from the request's start)
+/// answers 408, so a slow body cannot hold its upload turn for ever.
 async fn read_body(
     req: &HttpRequest,
-    payload: web::Payload,
+    mut payload: web::Payload,
     limit: usize,
     timeout: std::time::Duration,
 ) -> Result<web::Bytes, ApiError> {
-    tokio::time::timeout(timeout, read_body_untimed(req, payload, limit))
-        .await
-        .unwrap_or(Err(ApiError::BodyTimeout(timeout.as_secs().max(1))))
-}
-
-async fn read_body_untimed(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
@@ -61,7 +55,13 @@ async fn read_body_untimed(req: &HttpRequest, mut payload: web::Payload, limit: 
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest("invalid_body", format!("cannot read the body: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            if crate::deadline::is_deadline(&e) {
+                ApiError::BodyTimeout(timeout.as_secs().max(1))
+            } else {
+                ApiError::BadRequest("invalid_body", format!("cannot read the body: {e} / 本文を読めません"))
+            }
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::TooLarge(limit));
         }

@@ -14,6 +14,7 @@ use hyoka_model::catalog::Catalog;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::domain::Level;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -326,6 +327,48 @@ pub fn serve(db: &TestDb) -> Step<u16> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(port)
+}
+
+/// The SHA-256 of `tests/vendor/axe.min.js` (axe-core 4.14.1, see the README there).
+pub const AXE_SHA256: &str = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c";
+
+pub fn axe_source() -> Step<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vendor/axe.min.js");
+    let bytes = std::fs::read(&path).map_err(err("read axe.min.js"))?;
+    let sum = hex::encode(Sha256::digest(&bytes));
+    if sum != AXE_SHA256 {
+        return Err(format!("axe.min.js has SHA-256 {sum}, not the vendored {AXE_SHA256}"));
+    }
+    String::from_utf8(bytes).map_err(err("axe.min.js"))
+}
+
+/// Runs axe on the page; fails on a serious or critical violation.
+pub fn axe(b: &Browser, page: &str, source: &str) -> Step<()> {
+    b.cmd("POST", "/timeouts", Some(json!({"script": 120_000})))?;
+    b.cmd("POST", "/execute/sync", Some(json!({"script": format!("{source}\n;return typeof axe;"), "args": []})))?;
+    let run = "var done = arguments[arguments.length - 1];\
+        axe.run(document).then(function (r) {\
+          done(JSON.stringify({passes: r.passes.length, violations: r.violations.map(function (v) {\
+            return {id: v.id, impact: v.impact, help: v.help,\
+                    nodes: v.nodes.slice(0, 5).map(function (n) { return n.target.join(' ') + ' ' + n.failureSummary; })};\
+          })}));\
+        }).catch(function (e) { done('ERROR ' + e); });";
+    let v = b.cmd("POST", "/execute/async", Some(json!({"script": run, "args": []})))?;
+    let text = v.as_str().unwrap_or("").to_owned();
+    let result: Value = serde_json::from_str(&text).map_err(|e| format!("axe on {page}: {e}: {text}"))?;
+    if result["passes"].as_u64().unwrap_or(0) < 10 {
+        return Err(format!("axe on {page} checked almost nothing: {text}"));
+    }
+    let found = result["violations"].as_array().cloned().unwrap_or_default();
+    std::fs::create_dir_all(target_dir()).map_err(err("mkdir"))?;
+    std::fs::write(target_dir().join(format!("axe-{page}.json")), &text).map_err(err("write axe"))?;
+    let bad: Vec<&Value> =
+        found.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("axe on {page}: {}", serde_json::to_string_pretty(&bad).unwrap_or_default()))
+    }
 }
 
 /// Whether Chromium and chromedriver are here. Without them a browser test
