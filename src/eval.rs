@@ -151,12 +151,22 @@ struct EvalReport {
 }
 
 /// Runs the evaluation and prints it.
+/// One step of the evaluation, on stderr (the report on stdout stays clean
+/// for `--json`): `[2/6] …` with the time the run has taken so far.
+fn progress(started: std::time::Instant, step: usize, en: &str, ja: &str) {
+    eprintln!("[{step}/6 {:>5.1} s] {en} / {ja}", started.elapsed().as_secs_f64());
+}
+
 pub fn run(options: Options) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let catalog = Catalog::builtin()?;
     let detector = Detector::builtin()?;
+    progress(started, 1, "the hand-labelled item set", "手作業でラベルを付けた項目");
     let cases = ev::labelled_cases().map_err(anyhow::Error::msg)?;
     let labelled = ev::evaluate_labelled(&detector, &catalog, &cases);
+    progress(started, 2, "labelled set v2", "ラベル付きセット v2");
     let v2 = evaluate_v2(&detector, &catalog)?;
+    progress(started, 3, "generated groups", "生成したグループ");
     let year = FiscalYear::new(2024)?;
     let spec = GroupSpec::new(options.seed, options.companies, vec![year]).with_code_prefix("EVAL-");
     let generated = [TemplateSet::HeldOut, TemplateSet::Tuning]
@@ -165,6 +175,12 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .collect();
     // Group scenarios on held-out phrasing and seeds never looked at while
     // tuning: five 30-company groups, and one of 1,000.
+    progress(
+        started,
+        4,
+        "group scenarios (30 companies × 5 seeds, 1,000 companies)",
+        "グループのシナリオ（30社×5通り、1,000社）",
+    );
     let group_scenarios = vec![
         evaluate_scenarios(
             &detector,
@@ -176,10 +192,17 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     ];
     // Part 4 of the detector, on seeds of its own never looked at while
     // tuning (tuning ran `hyoka eval --seed` with another base seed).
+    progress(
+        started,
+        5,
+        "part 4 group scenarios (36 companies × 5 seeds, 300 companies)",
+        "グループのシナリオ 第4部（36社×5通り、300社）",
+    );
     let part4 = vec![
         evaluate_part4(&detector, &catalog, 36, 5, &(7..12).map(|k| options.seed + k).collect::<Vec<_>>())?,
         evaluate_part4(&detector, &catalog, 300, 25, &[options.seed + 12])?,
     ];
+    progress(started, 6, "done", "完了");
     let report = EvalReport {
         detector_version: hyoka_anomaly::DETECTOR_VERSION,
         config_hash: detector.config_hash().to_owned(),
@@ -543,7 +566,7 @@ fn print_text(r: &EvalReport, o: Options) {
     for g in &r.group_scenarios {
         println!();
         println!(
-            "Group scenarios, held-out phrasing: {} companies × 2 years, seeds {:?}; 10 % raise every answer, 10 % copy evidence, 10 % raise scores keeping last year's text",
+            "Group scenarios / グループのシナリオ — held-out phrasing: {} companies × 2 years, seeds {:?}; 10 % raise every answer, 10 % copy evidence, 10 % raise scores keeping last year's text",
             g.companies, g.seeds
         );
         println!("  uniform inflation vs honest sheets (mean [per seed]):");
@@ -566,7 +589,7 @@ fn print_text(r: &EvalReport, o: Options) {
         let share = |a: usize, b: usize| a as f64 / b.max(1) as f64;
         println!();
         println!(
-            "Part 4 group scenarios, held-out phrasing: {} companies × 2 years, seeds {:?}; {} small companies inflating together in one cohort, 10 % raise every answer, 10 % copy (house names, copier mostly uploads later), 10 % raise keeping last year's text, 20 % of honest companies without 回答日",
+            "Part 4 group scenarios / グループのシナリオ 第4部 — held-out phrasing: {} companies × 2 years, seeds {:?}; {} small companies inflating together in one cohort, 10 % raise every answer, 10 % copy (house names, copier mostly uploads later), 10 % raise keeping last year's text, 20 % of honest companies without 回答日",
             g.companies, g.seeds, g.cohort_inflators
         );
         println!(
@@ -605,9 +628,16 @@ fn print_text(r: &EvalReport, o: Options) {
 }
 
 fn print_generated(r: &EvalReport, o: Options) {
-    println!("hyoka eval — {} (configuration {})", r.detector_version, &r.config_hash[..12.min(r.config_hash.len())]);
+    println!(
+        "hyoka eval — {} (configuration / 設定 {})",
+        r.detector_version,
+        &r.config_hash[..12.min(r.config_hash.len())]
+    );
     println!();
-    println!("Hand-labelled item set: {} cases, {} over-rated", r.labelled_cases, r.labelled_positives);
+    println!(
+        "Hand-labelled item set / 手作業でラベルを付けた項目: {} cases ({}件), {} over-rated (上振れ {}件)",
+        r.labelled_cases, r.labelled_cases, r.labelled_positives, r.labelled_positives
+    );
     println!("  detector                  {}", prf(&r.labelled));
     println!("  baseline: evidence empty  {}", prf(&r.labelled_baseline_empty));
     println!("  baseline: keywords        {}", prf(&r.labelled_baseline_keywords));
@@ -616,7 +646,9 @@ fn print_generated(r: &EvalReport, o: Options) {
         println!("    {rule:22} {}", prf(p));
     }
     println!();
-    println!("Labelled set v2 (crates/anomaly/eval/v2; held-out scored only with SCORE_HELDOUT=1):");
+    println!(
+        "Labelled set v2 / ラベル付きセット v2 (crates/anomaly/eval/v2; held-out scored only with SCORE_HELDOUT=1 / 評価用の凍結部分は SCORE_HELDOUT=1 のときだけ採点):"
+    );
     for v in &r.v2 {
         println!("  {} {}: {} cases, {} over-rated", v.part, v.lang, v.cases, v.positives);
         println!("    detector                  {}", prf(&v.detector));
@@ -627,12 +659,12 @@ fn print_generated(r: &EvalReport, o: Options) {
         }
     }
     if !r.v2.iter().any(|v| v.part == "held-out") {
-        println!("  held-out: not scored in this run");
+        println!("  held-out: not scored in this run / 評価用の凍結部分: この実行では採点していません");
     }
     for g in &r.generated {
         println!();
         println!(
-            "Generated group, {} phrasing (seed {}, {} companies): {} sheets, {} with 1–3 over-rated items, {} raised uniformly; {} injected items",
+            "Generated group / 生成したグループ — {} phrasing (seed {}, {} companies): {} sheets, {} with 1–3 over-rated items, {} raised uniformly; {} injected items",
             g.templates,
             o.seed,
             o.companies,

@@ -155,6 +155,23 @@ macro_rules! overview_query {
                 .select(collection_companies::company_id);
             q = q.filter(cys::company_id.is_not_null().or(companies_t::id.eq_any(asked)));
         }
+        q = kept_by!(q, f);
+        match f.submitted {
+            Some(true) => q = q.filter(cys::company_id.is_not_null()),
+            Some(false) => q = q.filter(cys::company_id.is_null()),
+            None => {}
+        }
+        q
+    }};
+}
+
+/// A boxed query of companies and their summaries narrowed by a filter's
+/// company, level, statuses and minimum risk (both the left join of the
+/// overview and the summaries-first page).
+macro_rules! kept_by {
+    ($q:expr, $filter:expr) => {{
+        let f: &CompanyFilter = $filter;
+        let mut q = $q;
         if let Some(id) = f.company_id {
             q = q.filter(companies_t::id.eq(id));
         }
@@ -163,11 +180,6 @@ macro_rules! overview_query {
         }
         if !f.statuses.is_empty() {
             q = q.filter(cys::status.eq_any(f.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()));
-        }
-        match f.submitted {
-            Some(true) => q = q.filter(cys::company_id.is_not_null()),
-            Some(false) => q = q.filter(cys::company_id.is_null()),
-            None => {}
         }
         if let Some(min) = f.min_risk {
             q = q.filter(cys::risk.ge(i16::from(min)));
@@ -335,23 +347,12 @@ fn page_of_summaries(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<companies::CompanyRow>, DbError> {
-    let mut q = cys::table
+    let q = cys::table
         .inner_join(companies_t::table)
         .filter(cys::fiscal_year.eq(year.get()))
         .select(companies::cols())
         .into_boxed();
-    if let Some(id) = filter.company_id {
-        q = q.filter(companies_t::id.eq(id));
-    }
-    if let Some(level) = filter.level {
-        q = q.filter(companies_t::target_level.eq(i16::from(level.number())));
-    }
-    if !filter.statuses.is_empty() {
-        q = q.filter(cys::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()));
-    }
-    if let Some(min) = filter.min_risk {
-        q = q.filter(cys::risk.ge(i16::from(min)));
-    }
+    let mut q = kept_by!(q, filter);
     let risk = || sql::<BigInt>("COALESCE(company_year_summaries.risk, -1)").desc();
     q = match order {
         Order::Code => q.order(companies_t::code),
