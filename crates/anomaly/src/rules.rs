@@ -45,6 +45,34 @@ fn quote(s: &str) -> String {
     q
 }
 
+/// A reason citing a clause and then the cue found in it, `「X」(「Y」)`,
+/// without the cue when it is the whole clause (`「X」(「X」)` → `「X」`).
+/// `quotes` are the opening and closing quote marks, `cue` what stands
+/// between the clause's closing mark and the cue's opening one.
+fn without_repeated_cue(reason: &str, (open, close): (&str, &str), cue: &str) -> String {
+    let middle = format!("{close}{cue}{open}");
+    let end = format!("{close})");
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(m) = rest.find(&middle) {
+        let (before, after) = (&rest[..m], &rest[m + middle.len()..]);
+        let cited = before.rfind(open).map(|o| &before[o + open.len()..]);
+        match (cited, after.find(&end)) {
+            (Some(c), Some(e)) if after[..e].trim() == c.trim() => {
+                out.push_str(before);
+                out.push_str(close);
+                rest = &after[e + end.len()..];
+            }
+            _ => {
+                out.push_str(&rest[..m + middle.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 struct Ctx<'a> {
     answer: &'a Answer,
     item: Option<&'a Item>,
@@ -63,6 +91,7 @@ impl Ctx<'_> {
         ja: String,
         en: String,
     ) -> Finding {
+        let (ja, en) = (without_repeated_cue(&ja, ("「", "」"), "("), without_repeated_cue(&en, ("“", "”"), " ("));
         Finding::on_item(self.answer, rule, severity, suggested, &ja, &en)
     }
 
@@ -889,4 +918,24 @@ fn pasted(input: &SheetInput<'_>, config: &DetectorConfig) -> Option<Finding> {
             list.join(", ")
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_repeated_cue;
+
+    #[test]
+    fn a_cue_that_is_the_whole_clause_is_not_repeated() {
+        let ja = |r: &str| without_repeated_cue(r, ("「", "」"), "(");
+        let en = |r: &str| without_repeated_cue(r, ("“", "”"), " (");
+        assert_eq!(
+            ja("記述がある:「現状実施できていない」(「現状実施できていない」)"),
+            "記述がある:「現状実施できていない」"
+        );
+        assert_eq!(ja("記述:「FWは未導入」(「未導入」)。以上"), "記述:「FWは未導入」(「未導入」)。以上");
+        assert_eq!(ja("a「x」(「x」)b「y」(「z」)c"), "a「x」b「y」(「z」)c");
+        assert_eq!(en("not done: “not yet” (“not yet”)"), "not done: “not yet”");
+        assert_eq!(en("not done: “FW not yet” (“not yet”)"), "not done: “FW not yet” (“not yet”)");
+        assert_eq!(ja("括弧なし"), "括弧なし");
+    }
 }
