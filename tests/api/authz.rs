@@ -54,6 +54,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [Who]> {
         ("login", EVERYONE),
         ("logout", SIGNED_IN),
         ("get_me", SIGNED_IN),
+        ("change_own_password", SIGNED_IN),
         ("list_tokens", SIGNED_IN),
         ("create_token", SIGNED_IN),
         ("revoke_token", &[Admin, SubOwn][..]),
@@ -149,6 +150,15 @@ fn call(op: &str, w: &World, who: Who, conn: &mut DbConn) -> (&'static str, Stri
         }
         "logout" => ("POST", "/api/v1/logout".into(), Body::None),
         "get_me" => ("GET", "/api/v1/me".into(), Body::None),
+        "change_own_password" => {
+            // Each call knows the caller's current password: it is set here.
+            if let Some(id) = w.users.get(&who) {
+                let hash = ok(hyoka_api::auth::hash_password(&hyoka_api::auth::Secret::new("authz-current-pw")));
+                ok(hyoka_model::db::users::set_password(conn, Actor::System, *id, &hash));
+            }
+            let body = json!({"current": "authz-current-pw", "new": format!("authz-new-pw-{}", w.name())});
+            ("POST", "/api/v1/me/password".into(), Body::Json(body))
+        }
         "list_tokens" => ("GET", "/api/v1/tokens".into(), Body::None),
         "create_token" => ("POST", "/api/v1/tokens".into(), Body::Json(json!({"name": "ci", "expires_in_days": 30}))),
         "revoke_token" => {
