@@ -316,6 +316,21 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
             members: vec![(a.id, None)],
         },
     ));
+    // The subsidiaries' uploads (2098, 2099) are for years a collection asks
+    // for: with collections in use, other years are refused (422).
+    for year in [2098, 2099] {
+        ok(hyoka_model::db::writes::open_collection(
+            &mut conn,
+            Actor::System,
+            &hyoka_model::db::collections::NewCollection {
+                fiscal_year: ok(hyoka_model::domain::FiscalYear::new(year)),
+                title: format!("{year}年度"),
+                deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
+                message: None,
+                members: vec![(a.id, None), (b.id, None)],
+            },
+        ));
+    }
     let released = submission(&mut conn, a.id, 2000);
     ok(review::release_flags(&mut conn, Actor::System, released.id));
     let released_flag = ok(hyoka_model::db::flags::of_submission(&mut conn, released.id))[0].id;

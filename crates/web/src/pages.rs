@@ -816,6 +816,7 @@ async fn upload(req: HttpRequest, viewer: Viewer, form: actix_multipart::Multipa
             let (file_name, bytes) = fields.file.ok_or(PageFailure::Invalid("file".into()))?;
             let fiscal_year = fy(fields.fiscal_year.as_deref())?;
             let limits = viewer.state.settings.limits;
+            let need_collection = viewer.state.settings.uploads_need_collection;
             let actor = viewer.user.actor();
             let own = viewer.access().own_company();
             let department = fields.department;
@@ -828,6 +829,7 @@ async fn upload(req: HttpRequest, viewer: Viewer, form: actix_multipart::Multipa
                         company: own.map(|c| c.code),
                         fiscal_year,
                         department,
+                        need_collection,
                         ..ImportOptions::default()
                     };
                     match hyoka_service::sheets::store_bytes(conn, &pipeline, actor, &name, &bytes, &options) {

@@ -622,6 +622,27 @@ fn uploads_and_self_check(db: &TestDb) {
         let au = sign_in(&w, "auditor");
         let a = call(&app, &au, multipart(&au.csrf, "good.json", &good, "2026").uri("/ui/upload")).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN);
+        // With collections in use, the subsidiary's upload for a year none
+        // asks for is refused (the service's rule, as in the API), naming
+        // the open years and storing nothing.
+        let mut conn = ok(w.pool.get());
+        ok(hyoka_model::db::writes::open_collection(
+            &mut conn,
+            Actor::System,
+            &hyoka_model::db::collections::NewCollection {
+                fiscal_year: ok(FiscalYear::new(2025)),
+                title: "2025年度".into(),
+                deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
+                message: None,
+                members: vec![(w.a.id, None)],
+            },
+        ));
+        drop(conn);
+        let other = sheet_json("A01", 2027, &[5]);
+        let a = call(&app, &b, multipart(&b.csrf, "good.json", &other, "2027").uri("/ui/upload")).await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        assert!(a.body.contains("2027年度の提出依頼はありません。受付中: 2025年度"), "{}", a.body);
+        assert_eq!(count_submissions(&w), before + 1);
     });
 }
 
