@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::client::{self, Api, Resp};
 use crate::common::workdir;
-use crate::fixtures::{company, ok, sheet_json, submission, token, user, user_with_password};
+use crate::fixtures::{collection, company, ok, sheet_json, submission, token, user, user_with_password};
 use crate::schema;
 
 /// Who calls.
@@ -305,31 +305,11 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
             it_staff: None,
         },
     ));
-    let collection = ok(hyoka_model::db::writes::open_collection(
-        &mut conn,
-        Actor::System,
-        &hyoka_model::db::collections::NewCollection {
-            fiscal_year: ok(hyoka_model::domain::FiscalYear::new(2024)),
-            title: "2024年度".into(),
-            deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
-            message: None,
-            members: vec![(a.id, None)],
-        },
-    ));
+    let collection_a = collection(&mut conn, 2024, &[a.id]);
     // The subsidiaries' uploads (2098, 2099) are for years a collection asks
     // for: with collections in use, other years are refused (422).
     for year in [2098, 2099] {
-        ok(hyoka_model::db::writes::open_collection(
-            &mut conn,
-            Actor::System,
-            &hyoka_model::db::collections::NewCollection {
-                fiscal_year: ok(hyoka_model::domain::FiscalYear::new(year)),
-                title: format!("{year}年度"),
-                deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
-                message: None,
-                members: vec![(a.id, None), (b.id, None)],
-            },
-        ));
+        collection(&mut conn, year, &[a.id, b.id]);
     }
     let released = submission(&mut conn, a.id, 2000);
     ok(review::release_flags(&mut conn, Actor::System, released.id));
@@ -339,7 +319,7 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
         users,
         company_a: a.id,
         company_b: b.id,
-        collection_a: collection.id,
+        collection_a: collection_a.id,
         released_flag,
         next_year: Cell::new(2001),
         next_name: Cell::new(1),

@@ -4,16 +4,14 @@
 
 use diesel::connection::SimpleConnection;
 use hyoka_model::both_backends;
-use hyoka_model::db::collections::NewCollection;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::users::Account;
 use hyoka_model::db::{DbConn, submissions};
-use hyoka_model::domain::{FiscalYear, Level};
-use hyoka_model::workflow::Actor;
+use hyoka_model::domain::Level;
 
 use crate::client;
 use crate::common::workdir;
-use crate::fixtures::{company, ok, sheet_json, token, user};
+use crate::fixtures::{collection, company, ok, sheet_json, token, user};
 
 /// What the database says when the trigger below fires; it must never reach
 /// a caller.
@@ -86,21 +84,6 @@ fn an_unknown_company_is_404_and_an_ambiguous_one_409_with_the_problems(db: &Tes
     assert_eq!(ok(submissions::count(&mut conn)), 0);
 }
 
-/// Opens the collection of `year`, asking `company_id`.
-fn open_collection(conn: &mut DbConn, year: i32, company_id: i64) {
-    ok(hyoka_model::db::writes::open_collection(
-        conn,
-        Actor::System,
-        &NewCollection {
-            fiscal_year: ok(FiscalYear::new(year)),
-            title: format!("{year}年度"),
-            deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
-            message: None,
-            members: vec![(company_id, None)],
-        },
-    ));
-}
-
 fn a_subsidiary_upload_for_a_year_without_a_collection_is_refused_naming_the_open_ones(db: &TestDb) {
     let dir = workdir();
     let mut conn = db.conn();
@@ -113,8 +96,8 @@ fn a_subsidiary_upload_for_a_year_without_a_collection_is_refused_naming_the_ope
     let api = server.api;
     // No collection at all: collections are not in use, nothing is refused.
     api.upload(Some(&sub), "sheet.json", &sheet_json("Y-1", "年度株式会社", 2024, |_, _| {}), &[]).expect(201);
-    open_collection(&mut conn, 2026, c.id);
-    open_collection(&mut conn, 2025, c.id);
+    collection(&mut conn, 2026, &[c.id]);
+    collection(&mut conn, 2025, &[c.id]);
     let sheet = sheet_json("Y-1", "年度株式会社", 2027, |_, _| {});
     let body = api.upload(Some(&sub), "sheet.json", &sheet, &[]).expect(422).json();
     assert_eq!(body["error"], "no_collection", "{body}");
@@ -142,7 +125,7 @@ fn uploads_need_collection_off_keeps_accepting_every_year(db: &TestDb) {
     let c = company(&mut conn, "Y-2", "設定株式会社", Level::Lv1);
     let sub = user(&mut conn, "sub-y2", Account::Subsidiary(c.id));
     let sub = token(&mut conn, sub.id);
-    open_collection(&mut conn, 2025, c.id);
+    collection(&mut conn, 2025, &[c.id]);
     let server = client::serve(&db.url_string(), dir.path(), &[("HYOKA_API_UPLOADS_NEED_COLLECTION", "false")]);
     let sheet = sheet_json("Y-2", "設定株式会社", 2027, |_, _| {});
     server.api.upload(Some(&sub), "sheet.json", &sheet, &[]).expect(201);
