@@ -444,8 +444,15 @@ fn sign_in_and_sessions(db: &TestDb) {
         assert_eq!(a.status, StatusCode::SEE_OTHER);
         let q = call(&app, &session, TestRequest::get().uri("/ui/queue")).await;
         assert!(q.body.contains("<html lang=\"en\">") && q.body.contains("Review queue"), "{}", q.body);
-        // Changing one's own password: the current one is checked; this
-        // browser gets a new session, the old cookie stops working.
+        // Changing one's own password: the current one is checked (a wrong
+        // one is a failed sign-in, counted by the service the API's
+        // `POST /me/password` shares); this browser gets a new session, the
+        // old cookie stops working.
+        let failures = || {
+            let mut conn = ok(w.pool.get());
+            ok(hyoka_model::db::logins::failures(&mut conn, "person"))
+        };
+        let before = failures();
         let a = call(
             &app,
             &session,
@@ -461,6 +468,8 @@ fn sign_in_and_sessions(db: &TestDb) {
         )
         .await;
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(a.body.contains("The current password is wrong."), "{}", a.body);
+        assert_eq!(failures(), before + 1, "a wrong current password counts as a failed sign-in");
         let a = call(
             &app,
             &session,
