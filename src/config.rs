@@ -104,6 +104,7 @@ struct RawApi {
     login_max_failures: i64,
     login_lockout_secs: i64,
     subsidiary_sees_unreleased_flags: bool,
+    uploads_need_collection: bool,
     max_concurrent_uploads: i64,
     upload_queue_secs: i64,
     body_timeout_secs: i64,
@@ -272,6 +273,7 @@ fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api:
             lockout: chrono::Duration::seconds(lockout),
         },
         subsidiary_sees_unreleased_flags: raw.subsidiary_sees_unreleased_flags,
+        uploads_need_collection: raw.uploads_need_collection,
         limits,
         max_concurrent_uploads: usize::try_from(parses).unwrap_or(1),
         upload_queue_timeout: std::time::Duration::from_secs(u64::try_from(queue).unwrap_or(0)),
@@ -445,6 +447,7 @@ mod tests {
         let c = Config::load(None, &[]);
         let Ok(c) = c else { panic!("{c:?}") };
         assert!(!c.api.subsidiary_sees_unreleased_flags, "flags stay hidden until released by default");
+        assert!(c.api.uploads_need_collection, "uploads need a collection by default");
         assert_eq!(c.api.login_policy.max_failures, 5);
         assert_eq!(c.api.upload_body_limit, 22_020_096);
         assert_eq!(c.api.limits, c.limits);
@@ -452,12 +455,14 @@ mod tests {
             None,
             &env(&[
                 ("HYOKA_API_SUBSIDIARY_SEES_UNRELEASED_FLAGS", "true"),
+                ("HYOKA_API_UPLOADS_NEED_COLLECTION", "false"),
                 ("HYOKA_API_UPLOAD_BODY_LIMIT", "4096"),
                 ("HYOKA_API_LOGIN_LOCKOUT_SECS", "60"),
             ]),
         );
         let Ok(c) = c else { panic!("{c:?}") };
         assert!(c.api.subsidiary_sees_unreleased_flags);
+        assert!(!c.api.uploads_need_collection);
         assert_eq!(c.api.upload_body_limit, 4096);
         assert_eq!(c.api.login_policy.lockout, chrono::Duration::seconds(60));
         for (key, value, want) in [

@@ -229,6 +229,8 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         it_staff: args.it_staff,
         department: args.department.clone(),
         create_company: args.create_company,
+        // `hyoka import` runs as the system, never as a subsidiary user.
+        need_collection: false,
     };
     let progress = Progress::new(files.len());
     let mut outcomes: Vec<(PathBuf, Result<Report, Refusal>)> = Vec::with_capacity(files.len());

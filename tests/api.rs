@@ -12,7 +12,11 @@
 //! - `exports`: the flagged-items CSV and JSON, the audit log as CSV and the
 //!   feedback workbook, read back with a CSV parser and calamine;
 //! - `uploads`: a database failure (500, nothing of its message), another
-//!   company (403), an unknown (404) or ambiguous (409) one;
+//!   company (403), an unknown (404) or ambiguous (409) one; a subsidiary's
+//!   year without a collection (422 `no_collection`), and the setting off;
+//! - `password`: every user changes their own password (`POST /me/password`):
+//!   the calling token survives, the others and the old password do not, a
+//!   wrong current password is refused and counts toward the lockout;
 //! - `security`: hardening headers, unknown query parameters, upload turns (503), the capped problem list, no database
 //!   password printed;
 //! - `concurrent`: two `hyoka serve` processes on one database taking
@@ -39,6 +43,8 @@ mod concurrent;
 mod dashboards;
 #[path = "api/exports.rs"]
 mod exports;
+#[path = "api/password.rs"]
+mod password;
 #[path = "api/security.rs"]
 mod security;
 #[path = "api/uploads.rs"]

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::client::{self, Api, Resp};
 use crate::common::workdir;
-use crate::fixtures::{company, ok, sheet_json, submission, token, user, user_with_password};
+use crate::fixtures::{collection, company, ok, sheet_json, submission, token, user, user_with_password};
 use crate::schema;
 
 /// Who calls.
@@ -54,6 +54,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [Who]> {
         ("login", EVERYONE),
         ("logout", SIGNED_IN),
         ("get_me", SIGNED_IN),
+        ("change_own_password", SIGNED_IN),
         ("list_tokens", SIGNED_IN),
         ("create_token", SIGNED_IN),
         ("revoke_token", &[Admin, SubOwn][..]),
@@ -149,6 +150,15 @@ fn call(op: &str, w: &World, who: Who, conn: &mut DbConn) -> (&'static str, Stri
         }
         "logout" => ("POST", "/api/v1/logout".into(), Body::None),
         "get_me" => ("GET", "/api/v1/me".into(), Body::None),
+        "change_own_password" => {
+            // Each call knows the caller's current password: it is set here.
+            if let Some(id) = w.users.get(&who) {
+                let hash = ok(hyoka_api::auth::hash_password(&hyoka_api::auth::Secret::new("authz-current-pw")));
+                ok(hyoka_model::db::users::set_password(conn, Actor::System, *id, &hash));
+            }
+            let body = json!({"current": "authz-current-pw", "new": format!("authz-new-pw-{}", w.name())});
+            ("POST", "/api/v1/me/password".into(), Body::Json(body))
+        }
         "list_tokens" => ("GET", "/api/v1/tokens".into(), Body::None),
         "create_token" => ("POST", "/api/v1/tokens".into(), Body::Json(json!({"name": "ci", "expires_in_days": 30}))),
         "revoke_token" => {
@@ -295,17 +305,12 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
             it_staff: None,
         },
     ));
-    let collection = ok(hyoka_model::db::writes::open_collection(
-        &mut conn,
-        Actor::System,
-        &hyoka_model::db::collections::NewCollection {
-            fiscal_year: ok(hyoka_model::domain::FiscalYear::new(2024)),
-            title: "2024年度".into(),
-            deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
-            message: None,
-            members: vec![(a.id, None)],
-        },
-    ));
+    let collection_a = collection(&mut conn, 2024, &[a.id]);
+    // The subsidiaries' uploads (2098, 2099) are for years a collection asks
+    // for: with collections in use, other years are refused (422).
+    for year in [2098, 2099] {
+        collection(&mut conn, year, &[a.id, b.id]);
+    }
     let released = submission(&mut conn, a.id, 2000);
     ok(review::release_flags(&mut conn, Actor::System, released.id));
     let released_flag = ok(hyoka_model::db::flags::of_submission(&mut conn, released.id))[0].id;
@@ -314,7 +319,7 @@ fn every_operation_allows_exactly_the_roles_in_the_table(db: &TestDb) {
         users,
         company_a: a.id,
         company_b: b.id,
-        collection_a: collection.id,
+        collection_a: collection_a.id,
         released_flag,
         next_year: Cell::new(2001),
         next_name: Cell::new(1),

@@ -33,6 +33,22 @@ pub fn company(conn: &mut DbConn, code: &str, name: &str, level: Level) -> Compa
     ok(hyoka_model::db::writes::create_company(conn, Actor::System, &new))
 }
 
+/// Opens the collection of `year` (deadline 2099-07-31), asking these
+/// companies at their registered target levels.
+pub fn collection(conn: &mut DbConn, year: i32, companies: &[i64]) -> hyoka_model::db::collections::Collection {
+    ok(hyoka_model::db::writes::open_collection(
+        conn,
+        Actor::System,
+        &hyoka_model::db::collections::NewCollection {
+            fiscal_year: ok(FiscalYear::new(year)),
+            title: format!("{year}年度 自己評価の提出依頼"),
+            deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
+            message: None,
+            members: companies.iter().map(|c| (*c, None)).collect(),
+        },
+    ))
+}
+
 /// A user without a password.
 pub fn user(conn: &mut DbConn, login: &str, account: Account) -> User {
     let new = NewUser { login: login.into(), display_name: login.into(), account, password_hash: None };

@@ -1,5 +1,6 @@
 //! Uploads through the service layer: each kind of failure answers its own
-//! status, and none of them stores anything or shows the database's words.
+//! status, and none of them stores anything or shows the database's words;
+//! with collections in use, a subsidiary uploads only for their years.
 
 use diesel::connection::SimpleConnection;
 use hyoka_model::both_backends;
@@ -10,7 +11,7 @@ use hyoka_model::domain::Level;
 
 use crate::client;
 use crate::common::workdir;
-use crate::fixtures::{company, ok, sheet_json, token, user};
+use crate::fixtures::{collection, company, ok, sheet_json, token, user};
 
 /// What the database says when the trigger below fires; it must never reach
 /// a caller.
@@ -83,7 +84,57 @@ fn an_unknown_company_is_404_and_an_ambiguous_one_409_with_the_problems(db: &Tes
     assert_eq!(ok(submissions::count(&mut conn)), 0);
 }
 
+fn a_subsidiary_upload_for_a_year_without_a_collection_is_refused_naming_the_open_ones(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let c = company(&mut conn, "Y-1", "年度株式会社", Level::Lv1);
+    let sub = user(&mut conn, "sub-y1", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    let rev = user(&mut conn, "rev-y1", Account::Reviewer);
+    let rev = token(&mut conn, rev.id);
+    let server = client::serve(&db.url_string(), dir.path(), &[]);
+    let api = server.api;
+    // No collection at all: collections are not in use, nothing is refused.
+    api.upload(Some(&sub), "sheet.json", &sheet_json("Y-1", "年度株式会社", 2024, |_, _| {}), &[]).expect(201);
+    collection(&mut conn, 2026, &[c.id]);
+    collection(&mut conn, 2025, &[c.id]);
+    let sheet = sheet_json("Y-1", "年度株式会社", 2027, |_, _| {});
+    let body = api.upload(Some(&sub), "sheet.json", &sheet, &[]).expect(422).json();
+    assert_eq!(body["error"], "no_collection", "{body}");
+    let m = body["message"].as_str().unwrap_or_default();
+    assert!(m.contains("no collection asks for FY2027; open: 2025, 2026"), "{m}");
+    assert!(m.contains("2027年度の提出依頼はありません。受付中: 2025年度, 2026年度"), "{m}");
+    // The JSON door refuses it the same way; nothing of FY2027 was stored.
+    let r = client::request(api.addr, "POST", "/api/v1/submissions/json", Some(&sub), Some("application/json"), &sheet);
+    assert_eq!(r.expect(422).json()["error"], "no_collection");
+    // The fiscal_year field is what counts when given.
+    let r = api.upload(Some(&sub), "sheet.json", &sheet, &[("fiscal_year", "2026")]).expect(201).json();
+    assert_eq!(r["submission"]["fiscal_year"], 2026, "{r}");
+    assert_eq!(ok(submissions::count(&mut conn)), 2, "FY2024 before the collections, and FY2026");
+    // An open year is accepted; a reviewer uploading on the subsidiary's
+    // behalf is never refused.
+    api.upload(Some(&sub), "sheet.json", &sheet_json("Y-1", "年度株式会社", 2025, |_, _| {}), &[]).expect(201);
+    let r = api.upload(Some(&rev), "sheet.json", &sheet, &[]).expect(201).json();
+    assert_eq!(r["submission"]["fiscal_year"], 2027, "{r}");
+    assert_eq!(ok(submissions::count(&mut conn)), 4);
+}
+
+fn uploads_need_collection_off_keeps_accepting_every_year(db: &TestDb) {
+    let dir = workdir();
+    let mut conn = db.conn();
+    let c = company(&mut conn, "Y-2", "設定株式会社", Level::Lv1);
+    let sub = user(&mut conn, "sub-y2", Account::Subsidiary(c.id));
+    let sub = token(&mut conn, sub.id);
+    collection(&mut conn, 2025, &[c.id]);
+    let server = client::serve(&db.url_string(), dir.path(), &[("HYOKA_API_UPLOADS_NEED_COLLECTION", "false")]);
+    let sheet = sheet_json("Y-2", "設定株式会社", 2027, |_, _| {});
+    server.api.upload(Some(&sub), "sheet.json", &sheet, &[]).expect(201);
+    assert_eq!(ok(submissions::count(&mut conn)), 1);
+}
+
 both_backends!(
+    a_subsidiary_upload_for_a_year_without_a_collection_is_refused_naming_the_open_ones,
+    uploads_need_collection_off_keeps_accepting_every_year,
     an_upload_while_the_database_fails_answers_500_and_stores_nothing,
     a_subsidiary_naming_another_company_is_forbidden,
     an_unknown_company_is_404_and_an_ambiguous_one_409_with_the_problems

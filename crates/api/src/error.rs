@@ -81,6 +81,8 @@ pub enum ApiError {
     BadRequest(&'static str, String),
     /// A well-formed request with values that break a rule.
     Invalid(String),
+    /// 422 with its own code (`no_collection`).
+    Unprocessable(&'static str, String),
     /// Someone else changed it first, or the workflow refuses the move now.
     Conflict(&'static str, String),
     /// A sheet that cannot be stored, with every problem.
@@ -119,7 +121,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NotFoundWith(..) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(..) => StatusCode::BAD_REQUEST,
-            ApiError::Invalid(_) | ApiError::Refused(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid(_) | ApiError::Unprocessable(..) | ApiError::Refused(..) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Conflict(..) | ApiError::ConflictWith(..) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -142,7 +146,7 @@ impl ApiError {
             ApiError::NotFound(m) => e("not_found", m),
             ApiError::BadRequest(code, m) => e(code, m),
             ApiError::Invalid(m) => e("invalid", m),
-            ApiError::Conflict(code, m) => e(code, m),
+            ApiError::Conflict(code, m) | ApiError::Unprocessable(code, m) => e(code, m),
             ApiError::Refused(m, problems) => with_problems("sheet_refused", m, problems),
             ApiError::NotFoundWith(code, m, problems) | ApiError::ConflictWith(code, m, problems) => {
                 with_problems(code, m, problems)
@@ -245,7 +249,7 @@ impl From<DbError> for ApiError {
 
 impl From<ServiceError> for ApiError {
     /// Refused 422, unknown company 404, ambiguous company 409, no fiscal
-    /// year 422, forbidden 403, workflow 409, database 500 (the detail goes to
+    /// year 422, no collection 422, forbidden 403, workflow 409, database 500 (the detail goes to
     /// the log, never to the caller).
     fn from(e: ServiceError) -> Self {
         let problems = |r: &hyoka_ingest::Refusal| r.problems.iter().map(ProblemDto::from).collect::<Vec<_>>();
@@ -274,6 +278,7 @@ impl From<ServiceError> for ApiError {
                     .into(),
                 problems(&r),
             ),
+            ServiceError::NoCollection(m) => ApiError::Unprocessable("no_collection", m),
             ServiceError::Forbidden(m) => ApiError::Forbidden(m),
             ServiceError::NotFound(what) => ApiError::not_found(what),
             ServiceError::Invalid(m) => ApiError::Invalid(m),

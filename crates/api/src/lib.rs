@@ -55,6 +55,9 @@ pub struct Settings {
     pub login_policy: LoginPolicy,
     /// Whether subsidiaries see flags before a reviewer releases them.
     pub subsidiary_sees_unreleased_flags: bool,
+    /// Whether a subsidiary user's upload needs a collection of its fiscal
+    /// year while collections are in use (reviewers and admins never do).
+    pub uploads_need_collection: bool,
     /// What an uploaded sheet may cost to read.
     pub limits: hyoka_ingest::Limits,
     /// Uploads read and checked at once (each holds its body and what is
@@ -75,6 +78,7 @@ impl Default for Settings {
             max_token_lifetime: chrono::Duration::days(365),
             login_policy: LoginPolicy { max_failures: 5, lockout: chrono::Duration::minutes(15) },
             subsidiary_sees_unreleased_flags: false,
+            uploads_need_collection: true,
             limits: hyoka_ingest::Limits::default(),
             max_concurrent_uploads: 2,
             upload_queue_timeout: Duration::from_secs(10),

@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(session::login)
             .service(session::logout)
             .service(session::get_me)
+            .service(session::change_own_password)
             .service(session::list_tokens)
             .service(session::create_token)
             .service(session::revoke_token)

@@ -20,6 +20,10 @@ pub enum ServiceError {
     /// Neither the uploader nor the sheet says the fiscal year.
     #[error("{0}")]
     NoFiscalYear(Refusal),
+    /// Collections are in use and none asks for the fiscal year of a
+    /// subsidiary user's sheet (the message names the years that are open).
+    #[error("{0}")]
+    NoCollection(String),
     /// The caller may not do this (another company's sheet, a role without the right).
     #[error("forbidden: {0}")]
     Forbidden(String),

@@ -1,6 +1,7 @@
 //! Signing in: the one decision every door takes (the API's `POST /login`,
 //! the web UI's sign-in form) — whether a login name and password are
-//! accepted, with the failed-login lockout kept in the database so every
+//! accepted (and [`change_own_password`], which checks the current password
+//! the same way), with the failed-login lockout kept in the database so every
 //! `hyoka serve` replica shares it.
 //!
 //! The lockout decision is taken before the password is checked and
@@ -11,8 +12,9 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use hyoka_model::credentials::{Secret, burn_verification, verify_password};
+use hyoka_model::credentials::{Secret, burn_verification, hash_password, verify_password};
 use hyoka_model::db::logins::{self, LoginPolicy};
+use hyoka_model::db::tokens;
 use hyoka_model::db::users::{self, User};
 use hyoka_model::db::{DbConn, DbError};
 
@@ -82,4 +84,51 @@ fn check(conn: &mut DbConn, login: &str, password: &Secret) -> Result<Option<Use
         }
     };
     Ok(user.filter(|_| ok))
+}
+
+/// Why a user's change of their own password was refused. Nothing changed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    /// The new password breaks the rules of [`hyoka_model::credentials`] (too short).
+    #[error("{0}")]
+    Invalid(String),
+    /// The current password is wrong (counted as a failed login).
+    #[error("the current password is wrong / 現在のパスワードが違います")]
+    WrongCurrent,
+    /// Too many failures: locked until then.
+    #[error("too many failed logins; locked until {0} / ログインの失敗が続いたため {0} までロックされています")]
+    Locked(DateTime<Utc>),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A signed-in user changes their own password (the web UI's password page,
+/// the API's `POST /me/password`). The new password is held to
+/// [`hyoka_model::credentials`]' rules first; the current one is checked as a
+/// sign-in is ([`authenticate`]: a wrong one counts as a failed login of the
+/// user's login name from `client`, and a locked name is refused unchecked).
+/// Then the password is set (audited as `user.set_password`) and every API
+/// token of the user is revoked except `keep` (the token of the request, for
+/// the API); the web sessions end by themselves, being bound to the password
+/// hash.
+pub fn change_own_password(
+    conn: &mut DbConn,
+    policy: LoginPolicy,
+    user: &User,
+    current: &Secret,
+    new: &Secret,
+    client: Option<IpAddr>,
+    keep: Option<i64>,
+) -> Result<(), PasswordChangeError> {
+    let hash = hash_password(new).map_err(|e| PasswordChangeError::Invalid(e.to_string()))?;
+    match authenticate(conn, policy, &user.login, current, client) {
+        Ok(checked) if checked.id == user.id => {}
+        Ok(_) | Err(LoginError::BadCredentials) => return Err(PasswordChangeError::WrongCurrent),
+        Err(LoginError::Locked(until)) => return Err(PasswordChangeError::Locked(until)),
+        Err(LoginError::Db(e)) => return Err(e.into()),
+    }
+    users::set_password(conn, user.actor(), user.id, &hash)?;
+    tokens::revoke_all_of_but(conn, user.actor(), user.id, keep)?;
+    Ok(())
 }

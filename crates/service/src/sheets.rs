@@ -3,7 +3,9 @@
 //! decisions and dashboard summary in one transaction. Every path that stores
 //! a sheet comes here: `hyoka import`, uploads through the API and the web
 //! UI, the demo. A refused file stores nothing, and so does a subsidiary
-//! user's sheet whose cover names another company.
+//! user's sheet whose cover names another company, or (with
+//! [`ImportOptions::need_collection`]) whose fiscal year no collection asks
+//! for while collections are in use.
 
 use std::path::Path;
 
@@ -12,7 +14,7 @@ use hyoka_ingest::{Fact, Ingested, Problem, ProblemKind, Refusal};
 use hyoka_model::db::companies::Company;
 use hyoka_model::db::import::{self as db_import, CompanyRef, ImportError, Imported, Upload};
 use hyoka_model::db::submissions::{self, NewSubmission, Stored};
-use hyoka_model::db::{DbConn, DbError, QueryError, companies, flags, summaries, write_tx};
+use hyoka_model::db::{DbConn, DbError, QueryError, collections, companies, flags, summaries, write_tx};
 use hyoka_model::domain::FiscalYear;
 use hyoka_model::workflow::Actor;
 
@@ -36,6 +38,11 @@ pub struct ImportOptions {
     /// Create the company from the cover sheet when none matches
     /// (`--create-company`).
     pub create_company: bool,
+    /// Refuse a subsidiary user's sheet for a fiscal year no collection asks
+    /// for, while any collection exists (`api.uploads_need_collection`; the
+    /// uploads of the API and the web UI set it, reviewers and admins are
+    /// never refused).
+    pub need_collection: bool,
 }
 
 /// One file read and stored.
@@ -99,6 +106,9 @@ pub fn store_ingested(
         return Err(ServiceError::NoFiscalYear(refusal(p, &ingested)));
     };
     if let Some(own_id) = Access::new(actor, false).own_company() {
+        if options.need_collection {
+            collected(conn, fiscal_year)?;
+        }
         let own = companies::get(conn, own_id)?;
         if let Some(given) = options.company.as_deref().map(str::trim).filter(|c| !c.is_empty())
             && companies::fold_code(given) != companies::fold_code(&own.code)
@@ -188,6 +198,23 @@ pub fn store_ingested(
         }),
         Err(ImportError::Db(e)) => Err(e.into()),
     }
+}
+
+/// Whether a collection asks for `year`, when collections are in use (at
+/// least one exists): refused with the years that are open otherwise.
+fn collected(conn: &mut DbConn, year: FiscalYear) -> Result<(), ServiceError> {
+    let open = collections::fiscal_years(conn)?;
+    if open.is_empty() || open.contains(&year) {
+        return Ok(());
+    }
+    let en: Vec<String> = open.iter().map(|y| y.get().to_string()).collect();
+    let ja: Vec<String> = open.iter().map(|y| format!("{}年度", y.get())).collect();
+    Err(ServiceError::NoCollection(format!(
+        "no collection asks for {year}; open: {}; nothing was stored / {}年度の提出依頼はありません。受付中: {}。何も保存されていません",
+        en.join(", "),
+        year.get(),
+        ja.join(", ")
+    )))
 }
 
 /// The company a subsidiary user's cover names, when it is not the user's

@@ -131,7 +131,7 @@ impl From<hyoka_service::ServiceError> for PageFailure {
             E::NotFound(_) => PageFailure::NotFound,
             E::Forbidden(_) => PageFailure::Forbidden,
             E::Workflow { .. } => PageFailure::Conflict,
-            E::Invalid(m) => PageFailure::Invalid(m),
+            E::Invalid(m) | E::NoCollection(m) => PageFailure::Invalid(m),
             E::Db(e) if e.is_busy() => {
                 tracing::warn!(error = %e, "the database is busy");
                 PageFailure::Busy

@@ -18,7 +18,7 @@ use hyoka_model::domain::{Decision, FiscalYear, Points, Role};
 use hyoka_model::workflow::{Action, SubmissionStatus};
 use hyoka_service::Pipeline;
 use hyoka_service::access::Access;
-use hyoka_service::login::LoginError;
+use hyoka_service::login::{LoginError, PasswordChangeError};
 use hyoka_service::sheets::ImportOptions;
 use serde::Deserialize;
 
@@ -481,9 +481,11 @@ struct PasswordForm {
     again: String,
 }
 
-/// Changes one's own password: the current one is checked, the API tokens
-/// are revoked and every session ends (as when an admin sets a password);
-/// this browser gets a new session.
+/// Changes one's own password through the service the API's
+/// `POST /me/password` calls too: the current one is checked as a sign-in is
+/// (a wrong one counts as a failed login), the API tokens are revoked and
+/// every session ends (as when an admin sets a password); this browser gets a
+/// new session.
 async fn change_password(
     req: HttpRequest,
     viewer: Viewer,
@@ -495,43 +497,29 @@ async fn change_password(
         return viewer.fail(f);
     }
     let t = viewer.lang.texts();
-    let refuse = |viewer: &Viewer, e: String| {
-        html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            PasswordPage { c: viewer.chrome(), error: Some(e), notice: None }.render(),
-        )
+    let refuse = |viewer: &Viewer, status: StatusCode, e: String| {
+        html(status, PasswordPage { c: viewer.chrome(), error: Some(e), notice: None }.render())
     };
     if form.new != form.again {
-        return refuse(&viewer, t.password_mismatch.to_owned());
+        return refuse(&viewer, StatusCode::UNPROCESSABLE_ENTITY, t.password_mismatch.to_owned());
     }
-    let hash = match hyoka_model::credentials::hash_password(&Secret::new(form.new)) {
-        Ok(h) => h,
-        Err(e) => return refuse(&viewer, e.to_string()),
-    };
     let user = viewer.user.clone();
     let life = settings.lifetimes;
     let lang = viewer.lang;
-    let current = Secret::new(form.current);
+    let policy = viewer.state.settings.login_policy;
+    let client = req.peer_addr().map(|a| a.ip());
+    let (current, new) = (Secret::new(form.current), Secret::new(form.new));
     let outcome = viewer
         .db(move |conn| {
-            let stored = hyoka_model::db::users::password_hash(conn, user.id)?;
-            let ok = match &stored {
-                Some(h) => hyoka_model::credentials::verify_password(&current, h),
-                None => {
-                    hyoka_model::credentials::burn_verification(&current);
-                    false
-                }
-            };
-            if !ok {
-                return Ok(None);
+            match hyoka_service::login::change_own_password(conn, policy, &user, &current, &new, client, None) {
+                Ok(()) => Ok(Ok(session::create(conn, &user, Some(lang), life)?)),
+                Err(PasswordChangeError::Db(e)) => Err(e.into()),
+                Err(e) => Ok(Err(e)),
             }
-            hyoka_model::db::users::set_password(conn, user.actor(), user.id, &hash)?;
-            hyoka_model::db::tokens::revoke_all_of(conn, user.actor(), user.id)?;
-            Ok(Some(session::create(conn, &user, Some(lang), life)?))
         })
         .await;
     match outcome {
-        Ok(Some(secret)) => {
+        Ok(Ok(secret)) => {
             let mut res = see_other("/ui/account/password?flash=changed");
             let c = settings.cookie(settings.cookie_name(), &secret, Some(life.absolute.num_seconds()));
             if let Ok(v) = header::HeaderValue::from_str(&c) {
@@ -539,7 +527,13 @@ async fn change_password(
             }
             res
         }
-        Ok(None) => refuse(&viewer, t.password_wrong.to_owned()),
+        Ok(Err(PasswordChangeError::WrongCurrent)) => {
+            refuse(&viewer, StatusCode::UNPROCESSABLE_ENTITY, t.password_wrong.to_owned())
+        }
+        Ok(Err(PasswordChangeError::Locked(until))) => {
+            refuse(&viewer, StatusCode::TOO_MANY_REQUESTS, format!("{} {}", t.login_locked, i18n::time_jst(until)))
+        }
+        Ok(Err(e)) => refuse(&viewer, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
         Err(f) => viewer.fail(f),
     }
 }
@@ -822,6 +816,7 @@ async fn upload(req: HttpRequest, viewer: Viewer, form: actix_multipart::Multipa
             let (file_name, bytes) = fields.file.ok_or(PageFailure::Invalid("file".into()))?;
             let fiscal_year = fy(fields.fiscal_year.as_deref())?;
             let limits = viewer.state.settings.limits;
+            let need_collection = viewer.state.settings.uploads_need_collection;
             let actor = viewer.user.actor();
             let own = viewer.access().own_company();
             let department = fields.department;
@@ -834,6 +829,7 @@ async fn upload(req: HttpRequest, viewer: Viewer, form: actix_multipart::Multipa
                         company: own.map(|c| c.code),
                         fiscal_year,
                         department,
+                        need_collection,
                         ..ImportOptions::default()
                     };
                     match hyoka_service::sheets::store_bytes(conn, &pipeline, actor, &name, &bytes, &options) {

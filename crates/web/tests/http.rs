@@ -444,8 +444,15 @@ fn sign_in_and_sessions(db: &TestDb) {
         assert_eq!(a.status, StatusCode::SEE_OTHER);
         let q = call(&app, &session, TestRequest::get().uri("/ui/queue")).await;
         assert!(q.body.contains("<html lang=\"en\">") && q.body.contains("Review queue"), "{}", q.body);
-        // Changing one's own password: the current one is checked; this
-        // browser gets a new session, the old cookie stops working.
+        // Changing one's own password: the current one is checked (a wrong
+        // one is a failed sign-in, counted by the service the API's
+        // `POST /me/password` shares); this browser gets a new session, the
+        // old cookie stops working.
+        let failures = || {
+            let mut conn = ok(w.pool.get());
+            ok(hyoka_model::db::logins::failures(&mut conn, "person"))
+        };
+        let before = failures();
         let a = call(
             &app,
             &session,
@@ -461,6 +468,8 @@ fn sign_in_and_sessions(db: &TestDb) {
         )
         .await;
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(a.body.contains("The current password is wrong."), "{}", a.body);
+        assert_eq!(failures(), before + 1, "a wrong current password counts as a failed sign-in");
         let a = call(
             &app,
             &session,
@@ -622,6 +631,27 @@ fn uploads_and_self_check(db: &TestDb) {
         let au = sign_in(&w, "auditor");
         let a = call(&app, &au, multipart(&au.csrf, "good.json", &good, "2026").uri("/ui/upload")).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN);
+        // With collections in use, the subsidiary's upload for a year none
+        // asks for is refused (the service's rule, as in the API), naming
+        // the open years and storing nothing.
+        let mut conn = ok(w.pool.get());
+        ok(hyoka_model::db::writes::open_collection(
+            &mut conn,
+            Actor::System,
+            &hyoka_model::db::collections::NewCollection {
+                fiscal_year: ok(FiscalYear::new(2025)),
+                title: "2025年度".into(),
+                deadline: ok(chrono::NaiveDate::parse_from_str("2099-07-31", "%Y-%m-%d")),
+                message: None,
+                members: vec![(w.a.id, None)],
+            },
+        ));
+        drop(conn);
+        let other = sheet_json("A01", 2027, &[5]);
+        let a = call(&app, &b, multipart(&b.csrf, "good.json", &other, "2027").uri("/ui/upload")).await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        assert!(a.body.contains("2027年度の提出依頼はありません。受付中: 2025年度"), "{}", a.body);
+        assert_eq!(count_submissions(&w), before + 1);
     });
 }
 

@@ -71,3 +71,15 @@ pub struct UpdateUserRequest {
     #[schema(value_type = Option<String>, format = Password)]
     pub password: Option<Secret>,
 }
+
+/// `POST /api/v1/me/password`: the caller's own password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password now (a wrong one counts as a failed login).
+    #[schema(value_type = String, format = Password)]
+    pub current: Secret,
+    /// The new password (at least 10 characters).
+    #[schema(value_type = String, format = Password)]
+    pub new: Secret,
+}

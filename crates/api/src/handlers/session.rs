@@ -9,10 +9,10 @@ use utoipa::IntoParams;
 
 use super::{ANYONE, db};
 use crate::AppState;
-use hyoka_service::login::{LoginError, authenticate};
+use hyoka_service::login::{LoginError, PasswordChangeError, authenticate, change_own_password as change_password};
 
 use crate::auth::{self, Caller};
-use crate::dto::{CreateTokenRequest, IssuedToken, LoginRequest, TokenDto, UserDto};
+use crate::dto::{ChangePasswordRequest, CreateTokenRequest, IssuedToken, LoginRequest, TokenDto, UserDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::pagination::{Page, PageRequest};
 
@@ -99,6 +99,47 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
 pub async fn get_me(caller: Caller) -> Result<web::Json<UserDto>, ApiError> {
     caller.require(ANYONE)?;
     Ok(web::Json((&caller.user).into()))
+}
+
+/// Change one's own password (every role). The current password is checked
+/// as a login is: a wrong one is refused (422) and counts as a failed login,
+/// and a locked login name is refused (429). The new one needs at least 10
+/// characters (422). Then every API token of the caller is revoked except the
+/// one of this request, and the caller's web sessions end.
+#[utoipa::path(
+    tag = "session",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "changed"),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "wrong current password, or a new one that breaks the rules", body = ErrorBody),
+        (status = 429, description = "too many failed logins", body = ErrorBody),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_own_password(
+    http: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ANYONE)?;
+    let req = body.into_inner();
+    let client = http.peer_addr().map(|a| a.ip());
+    let policy = state.settings.login_policy;
+    db(&state, move |conn| {
+        let keep = Some(caller.token_id);
+        match change_password(conn, policy, &caller.user, &req.current, &req.new, client, keep) {
+            Ok(()) => Ok(()),
+            Err(PasswordChangeError::Invalid(m)) => Err(ApiError::Invalid(m)),
+            Err(e @ PasswordChangeError::WrongCurrent) => Err(ApiError::Invalid(e.to_string())),
+            Err(PasswordChangeError::Locked(until)) => Err(locked(until)),
+            Err(PasswordChangeError::Db(e)) => Err(e.into()),
+        }
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Query of `GET /api/v1/tokens`.

@@ -205,6 +205,7 @@ async fn store(
         None => None,
     };
     let limits = state.settings.limits;
+    let need_collection = state.settings.uploads_need_collection;
     let (status, result) = db(state, move |conn| {
         // Read per upload, not kept in memory: every replica judges with the
         // catalog and detector configuration in the database now.
@@ -219,6 +220,7 @@ async fn store(
             it_staff: None,
             department: fields.department,
             create_company: false,
+            need_collection,
         };
         let report = sheets::store_bytes(conn, &pipeline, caller.actor(), &file_name, &bytes, &options)?;
         // The service has stored the flags and carried reviewers' decisions on

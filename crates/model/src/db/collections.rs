@@ -255,6 +255,14 @@ pub fn list(
     Ok((items, total))
 }
 
+/// The fiscal years a collection exists for, oldest first (empty while
+/// collections are not in use).
+pub fn fiscal_years(conn: &mut DbConn) -> Result<Vec<FiscalYear>, DbError> {
+    let years: Vec<i32> =
+        collections::table.select(collections::fiscal_year).distinct().order(collections::fiscal_year).load(conn)?;
+    years.into_iter().map(|y| Ok(FiscalYear::new(y)?)).collect()
+}
+
 /// The target level a collection sets for a company in a fiscal year, if a
 /// collection of that year asks the company to submit.
 pub fn target_level_for(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<Option<Level>, DbError> {

@@ -199,12 +199,25 @@ pub fn revoke(conn: &mut DbConn, actor: Actor, id: i64) -> Result<ApiToken, DbEr
 /// Revokes every active token of a user (when the user is disabled or the
 /// password changes). Returns how many were revoked.
 pub fn revoke_all_of(conn: &mut DbConn, actor: Actor, user_id: i64) -> Result<usize, DbError> {
+    revoke_all_of_but(conn, actor, user_id, None)
+}
+
+/// Revokes every active token of a user except `keep` (the token a user
+/// changing their own password over the API calls with). Returns how many
+/// were revoked.
+pub fn revoke_all_of_but(conn: &mut DbConn, actor: Actor, user_id: i64, keep: Option<i64>) -> Result<usize, DbError> {
     write_tx(conn, |conn| {
-        let n = diesel::update(
-            api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()),
-        )
-        .set(api_tokens::revoked_at.eq(Some(crate::time::now().naive_utc())))
-        .execute(conn)?;
+        let mut active = api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null())
+            .into_boxed();
+        if let Some(keep) = keep {
+            active = active.filter(api_tokens::id.ne(keep));
+        }
+        let ids: Vec<i64> = active.select(api_tokens::id).load(conn)?;
+        let n = diesel::update(api_tokens::table.filter(api_tokens::id.eq_any(&ids)))
+            .set(api_tokens::revoked_at.eq(Some(crate::time::now().naive_utc())))
+            .execute(conn)?;
         if n > 0 {
             let change = Change {
                 entity: "user",
