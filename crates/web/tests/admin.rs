@@ -7,8 +7,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use hyoka_api::AppState;
@@ -26,13 +24,14 @@ use hyoka_model::sheet::Answer;
 use hyoka_model::workflow::Actor;
 use hyoka_web::session;
 
+#[path = "support/web.rs"]
+mod web;
+
+use web::*;
+
 #[track_caller]
 fn ok<T, E: Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn settings() -> hyoka_web::Settings {
-    hyoka_web::Settings { cookie_secure: false, ..Default::default() }
 }
 
 /// Roles in the order of every expectation array.
@@ -169,42 +168,8 @@ fn world(db: &TestDb) -> World {
     World { pool, a, collection, victim, users, bearer, tokens }
 }
 
-#[derive(Clone, Default)]
-struct Browser {
-    cookie: Option<String>,
-    csrf: String,
-}
-
 fn sign_in(w: &World, role: &str) -> Browser {
-    let Some(u) = w.users.get(role) else { return Browser::default() };
-    let mut conn = ok(w.pool.get());
-    let secret = ok(session::create(&mut conn, u, None, settings().lifetimes));
-    let found = ok(session::find(&mut conn, &secret, hyoka_model::time::now(), settings().lifetimes));
-    Browser { cookie: Some(format!("hyoka_session={secret}")), csrf: found.map(|s| s.csrf).unwrap_or_default() }
-}
-
-struct Answer_ {
-    status: StatusCode,
-    headers: actix_web::http::header::HeaderMap,
-    bytes: Vec<u8>,
-    body: String,
-}
-
-async fn call<S, B>(app: &S, b: &Browser, req: TestRequest) -> Answer_
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut req = req.insert_header(("host", "localhost:8080"));
-    if let Some(c) = &b.cookie {
-        req = req.insert_header(("cookie", c.clone()));
-    }
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = test::read_body(res).await.to_vec();
-    let body = String::from_utf8_lossy(&bytes).into_owned();
-    Answer_ { status, headers, bytes, body }
+    session_of(&w.pool, w.users.get(role))
 }
 
 macro_rules! app {
@@ -215,25 +180,6 @@ macro_rules! app {
         )
         .await
     };
-}
-
-fn form(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.bytes().map(|b| format!("%{b:02X}")).collect::<String>()))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn post(path: &str, pairs: &[(&str, String)]) -> TestRequest {
-    TestRequest::post()
-        .uri(path)
-        .insert_header(("content-type", "application/x-www-form-urlencoded"))
-        .set_payload(form(pairs))
-}
-
-fn rt<F: std::future::Future<Output = ()>>(f: F) {
-    actix_web::rt::System::new().block_on(f);
 }
 
 /// A POST, its fields and the status expected per role.

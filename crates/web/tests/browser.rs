@@ -66,14 +66,6 @@ fn setup(db: &TestDb) -> Step<()> {
     Ok(())
 }
 
-fn sign_in(b: &Browser, base: &str, login: &str) -> Step<()> {
-    b.go(&format!("{base}/ui/login"))?;
-    b.type_in("input[name=login]", login)?;
-    b.type_in("input[name=password]", "browser-test-password")?;
-    b.click("button[type=submit].primary")?;
-    b.find("#logout").map(|_| ())
-}
-
 fn journeys(driver: &Driver, base: &str, files: &Path, profiles: &Path) -> Step<()> {
     let mut csp = Vec::new();
     // The subsidiary: home, a self-check, a refused file, then the checked file submitted in one click.
@@ -85,7 +77,7 @@ fn journeys(driver: &Driver, base: &str, files: &Path, profiles: &Path) -> Step<
             format!("step {name}: {e}")
         })
     };
-    step(&sub, "sub-sign-in", sign_in(&sub, base, "sub"))?;
+    step(&sub, "sub-sign-in", sign_in(&sub, base, "sub", "browser-test-password"))?;
     step(
         &sub,
         "sub-home",
@@ -127,7 +119,7 @@ fn journeys(driver: &Driver, base: &str, files: &Path, profiles: &Path) -> Step<
 
     // The reviewer: the queue, start the review, one decision in place, the rest at once, return.
     let rev = driver.session(&profiles.join("rev"))?;
-    step(&rev, "rev-sign-in", sign_in(&rev, base, "rev"))?;
+    step(&rev, "rev-sign-in", sign_in(&rev, base, "rev", "browser-test-password"))?;
     step(
         &rev,
         "rev-review",

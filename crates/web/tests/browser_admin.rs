@@ -65,14 +65,6 @@ fn setup(db: &TestDb) -> Step<i64> {
     Ok(ids[1])
 }
 
-fn sign_in(b: &Browser, base: &str, login: &str, password: &str) -> Step<()> {
-    b.go(&format!("{base}/ui/login"))?;
-    b.type_in("input[name=login]", login)?;
-    b.type_in("input[name=password]", password)?;
-    b.click("button[type=submit].primary")?;
-    b.find("#logout").map(|_| ())
-}
-
 fn step(b: &Browser, name: &str, r: Step<()>) -> Step<()> {
     r.map_err(|e| {
         let _ = b.screenshot(&target_dir().join(format!("failed-{name}.png")));

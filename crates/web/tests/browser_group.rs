@@ -50,14 +50,6 @@ fn more_companies(db: &TestDb) -> Step<()> {
     Ok(())
 }
 
-fn sign_in(b: &Browser, base: &str, login: &str) -> Step<()> {
-    b.go(&format!("{base}/ui/login"))?;
-    b.type_in("input[name=login]", login)?;
-    b.type_in("input[name=password]", PASSWORD)?;
-    b.click("button[type=submit].primary")?;
-    b.find("#logout").map(|_| ())
-}
-
 /// Shows the page as printed (`@media print`), or as on screen again.
 fn print_media(b: &Browser, on: bool) -> Step<()> {
     let params = json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": if on { "print" } else { "" }}});
@@ -77,7 +69,7 @@ fn journey(driver: &Driver, base: &str, g: &fixture::Group, profiles: &Path) -> 
             format!("step {name}: {e}")
         })
     };
-    step("sign-in", sign_in(&b, base, "g-reviewer"))?;
+    step("sign-in", sign_in(&b, base, "g-reviewer", PASSWORD))?;
     step(
         "overview",
         (|| {

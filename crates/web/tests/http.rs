@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use hyoka_api::AppState;
@@ -21,8 +19,10 @@ use hyoka_model::db::{DbConn, Pool};
 use hyoka_model::domain::{Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity};
 use hyoka_model::sheet::Answer;
 use hyoka_model::workflow::Actor;
-use hyoka_web::security;
-use hyoka_web::session;
+#[path = "support/web.rs"]
+mod web;
+
+use web::*;
 
 #[track_caller]
 fn ok<T, E: Display>(r: Result<T, E>) -> T {
@@ -40,10 +40,6 @@ const CORPUS: &[&str] = &[
 ];
 
 const GOOD: &str = "「情報セキュリティ規則」を2021年4月に制定し、全従業員に年1回教育を実施済み";
-
-fn settings() -> hyoka_web::Settings {
-    hyoka_web::Settings { cookie_secure: false, ..Default::default() }
-}
 
 struct World {
     pool: Pool,
@@ -142,42 +138,8 @@ fn world(db: &TestDb) -> World {
     World { pool, a, sub, flags, users }
 }
 
-/// A signed-in browser: its cookie and CSRF token.
-#[derive(Clone, Default)]
-struct Browser {
-    cookie: Option<String>,
-    csrf: String,
-}
-
 fn sign_in(w: &World, role: &str) -> Browser {
-    let Some(u) = w.users.get(role) else { return Browser::default() };
-    let mut conn = ok(w.pool.get());
-    let secret = ok(session::create(&mut conn, u, None, settings().lifetimes));
-    let found = ok(session::find(&mut conn, &secret, hyoka_model::time::now(), settings().lifetimes));
-    let csrf = found.map(|s| s.csrf).unwrap_or_default();
-    Browser { cookie: Some(format!("hyoka_session={secret}")), csrf }
-}
-
-struct Answer_ {
-    status: StatusCode,
-    headers: actix_web::http::header::HeaderMap,
-    body: String,
-}
-
-async fn call<S, B>(app: &S, b: &Browser, req: TestRequest) -> Answer_
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut req = req.insert_header(("host", "localhost:8080"));
-    if let Some(c) = &b.cookie {
-        req = req.insert_header(("cookie", c.clone()));
-    }
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
-    Answer_ { status, headers, body }
+    session_of(&w.pool, w.users.get(role))
 }
 
 fn state(w: &World) -> AppState {
@@ -188,32 +150,6 @@ macro_rules! app {
     ($w:expr) => {
         test::init_service(hyoka_api::app(state(&$w)).configure(hyoka_web::configure(settings()))).await
     };
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.bytes().map(|b| format!("%{b:02X}")).collect::<String>()))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn post(path: &str, pairs: &[(&str, &str)]) -> TestRequest {
-    TestRequest::post()
-        .uri(path)
-        .insert_header(("content-type", "application/x-www-form-urlencoded"))
-        .set_payload(form(pairs))
-}
-
-#[track_caller]
-fn assert_headers(a: &Answer_, what: &str) {
-    for (k, v) in security::HEADERS {
-        assert_eq!(a.headers.get(*k).and_then(|x| x.to_str().ok()), Some(*v), "{what}: header {k}");
-    }
-}
-
-fn rt<F: std::future::Future<Output = ()>>(f: F) {
-    actix_web::rt::System::new().block_on(f);
 }
 
 /// A POST, its fields and the status expected per role.
@@ -367,7 +303,7 @@ fn token_of(body: &str) -> String {
     body[at..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
 }
 
-fn cookie_of(a: &Answer_, name: &str) -> Option<String> {
+fn cookie_of(a: &Reply, name: &str) -> Option<String> {
     a.headers
         .get_all("set-cookie")
         .filter_map(|v| v.to_str().ok())
@@ -693,11 +629,11 @@ fn review_and_return(db: &TestDb) {
             post(
                 &format!("{sheet}/decide"),
                 &[
-                    ("flag", &f1),
-                    ("flag", &f2),
+                    ("flag", f1.as_str()),
+                    ("flag", f2.as_str()),
                     ("decision", "dismissed"),
                     ("comment", "一括"),
-                    ("csrf_token", &r.csrf),
+                    ("csrf_token", r.csrf.as_str()),
                 ],
             ),
         )

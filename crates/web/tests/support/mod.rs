@@ -371,6 +371,15 @@ pub fn axe(b: &Browser, page: &str, source: &str) -> Step<()> {
     }
 }
 
+/// Signs in through the sign-in page, as a person would.
+pub fn sign_in(b: &Browser, base: &str, login: &str, password: &str) -> Step<()> {
+    b.go(&format!("{base}/ui/login"))?;
+    b.type_in("input[name=login]", login)?;
+    b.type_in("input[name=password]", password)?;
+    b.click("button[type=submit].primary")?;
+    b.find("#logout").map(|_| ())
+}
+
 /// Whether Chromium and chromedriver are here. Without them a browser test
 /// prints `SKIPPED (browser test)` and passes, except under `CI=true`, where
 /// it fails.
