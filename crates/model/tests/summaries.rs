@@ -305,6 +305,14 @@ fn queue_follows_risk_and_business_impact(db: &TestDb) {
     ok(hyoka_model::db::writes::transition(&mut c, Actor::System, sa, Action::Accept, None));
     assert_eq!(queue(&mut c, 2025), (vec!["B".to_owned()], 1));
     assert_eq!(queue(&mut c, 2024), (Vec::new(), 0));
+    // Submitted and not submitted at once: nobody.
+    let contradiction = dashboards::CompanyFilter {
+        statuses: vec![SubmissionStatus::Submitted],
+        submitted: Some(false),
+        ..Default::default()
+    };
+    let (lines, total) = ok(dashboards::lines(&mut c, fy(2025), &contradiction, dashboards::Order::Priority, 0, 10));
+    assert_eq!((lines.len(), total), (0, 0));
     agree(&mut c);
 }
 

@@ -272,8 +272,11 @@ fn lists_every_company(filter: &CompanyFilter, expected_only: bool) -> bool {
 }
 
 /// Whether a filter keeps only companies with a summary for the year.
+/// A filter asking for companies without a sheet *and* for a status or a
+/// risk keeps none: the left join answers that.
 fn needs_summary(filter: &CompanyFilter) -> bool {
-    filter.submitted == Some(true) || !filter.statuses.is_empty() || filter.min_risk.is_some()
+    filter.submitted != Some(false)
+        && (filter.submitted == Some(true) || !filter.statuses.is_empty() || filter.min_risk.is_some())
 }
 
 /// The companies a filter's company conditions keep.
