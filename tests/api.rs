@@ -17,6 +17,7 @@
 //! - `password`: every user changes their own password (`POST /me/password`):
 //!   the calling token survives, the others and the old password do not, a
 //!   wrong current password is refused and counts toward the lockout;
+//! - `residual`: the residual risk after review on the submission, overview, queue and flag export;
 //! - `security`: hardening headers, unknown query parameters, upload turns (503), the capped problem list, no database
 //!   password printed;
 //! - `concurrent`: two `hyoka serve` processes on one database taking
@@ -45,6 +46,8 @@ mod dashboards;
 mod exports;
 #[path = "api/password.rs"]
 mod password;
+#[path = "api/residual.rs"]
+mod residual;
 #[path = "api/security.rs"]
 mod security;
 #[path = "api/uploads.rs"]

@@ -34,7 +34,7 @@ fn per_level() -> [f64; 3] {
 
 fn set_risk(conn: &mut DbConn, submission_id: i64, risk: u8) {
     ok(write_tx(conn, |c| {
-        detection::set_risk_in_tx(c, submission_id, risk, &[], "test", "test")?;
+        detection::set_risk_in_tx(c, submission_id, risk, &[], hyoka_model::db::testing::computed_by_test())?;
         summaries::refresh_submission_in_tx(c, submission_id)
     }));
 }

@@ -45,7 +45,7 @@ const NAME_A: &str = "株式会社エクスポート";
 const NAME_B: &str = "ビー工業株式会社";
 
 /// The documented columns of `flags.csv`.
-const FLAG_COLUMNS: [&str; 25] = [
+const FLAG_COLUMNS: [&str; 27] = [
     "flag_id",
     "company_id",
     "company_code",
@@ -71,6 +71,8 @@ const FLAG_COLUMNS: [&str; 25] = [
     "decided_at",
     "carried_from",
     "released",
+    "sheet_risk",
+    "sheet_residual_risk",
 ];
 const AUDIT_COLUMNS: [&str; 12] = [
     "id",

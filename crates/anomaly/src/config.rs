@@ -152,19 +152,9 @@ pub struct Thresholds {
     pub stale_years: i32,
 }
 
-/// How flags add up to a sheet's risk score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs, reason = "each weight is documented in config/detector.toml")]
-pub struct RiskWeights {
-    pub weight_high: f64,
-    pub weight_medium: f64,
-    pub weight_low: f64,
-    pub weight_info: f64,
-    pub cap_per_rule: f64,
-    pub scale: f64,
-    pub top_reasons: usize,
-}
+/// How flags add up to a sheet's risk score (the formula is the model's,
+/// shared with the residual risk after review).
+pub use hyoka_model::risk::RiskWeights;
 
 /// Group rules: cohorts, year over year, copied evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

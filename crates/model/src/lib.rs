@@ -23,6 +23,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod limits;
+pub mod risk;
 pub mod scoring;
 pub mod sheet;
 pub mod summary;

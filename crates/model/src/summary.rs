@@ -12,8 +12,9 @@
 //! - the target level (the year's collection's, else the company's);
 //! - self, suggested and reviewed rates (see [`crate::scoring`]) for Lv1,
 //!   Lv2, Lv3, the target and overall, in basis points (0–10000);
-//! - the highest risk of its sheets, and its flags: total, open (no decision
-//!   yet), confirmed, dismissed;
+//! - the highest risk of its sheets, the highest **residual** risk (the same
+//!   formula over the flags still standing after review, [`crate::risk`]),
+//!   and its flags: total, open (no decision yet), confirmed, dismissed;
 //! - per item, four characters (see [`ItemCode`]): the self, suggested,
 //!   reviewed and **estimated** score. The estimate is what hyoka believes
 //!   an item is worth: the confirmed review's score if there is one, else the
@@ -235,6 +236,9 @@ pub struct CompanyYearSummary {
     pub target_level: Level,
     /// Highest risk score of the current sheets.
     pub risk: Option<u8>,
+    /// Highest residual risk of the current sheets: the risk formula over
+    /// the flags still standing after review (undecided and confirmed).
+    pub residual: Option<u8>,
     /// Per [`View`] (in [`View::ALL`] order) × [`Scope`], basis points.
     pub rates: [ViewRates; 3],
     /// Flags.
@@ -410,6 +414,8 @@ pub struct SheetFacts {
     pub flags: Vec<FlagFacts>,
     /// Its risk score.
     pub risk: Option<u8>,
+    /// Its residual risk after review (see [`crate::risk`]).
+    pub residual: Option<u8>,
 }
 
 /// Views of one sheet: self, suggested, reviewed, estimate; its flags counted.
@@ -449,12 +455,16 @@ pub fn compute(
     let mut counts = FlagCounts::default();
     let mut per_view: [Vec<Vec<ScoredItem>>; 4] = Default::default();
     let mut risk: Option<u8> = None;
+    let mut residual: Option<u8> = None;
     for sheet in sheets {
         for (slot, items) in per_view.iter_mut().zip(sheet_views(sheet, &mut counts)) {
             slot.push(items);
         }
         if let Some(r) = sheet.risk {
             risk = Some(risk.map_or(r, |m| m.max(r)));
+        }
+        if let Some(r) = sheet.residual {
+            residual = Some(residual.map_or(r, |m| m.max(r)));
         }
     }
     let merged: [Vec<ScoredItem>; 4] = per_view.map(|sheets| {
@@ -491,6 +501,7 @@ pub fn compute(
         uploaded_at: latest.uploaded_at,
         target_level,
         risk,
+        residual,
         rates,
         flags: counts,
         item_codes: codes.into_iter().collect(),

@@ -266,7 +266,7 @@ fn departments_merge_item_by_item(db: &TestDb) {
 /// in the same transaction.
 fn set_risk(c: &mut DbConn, submission_id: i64, score: u8) {
     ok(hyoka_model::db::write_tx(c, |c| {
-        detection::set_risk_in_tx(c, submission_id, score, &[], "test", &"0".repeat(64))?;
+        detection::set_risk_in_tx(c, submission_id, score, &[], hyoka_model::db::testing::computed_by_test())?;
         summaries::refresh_submission_in_tx(c, submission_id)
     }));
 }

@@ -109,14 +109,7 @@ pub fn analyze(
                 }),
                 &detector.config().risk,
             );
-            detection::set_risk_in_tx(
-                conn,
-                submission,
-                risk.score,
-                &risk.top_reasons,
-                hyoka_anomaly::DETECTOR_VERSION,
-                detector.config_hash(),
-            )?;
+            detection::set_risk_in_tx(conn, submission, risk.score, &risk.top_reasons, detect::computed_by(detector))?;
             hyoka_model::db::summaries::refresh_submission_in_tx(conn, submission)?;
         }
         Ok((run_id, stored, new_on_reviewed))

@@ -86,12 +86,16 @@ pub fn check_and_store_in_tx(
 /// write transaction.
 pub fn store_in_tx(conn: &mut DbConn, detector: &Detector, submission_id: i64, report: &Report) -> Result<(), DbError> {
     flags::insert_in_tx(conn, submission_id, &to_flags(detector, report))?;
-    detection::set_risk_in_tx(
-        conn,
-        submission_id,
-        report.risk.score,
-        &report.risk.top_reasons,
-        hyoka_anomaly::DETECTOR_VERSION,
-        detector.config_hash(),
-    )
+    detection::set_risk_in_tx(conn, submission_id, report.risk.score, &report.risk.top_reasons, computed_by(detector))
+}
+
+/// What a risk the detector computes is recorded as computed by: its
+/// version, its configuration's hash and that configuration's risk weights
+/// (which the residual risk after review reuses).
+pub fn computed_by(detector: &Detector) -> detection::ComputedBy<'_> {
+    detection::ComputedBy {
+        detector_version: hyoka_anomaly::DETECTOR_VERSION,
+        config_hash: detector.config_hash(),
+        weights: &detector.config().risk,
+    }
 }

@@ -154,6 +154,8 @@ pub struct HeatRow {
     pub target_level: u8,
     /// Risk or a dash.
     pub risk: String,
+    /// Residual risk after review, or a dash.
+    pub residual: String,
     /// Lv1, Lv2, Lv3, target, overall; empty when it has not submitted.
     pub cells: Vec<Cell>,
 }
@@ -372,6 +374,11 @@ async fn overview(viewer: Viewer, q: Query) -> HttpResponse {
                         status_code,
                         target_level: l.year.as_ref().map_or(l.company.target_level, |y| y.target_level),
                         risk: l.year.as_ref().and_then(|y| y.risk).map_or_else(|| "—".into(), |r| r.to_string()),
+                        residual: l
+                            .year
+                            .as_ref()
+                            .and_then(|y| y.residual_risk)
+                            .map_or_else(|| "—".into(), |r| r.to_string()),
                         cells: l.year.as_ref().map(|y| cells(y, &ask.view)).unwrap_or_default(),
                         code: l.company.code,
                         name: l.company.name,
@@ -530,6 +537,8 @@ pub struct TrendRow {
     pub rates: [String; 4],
     /// Risk.
     pub risk: String,
+    /// Residual risk after review.
+    pub residual: String,
     /// Status in words.
     pub status: &'static str,
     /// The latest current sheet.
@@ -709,6 +718,10 @@ async fn company(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpResponse {
                         risk: f
                             .filter(|(_, s)| *s)
                             .and_then(|(f, _)| f.risk)
+                            .map_or_else(|| "—".into(), |r| r.to_string()),
+                        residual: f
+                            .filter(|(_, s)| *s)
+                            .and_then(|(f, _)| f.residual_risk)
                             .map_or_else(|| "—".into(), |r| r.to_string()),
                         status: f.map_or(t.status_not_submitted, |(f, _)| status_words(t, &f.status)),
                         submission_id: f.map(|(f, _)| f.submission_id),

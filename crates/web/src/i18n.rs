@@ -264,6 +264,7 @@ texts! {
     show_all: "すべて表示", "Show all";
     decided_count: "判定済み", "decided";
     risk: "リスク", "Risk";
+    residual_risk: "審査後リスク", "Residual risk";
     top_reasons: "主な理由", "Top reasons";
     start_review: "レビューを開始", "Start the review";
     release_flags: "指摘を子会社に公開", "Release the findings";

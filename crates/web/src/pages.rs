@@ -1057,7 +1057,7 @@ struct SubmissionPage {
     shown: bool,
     released: bool,
     rates: Vec<(String, String, String, String)>,
-    risk: Option<(u8, Vec<String>)>,
+    risk: Option<(u8, Option<u8>, Vec<String>)>,
     groups: Vec<ItemGroup>,
     decided: usize,
     total: usize,
@@ -1219,7 +1219,7 @@ async fn submission(viewer: Viewer, id: web::Path<i64>, q: web::Query<BTreeMap<S
                 shown,
                 released: d.flags_released,
                 rates,
-                risk: if shown { d.risk.as_ref().map(|r| (r.score, r.top_reasons.clone())) } else { None },
+                risk: if shown { d.risk.as_ref().map(|r| (r.score, r.residual, r.top_reasons.clone())) } else { None },
                 groups: groups.into_values().collect(),
                 decided,
                 total,
@@ -1570,6 +1570,8 @@ pub struct QueueLine {
     pub revision: i32,
     /// Risk.
     pub risk: String,
+    /// Residual risk after review.
+    pub residual: String,
     /// Impact tier.
     pub tier: u8,
     /// Priority.
@@ -1625,6 +1627,7 @@ async fn queue(viewer: Viewer, q: web::Query<BTreeMap<String, String>>) -> HttpR
                         status: status_words(t, &y.status),
                         revision: y.revision,
                         risk: y.risk.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+                        residual: y.residual_risk.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
                         tier: l.company.impact_tier,
                         priority: l.priority.unwrap_or(0),
                         open: y.flags.open,

@@ -80,8 +80,11 @@ pub struct CompanyYearFigures {
     pub uploaded_at: String,
     /// The target level the `target` rates are for (the year's collection's, else the company's).
     pub target_level: u8,
-    /// Highest risk score (0–100) of its sheets.
+    /// Highest risk score (0–100) of its sheets, as the detector computed it.
     pub risk: Option<u8>,
+    /// Highest residual risk (0–100) of its sheets: the same formula over the
+    /// flags still standing after review (undecided and confirmed).
+    pub residual_risk: Option<u8>,
     /// Achievement rates.
     pub rates: ViewsDto,
     /// Flags.
@@ -99,6 +102,7 @@ impl From<&CompanyYearSummary> for CompanyYearFigures {
             uploaded_at: hyoka_model::time::show(s.uploaded_at),
             target_level: s.target_level.number(),
             risk: s.risk,
+            residual_risk: s.residual,
             rates: ViewsDto::of(s),
             flags: FlagCountsDto {
                 total: i64::from(s.flags.total),

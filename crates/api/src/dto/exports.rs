@@ -36,6 +36,8 @@ pub const FLAG_COLUMNS: &[&str] = &[
     "decided_at",
     "carried_from",
     "released",
+    "sheet_risk",
+    "sheet_residual_risk",
 ];
 
 /// The columns of `audit.csv`, in order.
@@ -109,6 +111,11 @@ pub struct FlaggedItemDto {
     pub carried_from: Option<i64>,
     /// Whether the flags are released to the subsidiary.
     pub released: bool,
+    /// The sheet's risk (0–100) as the detector computed it.
+    pub sheet_risk: Option<u8>,
+    /// The sheet's residual risk (0–100) after review: the same formula over
+    /// the flags still standing (undecided and confirmed).
+    pub sheet_residual_risk: Option<u8>,
 }
 
 impl From<&FlaggedItem> for FlaggedItemDto {
@@ -144,6 +151,8 @@ impl From<&FlaggedItem> for FlaggedItemDto {
             decided_at: latest.map(|l| show(l.decided_at)),
             carried_from: latest.and_then(|l| l.carried_from),
             released: r.released,
+            sheet_risk: r.sheet_risk,
+            sheet_residual_risk: r.sheet_residual_risk,
         }
     }
 }
@@ -181,6 +190,8 @@ impl FlaggedItemDto {
             opt(self.decided_at.as_ref()),
             opt(self.carried_from),
             self.released.to_string(),
+            opt(self.sheet_risk),
+            opt(self.sheet_residual_risk),
         ]
     }
 }

@@ -212,8 +212,13 @@ impl From<&Transition> for TransitionDto {
 /// A submission's risk score.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RiskDto {
-    /// 0–100.
+    /// 0–100: the detector's risk, as computed (a review does not change it).
     pub score: u8,
+    /// 0–100: the residual risk after review — the same formula over the
+    /// flags still standing (undecided and confirmed; dismissed ones drop
+    /// out). Equal to `score` while no flag is dismissed; null for a risk stored
+    /// without its weights.
+    pub residual: Option<u8>,
     /// The strongest reasons (Japanese).
     pub top_reasons: Vec<String>,
     /// Detector version.
@@ -226,6 +231,7 @@ impl From<&RiskRecord> for RiskDto {
     fn from(r: &RiskRecord) -> Self {
         RiskDto {
             score: r.score,
+            residual: r.residual,
             top_reasons: r.top_reasons.clone(),
             detector_version: r.detector_version.clone(),
             computed_at: t(r.computed_at),

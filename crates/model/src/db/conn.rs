@@ -369,7 +369,11 @@ fn summarise_missing(conn: &mut DbConn) -> Result<(), DbError> {
     if refolded > 0 {
         tracing::info!(refolded, "folded logins and company codes recomputed");
     }
-    let missing = super::summaries::missing(conn)?;
+    let backfilled = super::detection::backfill_weights(conn)?;
+    if backfilled > 0 {
+        tracing::info!(backfilled, "risk weights kept for the residual risk");
+    }
+    let missing = super::summaries::missing(conn)? + super::summaries::without_residual(conn)?;
     if missing > 0 {
         let n = super::summaries::rebuild_all(conn)?;
         tracing::info!(missing, rebuilt = n, "dashboard summaries rebuilt");

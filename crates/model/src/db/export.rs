@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::audit::AuditEvent;
 use super::flags::{Flag, FlagRow, flag_from_row};
 use super::review::{self, AuditFilter, DecisionFilter, Detail, RELEASED_SQL};
-use super::schema::{answers, audit_events, companies, flags, items, reviews, submissions, users};
+use super::schema::{answers, audit_events, companies, flags, items, reviews, submission_risk, submissions, users};
 use super::{DbConn, DbError};
 use crate::domain::{Decision, FiscalYear, ItemNumber, Level, Severity};
 
@@ -78,6 +78,11 @@ pub struct FlaggedItem {
     pub fiscal_year: i32,
     /// The submission's revision number.
     pub revision: u32,
+    /// The sheet's risk, as the detector computed it.
+    pub sheet_risk: Option<u8>,
+    /// The sheet's residual risk after review (the same formula over the
+    /// flags still standing).
+    pub sheet_residual_risk: Option<u8>,
     /// Whether the submission is the current revision.
     pub is_current: bool,
     /// The answer's level (none for a flag on the whole sheet).
@@ -131,7 +136,7 @@ enum Window<'a> {
     After(Option<&'a FlagKey>),
 }
 
-type WherePart = (i32, i32, bool, i64, String, String);
+type WherePart = (i32, i32, bool, i64, String, String, Option<i16>, Option<i16>);
 type AnswerPart = (Option<i16>, Option<String>, Option<String>);
 type ReviewPart =
     (Option<String>, Option<i16>, Option<String>, Option<i64>, Option<NaiveDateTime>, Option<String>, Option<i64>);
@@ -154,6 +159,7 @@ macro_rules! filtered_flags {
             ))
             .left_join(reviews::table.on(reviews::flag_id.eq(flags::id).and(sql::<Bool>(LATEST_REVIEW_SQL))))
             .left_join(users::table.on(users::id.nullable().eq(reviews::reviewer_id)))
+            .left_join(submission_risk::table.on(submission_risk::submission_id.eq(flags::submission_id)))
             .into_boxed();
         if let Some(y) = f.fiscal_year {
             q = q.filter(submissions::fiscal_year.eq(y.get()));
@@ -206,6 +212,8 @@ fn fetch(
                 companies::id,
                 companies::code,
                 companies::name,
+                submission_risk::score.nullable(),
+                submission_risk::residual.nullable(),
             ),
             (answers::level.nullable(), answers::evidence.nullable(), items::subject_ja.nullable()),
             (
@@ -261,6 +269,8 @@ fn flagged_from_row((fl, wh, an, rv, released): Row) -> Result<FlaggedItem, DbEr
         company_id: wh.3,
         company_code: wh.4,
         company_name: wh.5,
+        sheet_risk: wh.6.and_then(|r| u8::try_from(r).ok()),
+        sheet_residual_risk: wh.7.and_then(|r| u8::try_from(r).ok()),
         level: an.0.map(|l| Level::try_from(i32::from(l))).transpose()?,
         evidence: an.1,
         subject_ja: an.2,

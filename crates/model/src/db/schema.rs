@@ -237,6 +237,8 @@ diesel::table! {
         detector_version -> Text,
         config_hash -> Text,
         computed_at -> Timestamp,
+        weights_json -> Text,
+        residual -> Nullable<SmallInt>,
     }
 }
 
@@ -340,6 +342,7 @@ diesel::table! {
         flags_dismissed -> Integer,
         item_codes -> Text,
         priority -> Integer,
+        residual -> Nullable<SmallInt>,
     }
 }
 

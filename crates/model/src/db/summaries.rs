@@ -27,8 +27,9 @@
 //! - the target level (the year's collection's, else the company's);
 //! - self, suggested and reviewed rates (see [`crate::scoring`]) for Lv1,
 //!   Lv2, Lv3, the target and overall, in basis points (0–10000);
-//! - the highest risk of its sheets, and its flags: total, open (no decision
-//!   yet), confirmed, dismissed;
+//! - the highest risk of its sheets, the highest residual risk after review
+//!   (also kept on each sheet's risk record, for the exports), and its
+//!   flags: total, open (no decision yet), confirmed, dismissed;
 //! - per item, four characters (see [`ItemCode`]): the self, suggested,
 //!   reviewed and **estimated** score. The estimate is what hyoka believes
 //!   an item is worth: the confirmed review's score if there is one, else the
@@ -62,14 +63,16 @@ fn current_sheets(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Resul
     ids.into_iter().map(|id| subs::get(conn, id)).collect()
 }
 
-/// What a summary needs of one stored sheet.
-fn sheet_facts(conn: &mut DbConn, sheet: &Submission) -> Result<SheetFacts, DbError> {
+/// What a summary needs of one stored sheet, with the residual risk kept on
+/// its risk record (which [`refresh_in_tx`] brings up to date).
+fn sheet_facts(conn: &mut DbConn, sheet: &Submission) -> Result<(SheetFacts, Option<i16>), DbError> {
     let items: Vec<ScoredItem> = subs::answers_of(conn, sheet.id)?
         .iter()
         .map(|a| ScoredItem { number: a.item, level: a.level, evaluation: a.evaluation })
         .collect();
     let latest = super::flags::latest_reviews(conn, sheet.id)?;
-    let flags = super::flags::of_submission(conn, sheet.id)?
+    let stored_flags = super::flags::of_submission(conn, sheet.id)?;
+    let flags = stored_flags
         .iter()
         .map(|f| FlagFacts {
             item: f.flag.target.item(),
@@ -77,9 +80,16 @@ fn sheet_facts(conn: &mut DbConn, sheet: &Submission) -> Result<SheetFacts, DbEr
             decision: latest.get(&f.id).map(|r| r.decision),
         })
         .collect();
-    let risk: Option<i16> =
-        submission_risk::table.find(sheet.id).select(submission_risk::score).first(conn).optional()?;
-    Ok(SheetFacts {
+    let kept: Option<(i16, String, Option<i16>)> = submission_risk::table
+        .find(sheet.id)
+        .select((submission_risk::score, submission_risk::weights_json, submission_risk::residual))
+        .first(conn)
+        .optional()?;
+    let risk = kept.as_ref().map(|(score, _, _)| *score);
+    let residual =
+        kept.as_ref().and_then(|(_, weights, _)| super::detection::residual(&stored_flags, &latest, weights));
+    let kept_residual = kept.and_then(|(_, _, r)| r);
+    let facts = SheetFacts {
         id: sheet.id,
         status: sheet.status,
         revision: i32::try_from(sheet.revision).unwrap_or(i32::MAX),
@@ -87,25 +97,60 @@ fn sheet_facts(conn: &mut DbConn, sheet: &Submission) -> Result<SheetFacts, DbEr
         items,
         flags,
         risk: risk.and_then(|r| u8::try_from(r).ok()),
-    })
+        residual,
+    };
+    Ok((facts, kept_residual))
 }
 
 /// Computes a company-year's summary from its stored current sheets (`None`
 /// when it has none): the facts are loaded here, the figures computed by
 /// [`crate::summary::compute`].
 pub fn compute(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<Option<CompanyYearSummary>, DbError> {
+    Ok(compute_with_residuals(conn, company_id, year)?.0)
+}
+
+/// [`compute`], with each current sheet's residual risk as computed and as
+/// kept on its risk record: (submission, computed, kept).
+type Residuals = Vec<(i64, Option<u8>, Option<i16>)>;
+
+fn compute_with_residuals(
+    conn: &mut DbConn,
+    company_id: i64,
+    year: FiscalYear,
+) -> Result<(Option<CompanyYearSummary>, Residuals), DbError> {
     let sheets = current_sheets(conn, company_id, year)?;
     if sheets.is_empty() {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     let company = companies::get(conn, company_id)?;
     let target_level = super::collections::target_level_for(conn, company_id, year)?.unwrap_or(company.target_level);
-    let facts = sheets.iter().map(|s| sheet_facts(conn, s)).collect::<Result<Vec<_>, _>>()?;
-    Ok(crate::summary::compute(company_id, year, target_level, &facts))
+    let mut facts = Vec::with_capacity(sheets.len());
+    let mut residuals = Vec::with_capacity(sheets.len());
+    for sheet in &sheets {
+        let (f, kept) = sheet_facts(conn, sheet)?;
+        residuals.push((f.id, f.residual, kept));
+        facts.push(f);
+    }
+    Ok((crate::summary::compute(company_id, year, target_level, &facts), residuals))
 }
 
-type Row =
-    ((i64, i32, i64, i32, String, i32, chrono::NaiveDateTime, i16, Option<i16>), (String, i32, i32, i32, i32, String));
+/// Keeps each sheet's residual risk on its risk record (for the exports).
+fn keep_residuals(conn: &mut DbConn, residuals: &Residuals) -> Result<(), DbError> {
+    for (submission_id, computed, kept) in residuals {
+        let computed = computed.map(i16::from);
+        if computed != *kept {
+            diesel::update(submission_risk::table.find(submission_id))
+                .set(submission_risk::residual.eq(computed))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+type Row = (
+    (i64, i32, i64, i32, String, i32, chrono::NaiveDateTime, i16, Option<i16>),
+    (String, i32, i32, i32, i32, String, Option<i16>),
+);
 
 /// The columns of a summary row, in the order [`from_row`] reads them.
 #[allow(clippy::type_complexity)]
@@ -121,7 +166,15 @@ pub(crate) fn columns() -> (
         cys::target_level,
         cys::risk,
     ),
-    (cys::rates, cys::flags_total, cys::flags_open, cys::flags_confirmed, cys::flags_dismissed, cys::item_codes),
+    (
+        cys::rates,
+        cys::flags_total,
+        cys::flags_open,
+        cys::flags_confirmed,
+        cys::flags_dismissed,
+        cys::item_codes,
+        cys::residual,
+    ),
 ) {
     (
         (
@@ -135,7 +188,15 @@ pub(crate) fn columns() -> (
             cys::target_level,
             cys::risk,
         ),
-        (cys::rates, cys::flags_total, cys::flags_open, cys::flags_confirmed, cys::flags_dismissed, cys::item_codes),
+        (
+            cys::rates,
+            cys::flags_total,
+            cys::flags_open,
+            cys::flags_confirmed,
+            cys::flags_dismissed,
+            cys::item_codes,
+            cys::residual,
+        ),
     )
 }
 
@@ -163,7 +224,7 @@ fn parse_rates(text: &str) -> Result<[ViewRates; 3], DbError> {
 
 /// A summary from its stored row.
 pub(crate) fn from_row(r: Row) -> Result<CompanyYearSummary, DbError> {
-    let (head, (rates, total, open, confirmed, dismissed, item_codes)) = r;
+    let (head, (rates, total, open, confirmed, dismissed, item_codes, residual)) = r;
     let (company_id, fiscal_year, submission_id, sheets, status, revision, uploaded_at, target_level, risk) = head;
     Ok(CompanyYearSummary {
         company_id,
@@ -175,6 +236,7 @@ pub(crate) fn from_row(r: Row) -> Result<CompanyYearSummary, DbError> {
         uploaded_at: crate::time::from_db(uploaded_at),
         target_level: Level::try_from(i32::from(target_level))?,
         risk: risk.and_then(|r| u8::try_from(r).ok()),
+        residual: residual.and_then(|r| u8::try_from(r).ok()),
         rates: parse_rates(&rates)?,
         flags: FlagCounts { total, open, confirmed, dismissed },
         item_codes,
@@ -225,6 +287,7 @@ fn insert(conn: &mut DbConn, s: &CompanyYearSummary) -> Result<(), DbError> {
                 cys::flags_dismissed.eq(s.flags.dismissed),
                 cys::item_codes.eq(&s.item_codes),
                 cys::priority.eq(i32::try_from(priority).unwrap_or(i32::MAX)),
+                cys::residual.eq(s.residual.map(i16::from)),
             ),
         ))
         .execute(conn)?;
@@ -267,7 +330,8 @@ fn lock(conn: &mut DbConn) -> Result<(), DbError> {
 pub fn refresh_in_tx(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<(), DbError> {
     lock(conn)?;
     let old = stored(conn, company_id, year)?;
-    let new = compute(conn, company_id, year)?;
+    let (new, residuals) = compute_with_residuals(conn, company_id, year)?;
+    keep_residuals(conn, &residuals)?;
     if old == new {
         return Ok(());
     }
@@ -393,7 +457,9 @@ pub fn rebuild_all(conn: &mut DbConn) -> Result<usize, DbError> {
             .load(conn)?;
         let mut per_year: BTreeMap<i32, YearTotals> = BTreeMap::new();
         for (company_id, y) in &keys {
-            if let Some(s) = compute(conn, *company_id, FiscalYear::new(*y)?)? {
+            let (summary, residuals) = compute_with_residuals(conn, *company_id, FiscalYear::new(*y)?)?;
+            keep_residuals(conn, &residuals)?;
+            if let Some(s) = summary {
                 per_year.entry(*y).or_default().add(&s, 1);
                 insert(conn, &s)?;
             }
@@ -427,6 +493,13 @@ pub fn missing(conn: &mut DbConn) -> Result<i64, DbError> {
     Ok(n)
 }
 
+/// How many summaries have a risk but no residual risk (kept before the
+/// residual existed): rebuilt after migrating.
+pub fn without_residual(conn: &mut DbConn) -> Result<i64, DbError> {
+    let n: i64 = cys::table.filter(cys::risk.is_not_null()).filter(cys::residual.is_null()).count().get_result(conn)?;
+    Ok(n)
+}
+
 /// Differences between the stored summaries and totals and a fresh
 /// computation, described one per line (empty: they agree).
 pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
@@ -439,7 +512,13 @@ pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
     let mut per_year: BTreeMap<i32, YearTotals> = BTreeMap::new();
     for (company_id, y) in keys {
         let year = FiscalYear::new(y)?;
-        let fresh = compute(conn, company_id, year)?;
+        let (fresh, residuals) = compute_with_residuals(conn, company_id, year)?;
+        for (submission_id, computed, kept) in &residuals {
+            if computed.map(i16::from) != *kept {
+                problems
+                    .push(format!("submission {submission_id}: kept residual risk {kept:?}, computed {computed:?}"));
+            }
+        }
         if let Some(s) = &fresh {
             per_year.entry(y).or_default().add(s, 1);
         }

@@ -1,0 +1,3 @@
+ALTER TABLE company_year_summaries DROP COLUMN residual;
+ALTER TABLE submission_risk DROP COLUMN residual;
+ALTER TABLE submission_risk DROP COLUMN weights_json;
