@@ -171,8 +171,8 @@ fn guarded(file: &str, f: impl FnOnce() -> Result<Vec<Grid>, Problem>) -> Result
 }
 
 /// A calamine value as the grid's text, and whether it is a number (dates
-/// are serial numbers, as in xlsx).
-fn text_of(value: &DataRef<'_>) -> Option<(Arc<str>, bool)> {
+/// are serial numbers, as in xlsx); `None` for an empty cell.
+pub fn text_of(value: &DataRef<'_>) -> Option<(Arc<str>, bool)> {
     Some(match value {
         DataRef::Empty => return None,
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => (Arc::from(s.as_str()), false),
@@ -281,7 +281,11 @@ fn check_xlsb_records(file: &str, bytes: &[u8]) -> Result<(), Problem> {
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| unreadable(file, format!("zip entry {i}: {e}")))?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-        if !name.to_ascii_lowercase().ends_with(".bin") {
+        // The BIFF12 parts; a VBA project, printer settings and embedded
+        // objects are binary of other kinds, and calamine parses none of them.
+        let lower = name.to_ascii_lowercase();
+        if !lower.ends_with(".bin") || ["vbaproject", "printersettings", "embeddings"].iter().any(|o| lower.contains(o))
+        {
             continue;
         }
         // Already bounded by check_inflation.

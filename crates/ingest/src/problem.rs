@@ -731,3 +731,35 @@ impl fmt::Display for Refusal {
 }
 
 impl std::error::Error for Refusal {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18: no message given over the API names a command-line flag;
+    /// the command line's names them; both languages carry the same advice.
+    #[test]
+    fn upload_messages_name_fields_and_the_command_line_its_flags() {
+        let kinds = [
+            (ProblemKind::NoFiscalYear, "fiscal_year", "--year"),
+            (ProblemKind::UnknownCompany, "company", "--company"),
+            (ProblemKind::AmbiguousCompany { candidates: vec!["A-1".into(), "A-2".into()] }, "company", "--company"),
+        ];
+        for (kind, field, flag) in kinds {
+            let p = Problem::error(kind, "f.xlsx");
+            for m in [p.message_ja(), p.message_en(), p.to_string()] {
+                assert!(m.contains(field) && !m.contains("--"), "{m}");
+            }
+            for m in [p.message_ja_for(Audience::CommandLine), p.message_en_for(Audience::CommandLine)] {
+                assert!(m.contains(flag), "{m}");
+            }
+            assert!(p.on_command_line().to_string().contains(flag));
+        }
+        // The advice to re-save reaches the Japanese half as well.
+        let p = Problem::error(ProblemKind::NotReadable { detail: "not a zip archive".into() }, "f.xlsx");
+        assert!(p.message_ja().contains(".xlsx") && p.message_ja().contains("CP932"), "{}", p.message_ja());
+        assert!(p.message_en().contains(".xlsx") && p.message_en().contains("CP932"), "{}", p.message_en());
+        let e = Problem::error(ProblemKind::Encrypted, "f.xlsx");
+        assert!(e.message_ja().contains("パスワード") && e.message_en().contains("password"));
+    }
+}

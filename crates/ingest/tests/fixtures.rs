@@ -276,3 +276,30 @@ fn japanese_headers_with_english_values_and_evidence() {
     assert_eq!(answer(&i, 3).evidence, "No.3: not started; an improvement plan will be made next year.");
     assert!(i.warnings.is_empty(), "{:?}", i.warnings);
 }
+
+/// An `.xlsb` saved by Excel (calamine's own test file `issues.xlsb`, MIT):
+/// its cells reach the grid through calamine's streaming cell reader; having
+/// no check-sheet table, it is refused naming the labels looked for.
+#[test]
+fn excel_binary_workbook_cells_and_a_refusal_naming_the_labels_looked_for() {
+    let bytes = std::fs::read(fixture("calamine_issues.xlsb")).unwrap_or_default();
+    let (grids, format) =
+        hyoka_ingest::grids("issues.xlsb", &bytes, &Limits::default()).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(format, Format::Xlsb);
+    let sheet =
+        |name: &str| grids.iter().find(|g| g.sheet.as_deref() == Some(name)).unwrap_or_else(|| panic!("{name}"));
+    let issue2 = sheet("issue2");
+    let cells: Vec<(u32, Option<&str>, Option<&str>)> =
+        issue2.rows.iter().map(|r| (r.index, r.text(0), r.text(1))).collect();
+    assert_eq!(cells, [(1, Some("1"), Some("a")), (2, Some("2"), Some("b")), (3, Some("3"), Some("c"))]);
+    assert_eq!(sheet("spc_chrs").text(8, 0), Some("àâéêèçöïî«»"));
+
+    let refusal = hyoka_ingest::read_bytes("issues.xlsb", &bytes, &catalog(), &Limits::default())
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
+    let p = &refusal.problems[0];
+    assert!(matches!(p.kind, hyoka_ingest::ProblemKind::NoItemTable), "{p}");
+    for label in ["項番", "Item No.", "達成条件評価", "Self-evaluation"] {
+        assert!(p.message_ja().contains(label) && p.message_en().contains(label), "{label}: {p}");
+    }
+}
