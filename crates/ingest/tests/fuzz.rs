@@ -116,7 +116,7 @@ fn mutate(mut data: Vec<u8>, ops: &[Op]) -> Vec<u8> {
             }
             _ => {
                 let pick = op.pos as usize ^ usize::from(op.byte);
-                let token = if pick % 4 == 0 {
+                let token = if pick.is_multiple_of(4) {
                     BYTE_TOKENS[(pick / 4) % BYTE_TOKENS.len()]
                 } else {
                     TOKENS[pick % TOKENS.len()].as_bytes()
