@@ -22,12 +22,12 @@ use crate::config::Config;
 const REFUSED: u8 = 2;
 
 /// Extensions a folder is searched for.
-const SHEET_EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "csv", "tsv", "txt", "json"];
+const SHEET_EXTENSIONS: [&str; 9] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "tsv", "txt", "json"];
 
 /// Arguments of `hyoka import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// Check-sheet files (xlsx, CSV, JSON) or folders to search for them.
+    /// Check-sheet files (xlsx, xlsm, xls, xlsb, ods, CSV, JSON) or folders to search for them.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Company code or name (wins over the cover sheet).
@@ -62,7 +62,7 @@ pub enum OutputFormat {
 /// Arguments of `hyoka check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The check sheet (xlsx, CSV or JSON).
+    /// The check sheet (xlsx, xlsm, xls, xlsb, ods, CSV or JSON).
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// 従業員数 (wins over the cover sheet).
@@ -91,7 +91,6 @@ fn parse_year(s: &str) -> Result<FiscalYear, String> {
     s.parse::<FiscalYear>().map_err(|e| e.to_string())
 }
 
-/// Files to import: the files named, and the sheet files in the folders
 /// A file or folder `hyoka import` passed over, and why.
 struct Skipped {
     path: PathBuf,
@@ -125,6 +124,12 @@ fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Skipped>) {
                 continue;
             }
             if name.starts_with('.') {
+                let folder = path.is_dir();
+                skipped.push(Skipped {
+                    path,
+                    why_ja: if folder { "隠しフォルダ（中は探しません）" } else { "隠しファイル" },
+                    why_en: if folder { "a hidden folder (not searched)" } else { "a hidden file" }.into(),
+                });
                 continue;
             }
             let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -192,7 +197,7 @@ const SHOWN_PROBLEMS: usize = 40;
 
 fn print_problems(problems: &[Problem]) {
     for p in problems.iter().take(SHOWN_PROBLEMS) {
-        println!("    {p}");
+        println!("    {}", p.on_command_line());
     }
     if problems.len() > SHOWN_PROBLEMS {
         println!("    … 他 {} 件 / and {} more", problems.len() - SHOWN_PROBLEMS, problems.len() - SHOWN_PROBLEMS);
@@ -399,7 +404,7 @@ pub fn check(config: &Config, args: &CheckArgs) -> ExitCode {
                     let out = json!({ "file": refusal.file, "refused": true, "errors": errors, "warnings": warnings });
                     emit(&format!("{out}\n"));
                 }
-                OutputFormat::Text => eprintln!("{refusal}"),
+                OutputFormat::Text => eprintln!("{}", refusal.on_command_line()),
             }
             ExitCode::from(REFUSED)
         }
@@ -527,7 +532,7 @@ fn print_check(i: &Ingested, report: &hyoka_anomaly::Report, format: OutputForma
                 say!("      {}", f.reason_en);
             }
             for w in &i.warnings {
-                say!("  {w}");
+                say!("  {}", w.on_command_line());
             }
         }
     }
@@ -557,7 +562,7 @@ fn catalog_import(config: &Config, workbook: &Path) -> anyhow::Result<ExitCode> 
     {
         Ok(w) => w,
         Err(refusal) => {
-            eprintln!("{refusal}");
+            eprintln!("{}", refusal.on_command_line());
             return Ok(ExitCode::from(REFUSED));
         }
     };

@@ -198,6 +198,47 @@ fn import_reports_every_file_and_fails_when_one_is_refused(db: &TestDb) {
     assert_eq!(dept.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["製造部"]);
 }
 
+/// Issue 18: the same sheet saved by LibreOffice as .xls and .ods imports
+/// from a folder, and the summary names every file passed over, hidden ones
+/// too, with why.
+fn import_reads_xls_and_ods_and_lists_every_file_it_skipped(db: &TestDb) {
+    let dir = temp();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("2023")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(inbox.join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    for (from, to) in [("libreoffice.xls", "2023/東海精密.xls"), ("libreoffice.ods", "東海精密.ods")] {
+        std::fs::copy(fixture(from), inbox.join(to)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(inbox.join(".DS_Store"), b"finder").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(inbox.join(".git/HEAD"), b"ref: refs/heads/main").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(inbox.join("scan.pdf"), b"%PDF").unwrap_or_else(|e| panic!("{e}"));
+    let o = hyoka(&db.url_string(), &["import", &inbox.to_string_lossy(), "--create-company"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("東海精密.xls  T001 株式会社 東海精密工業  FY2023  rev 1"), "{out}");
+    assert!(out.contains("東海精密.ods  T001 株式会社 東海精密工業  FY2023  rev 2"), "{out}");
+    assert!(out.contains("取込 2 imported, 変更なし 0 unchanged, 拒否 0 refused, スキップ 3 skipped"), "{out}");
+    let skipped: Vec<&str> = out.lines().filter(|l| l.starts_with("スキップ / skipped:")).collect();
+    assert_eq!(skipped.len(), 3, "{out}");
+    assert!(skipped.iter().any(|l| l.contains(".DS_Store") && l.contains("隠しファイル / a hidden file")), "{out}");
+    assert!(skipped.iter().any(|l| l.contains(".git") && l.contains("a hidden folder (not searched)")), "{out}");
+    assert!(skipped.iter().any(|l| l.contains("scan.pdf") && l.contains("not a check-sheet file (.pdf)")), "{out}");
+    let mut c = db.conn();
+    assert_eq!(submissions::count(&mut c).ok(), Some(2));
+}
+
+/// The command line's advice names its flags (an upload's names its fields).
+#[test]
+fn check_and_import_advise_the_command_line_flags() {
+    let dir = temp();
+    let (url, _) = sqlite_url(dir.path());
+    let o = hyoka(&url, &["import", &fixture("utf8_bom.csv").to_string_lossy()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("--year で指定してください") && out.contains("or pass --year"), "{out}");
+    assert!(!out.contains("fiscal_year"), "{out}");
+}
+
 fn an_unknown_company_is_not_created_without_the_flag(db: &TestDb) {
     let url = db.url_string();
     let o = hyoka(&url, &["import", &fixture("cp932.csv").to_string_lossy()]);
@@ -223,5 +264,6 @@ fn catalog_import_reads_the_official_wording(db: &TestDb) {
 both_backends!(
     import_reports_every_file_and_fails_when_one_is_refused,
     an_unknown_company_is_not_created_without_the_flag,
+    import_reads_xls_and_ods_and_lists_every_file_it_skipped,
     catalog_import_reads_the_official_wording,
 );

@@ -78,9 +78,15 @@ fn an_unknown_company_is_404_and_an_ambiguous_one_409_with_the_problems(db: &Tes
     let body = server.api.upload(Some(&rev), "sheet.json", &unknown, &[]).expect(404).json();
     assert_eq!(body["error"], "unknown_company", "{body}");
     assert_eq!(body["problems"][0]["code"], "unknown_company", "{body}");
+    // Over the API the advice names the upload's field, never a command-line flag.
+    let says = |body: &serde_json::Value, lang: &str, what: &str| {
+        body["problems"][0][lang].as_str().is_some_and(|m| m.contains(what) && !m.contains("--"))
+    };
+    assert!(says(&body, "message_ja", "company 欄") && says(&body, "message_en", "company field"), "{body}");
     let ambiguous = sheet_json("", "東海部品", 2025, |_, _| {});
     let body = server.api.upload(Some(&rev), "sheet.json", &ambiguous, &[]).expect(409).json();
     assert_eq!(body["error"], "ambiguous_company", "{body}");
+    assert!(says(&body, "message_ja", "company 欄") && says(&body, "message_en", "company field"), "{body}");
     assert_eq!(ok(submissions::count(&mut conn)), 0);
 }
 

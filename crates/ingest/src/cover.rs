@@ -18,18 +18,62 @@ const SEARCH_COLS: u32 = 40;
 /// How far right of a label its value may sit.
 const VALUE_REACH: u32 = 8;
 
-/// Label synonyms, normalised.
-const LABELS: &[(Fact, &[&str])] = &[
-    (Fact::CompanyName, &["会社名", "企業名", "貴社名", "法人名", "会社名称", "事業者名"]),
-    (Fact::CompanyCode, &["会社コード", "企業コード", "取引先コード", "会社番号"]),
-    (Fact::FiscalYear, &["評価年度", "対象年度", "実施年度", "回答年度", "年度"]),
-    (Fact::Employees, &["従業員数", "従業員", "社員数"]),
+/// Label synonyms as compared (NFKC, no whitespace, ASCII lower case):
+/// the Japanese sheet's and the English edition's. The official English
+/// wording is not verified here; see `docs/ingest.md`.
+pub const LABELS: &[(Fact, &[&str])] = &[
+    (
+        Fact::CompanyName,
+        &["会社名", "企業名", "貴社名", "法人名", "会社名称", "事業者名", "companyname", "company", "nameofcompany"],
+    ),
+    (Fact::CompanyCode, &["会社コード", "企業コード", "取引先コード", "会社番号", "companycode", "suppliercode"]),
+    (
+        Fact::FiscalYear,
+        &[
+            "評価年度",
+            "対象年度",
+            "実施年度",
+            "回答年度",
+            "年度",
+            "fiscalyear",
+            "evaluationyear",
+            "targetfiscalyear",
+            "fy",
+        ],
+    ),
+    (Fact::Employees, &["従業員数", "従業員", "社員数", "numberofemployees", "employees", "no.ofemployees"]),
     (
         Fact::ItStaff,
-        &["情報システム担当者数", "it担当者数", "情報システム担当者", "情報システム部門人数", "システム担当者数"],
+        &[
+            "情報システム担当者数",
+            "it担当者数",
+            "情報システム担当者",
+            "情報システム部門人数",
+            "システム担当者数",
+            "itstaff",
+            "numberofitstaff",
+            "no.ofitstaff",
+            "itpersonnel",
+        ],
     ),
-    (Fact::Respondent, &["回答者", "回答部署", "記入者", "回答者名", "回答担当者"]),
-    (Fact::AnsweredOn, &["回答日", "記入日", "回答年月日", "提出日"]),
+    (
+        Fact::Respondent,
+        &["回答者", "回答部署", "記入者", "回答者名", "回答担当者", "respondent", "respondentname", "answeredby"],
+    ),
+    (
+        Fact::AnsweredOn,
+        &[
+            "回答日",
+            "記入日",
+            "回答年月日",
+            "提出日",
+            "date",
+            "answerdate",
+            "dateofanswer",
+            "responsedate",
+            "dateofresponse",
+        ],
+    ),
 ];
 
 /// Which fact a label names: the whole label, or the part before a bracket
@@ -186,15 +230,16 @@ pub fn fiscal_year(s: &str) -> Option<FiscalYear> {
 
 /// A head count: `35`, `35名`, `約1,200人`, `３５`.
 pub fn count(s: &str) -> Option<u32> {
-    let n = normalize_compact(s).replace(',', "");
-    let n = n.trim_start_matches('約');
+    let n = normalize_compact(s).replace(',', "").to_ascii_lowercase();
+    let n = ["約", "approx.", "approximately", "about", "ca."].iter().fold(n.as_str(), |n, p| n.trim_start_matches(p));
     let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
     if digits.is_empty() {
         return None;
     }
     let rest = &n[digits.len()..];
     let rest = rest.strip_suffix(".0").unwrap_or(rest);
-    if !matches!(rest, "" | "名" | "人" | "人程度" | "名程度") {
+    if !matches!(rest, "" | "名" | "人" | "人程度" | "名程度" | "people" | "persons" | "person" | "employees" | "staff")
+    {
         return None;
     }
     digits.parse().ok()
@@ -217,6 +262,9 @@ pub fn date(s: &str, numeric: bool, date1904: bool) -> Option<NaiveDate> {
         }
         return base.checked_add_days(chrono::Days::new(serial.trunc() as u64));
     }
+    if let Some(d) = english_date(&n.to_ascii_lowercase()) {
+        return Some(d);
+    }
     let n = n.trim_end_matches('日');
     let parts: Vec<&str> = n.split(['/', '-', '.', '年', '月']).filter(|p| !p.is_empty()).collect();
     let [y, m, d] = parts.as_slice() else {
@@ -225,6 +273,25 @@ pub fn date(s: &str, numeric: bool, date1904: bool) -> Option<NaiveDate> {
     };
     let year = parse_year(y)?;
     let date = NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)?;
+    (2000..=2100).contains(&date.year()).then_some(date)
+}
+
+/// `14July2023`, `July14,2023`, `14-Jul-2023` (whitespace already removed,
+/// lower case): a month by name, so the order of day and month is never a
+/// guess. Numeric `07/14/2023` stays unread (which is the month?).
+fn english_date(n: &str) -> Option<NaiveDate> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let start = n.find(|c: char| c.is_ascii_alphabetic())?;
+    let letters: String = n[start..].chars().take_while(char::is_ascii_alphabetic).collect();
+    let month = MONTHS.iter().position(|m| letters.starts_with(m))? as u32 + 1;
+    let numbers: Vec<u32> =
+        n.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).filter_map(|p| p.parse().ok()).collect();
+    let (day, year) = match numbers.as_slice() {
+        [a, b] if *b >= 1000 => (*a, *b),
+        [a, b] if *a >= 1000 => (*b, *a),
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
     (2000..=2100).contains(&date.year()).then_some(date)
 }
 
@@ -252,6 +319,13 @@ mod tests {
         assert_eq!(date("令和5年7月14日", false, false), d);
         assert_eq!(date("R5.7.14", false, false), d);
         assert_eq!(date("来週", false, false), None);
+        assert_eq!(date("14 July 2023", false, false), d);
+        assert_eq!(date("July 14, 2023", false, false), d);
+        assert_eq!(date("14-Jul-2023", false, false), d);
+        assert_eq!(date("07/14/2023", false, false), None, "month first or day first: not guessed");
+        assert_eq!(count("35 people"), Some(35));
+        assert_eq!(count("approx. 1,200 employees"), Some(1200));
+        assert_eq!(fiscal_year("FY2023").map(FiscalYear::get), Some(2023));
         assert_eq!(date("2023/13/1", false, false), None);
     }
 
@@ -262,5 +336,9 @@ mod tests {
         assert_eq!(label_fact("■評価年度:"), Some(Fact::FiscalYear));
         assert_eq!(label_fact("it担当者数"), Some(Fact::ItStaff));
         assert_eq!(label_fact("会社名の書き方"), None);
+        assert_eq!(label_fact("companyname"), Some(Fact::CompanyName));
+        assert_eq!(label_fact("numberofemployees(persons)"), Some(Fact::Employees));
+        assert_eq!(label_fact("itstaff"), Some(Fact::ItStaff));
+        assert_eq!(label_fact("fiscalyear:"), Some(Fact::FiscalYear));
     }
 }

@@ -16,7 +16,10 @@
 //! is the evaluation column (an exact match) although it contains
 //! 「達成条件」, and 「評価の根拠記入欄 ■対策完了(2点)：…」 is the evidence
 //! column (prefix, 8 characters) although it contains 「評価」.
-//! ASCII synonyms (`No`, `Lv`) only match exactly, so `Note` is not `No`.
+//! Short ASCII synonyms (`No`, `Lv`) only match exactly, so `Note` is not
+//! `No`. The English edition's labels (`Achievement condition(s)`,
+//! `Self-evaluation`, `Basis for evaluation`, …) sit beside the Japanese
+//! ones in [`SYNONYMS`]; a sheet may mix both languages.
 //!
 //! # Two-row headers
 //! A band of two rows is tried as well as single rows: each column takes the
@@ -24,6 +27,8 @@
 //! such as 「評価結果」 merged over two columns is filled into both by the
 //! grid, and a vertically merged 「No.」 reaches the lower row the same way).
 //! The band that recognises the most columns wins.
+
+use std::sync::LazyLock;
 
 use hyoka_model::text::normalize_compact;
 
@@ -33,20 +38,58 @@ use crate::problem::Column;
 /// How many rows from the top are searched for the header.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
 
-/// Synonyms of each column kind, as normalised text.
-const SYNONYMS: &[(Column, &[&str])] = &[
-    (Column::Item, &["no.", "no", "項番", "番号", "項目番号", "項目no.", "通番"]),
-    (Column::Level, &["レベル", "対象レベル", "lv", "lv.", "level"]),
-    (Column::Purpose, &["目的"]),
-    (Column::Requirement, &["要求事項"]),
-    (Column::Condition, &["達成条件"]),
-    (Column::Criteria, &["達成基準"]),
-    (Column::Examples, &["他社事例", "参考事例"]),
-    (Column::Category, &["ラベル", "カテゴリ", "カテゴリー", "分類"]),
-    (Column::Area, &["担当領域"]),
-    (Column::Evaluation, &["達成条件評価", "評価", "自己評価"]),
-    (Column::Evidence, &["評価の根拠記入欄", "評価の根拠", "根拠", "評価根拠", "根拠記入欄"]),
+/// Header labels of each column kind, as written in the Japanese sheet and
+/// the English edition (compared after [`header_key`]). The official English
+/// wording is not verified here: these are the expected synonyms, documented
+/// in `docs/ingest.md`; a refusal lists them.
+pub const SYNONYMS: &[(Column, &[&str])] = &[
+    (Column::Item, &["No.", "No", "項番", "番号", "項目番号", "項目No.", "通番", "Item No.", "Item No", "Item number"]),
+    (Column::Level, &["レベル", "対象レベル", "Lv", "Lv.", "Level", "Target level"]),
+    (Column::Purpose, &["目的", "Purpose", "Objective"]),
+    (Column::Requirement, &["要求事項", "Requirement", "Requirements"]),
+    (Column::Condition, &["達成条件", "Achievement condition", "Achievement conditions", "Achievement condition(s)"]),
+    (Column::Criteria, &["達成基準", "Achievement criteria", "Achievement criterion"]),
+    (
+        Column::Examples,
+        &["他社事例", "参考事例", "Examples from other companies", "Other companies' examples", "Examples"],
+    ),
+    (Column::Category, &["ラベル", "カテゴリ", "カテゴリー", "分類", "Label", "Category", "Classification"]),
+    (Column::Area, &["担当領域", "Area in charge", "Responsible area", "Area of responsibility"]),
+    (
+        Column::Evaluation,
+        &["達成条件評価", "評価", "自己評価", "Evaluation", "Self-evaluation", "Self evaluation", "Self-assessment"],
+    ),
+    (
+        Column::Evidence,
+        &[
+            "評価の根拠記入欄",
+            "評価の根拠",
+            "根拠",
+            "評価根拠",
+            "根拠記入欄",
+            "Basis for evaluation",
+            "Basis of evaluation",
+            "Evaluation basis",
+            "Evidence",
+            "Rationale",
+        ],
+    ),
 ];
+
+/// [`SYNONYMS`] as compared, computed once.
+static KEYS: LazyLock<Vec<(Column, Vec<String>)>> = LazyLock::new(|| {
+    SYNONYMS.iter().map(|(kind, labels)| (*kind, labels.iter().map(|l| header_key(l)).collect())).collect()
+});
+
+/// The labels looked for a column kind, as written (`No. · No · 項番 …`), for messages.
+pub fn labels_looked_for(kind: Column) -> String {
+    SYNONYMS.iter().find(|(k, _)| *k == kind).map(|(_, l)| l.join(" · ")).unwrap_or_default()
+}
+
+/// ASCII synonyms shorter than this match only exactly: `No` is not `Notes`,
+/// `Lv` not `Lvalue`. Longer ones (`Evaluation`, `Evidence`) may start a
+/// label with guidance text after it, like the Japanese ones.
+const SHORT_ASCII: usize = 5;
 
 /// How well a label matched, best last: (tier, synonym length in chars).
 type Score = (u8, usize);
@@ -56,7 +99,7 @@ fn score(label: &str, synonym: &str) -> Option<Score> {
     if label == synonym {
         return Some((3, len));
     }
-    if synonym.is_ascii() {
+    if synonym.is_ascii() && len < SHORT_ASCII {
         return None;
     }
     if label.starts_with(synonym) {
@@ -103,7 +146,7 @@ fn assign(labels: &[(u32, String)]) -> Vec<(Column, u32, Score)> {
         if label.is_empty() {
             continue;
         }
-        for (kind, synonyms) in SYNONYMS {
+        for (kind, synonyms) in KEYS.iter() {
             if let Some(best) = synonyms.iter().filter_map(|s| score(label, s)).max() {
                 candidates.push((best, *kind, *col));
             }

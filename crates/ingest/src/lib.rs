@@ -1,8 +1,11 @@
 //! # hyoka-ingest
 //!
 //! Turns an uploaded check sheet into domain values: the official xlsx
-//! workbook and its variants, CSV (UTF-8 with or without BOM, UTF-16, CP932;
-//! comma or tab) and the API's JSON submission format.
+//! workbook and its variants (hyoka's own reader, [`xlsx`]), the same sheet
+//! saved as `.xls`, `.xlsb` or `.ods` (calamine, behind hyoka's own size and
+//! shape checks, [`book`]), CSV (UTF-8 with or without BOM, UTF-16, CP932;
+//! comma or tab) and the API's JSON submission format. Japanese and English
+//! (the guideline's English edition) headers, values and cover labels.
 //!
 //! - [`read_bytes`] / [`read_path`]: a file → an [`Ingested`] sheet, or a
 //!   [`Refusal`] listing every problem found, each naming file, sheet, cell
@@ -21,6 +24,7 @@
     reason = "a Problem (136 bytes) is returned once per refused file, never in a loop; boxing it would only make every caller noisier"
 )]
 
+pub mod book;
 pub mod catalog_import;
 pub mod cover;
 pub mod csv;
@@ -28,6 +32,7 @@ pub mod grid;
 pub mod header;
 pub mod json;
 pub mod limits;
+pub mod ole;
 pub mod problem;
 pub mod table;
 pub mod validate;
@@ -45,7 +50,7 @@ use sha2::{Digest, Sha256};
 pub use crate::csv::TextEncoding;
 pub use crate::grid::Grid;
 pub use crate::limits::Limits;
-pub use crate::problem::{Column, Fact, Gravity, Problem, ProblemKind, Refusal};
+pub use crate::problem::{Audience, Column, Fact, Gravity, Problem, ProblemKind, Refusal};
 
 /// The kind of file that was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +58,12 @@ pub use crate::problem::{Column, Fact, Gravity, Problem, ProblemKind, Refusal};
 pub enum Format {
     /// An xlsx (or xlsm) workbook.
     Xlsx,
+    /// An Excel 97–2003 (`.xls`, BIFF8) workbook.
+    Xls,
+    /// An Excel binary (`.xlsb`) workbook.
+    Xlsb,
+    /// An OpenDocument (`.ods`, LibreOffice) spreadsheet.
+    Ods,
     /// CSV or tab-separated text.
     Csv {
         /// Its encoding.
@@ -95,20 +106,20 @@ fn looks_like_json(bytes: &[u8]) -> bool {
     b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
 }
 
-/// The sheets of an xlsx workbook, or the one grid of a CSV file.
+/// The sheets of a workbook, or the one grid of a CSV file. The kind is
+/// told by the bytes, never by the file name.
 pub fn grids(file: &str, bytes: &[u8], limits: &Limits) -> Result<(Vec<Grid>, Format), Problem> {
     check_size(file, bytes.len() as u64, limits)?;
     if xlsx::looks_like_zip(bytes) {
-        return Ok((xlsx::read(file, bytes, limits)?, Format::Xlsx));
+        return match book::zip_kind(bytes) {
+            Some(book::Kind::Ods) => Ok((book::read(file, bytes, book::Kind::Ods, limits)?, Format::Ods)),
+            Some(book::Kind::Xlsb) => Ok((book::read(file, bytes, book::Kind::Xlsb, limits)?, Format::Xlsb)),
+            _ => Ok((xlsx::read(file, bytes, limits)?, Format::Xlsx)),
+        };
     }
     if looks_like_ole2(bytes) {
-        return Err(Problem::error(
-            ProblemKind::NotReadable {
-                detail: "an .xls (Excel 97-2003) or password-protected workbook: save it as .xlsx without a password"
-                    .into(),
-            },
-            file,
-        ));
+        // An .xls, or a password-protected xlsx (refused as encrypted).
+        return Ok((book::read(file, bytes, book::Kind::Xls, limits)?, Format::Xls));
     }
     let (grid, encoding, delimiter) = csv::read(file, bytes, limits)?;
     Ok((vec![grid], Format::Csv { encoding, delimiter: char::from(delimiter) }))

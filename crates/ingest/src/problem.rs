@@ -178,7 +178,18 @@ pub enum ProblemKind {
         /// The cell's length.
         chars: usize,
     },
-    /// Not an xlsx workbook, CSV or JSON hyoka can read.
+    /// A workbook's used area (the rectangle from its first to its last
+    /// value, which the xls / xlsb / ods reader holds whole) is larger than
+    /// the readers' cell budget.
+    TooManyCells {
+        /// The budget, in cells, for the whole workbook.
+        limit: u64,
+        /// The cells the workbook's used areas span.
+        cells: u64,
+    },
+    /// A password-protected (encrypted) workbook.
+    Encrypted,
+    /// Not a workbook, CSV or JSON hyoka can read.
     NotReadable {
         /// What went wrong, in English (from the reader).
         detail: String,
@@ -254,6 +265,21 @@ pub enum ProblemKind {
         own: String,
     },
 }
+
+/// Who reads a message, so its advice names what that reader can do: the
+/// command line its flags (`--year`), an upload (API or web form) its
+/// fields (`fiscal_year`). No message given over the API names a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// `hyoka import` / `hyoka check`.
+    CommandLine,
+    /// An upload through the API or the web UI.
+    Upload,
+}
+
+/// How to fix a file hyoka cannot read, in Japanese and English.
+const RESAVE_JA: &str = "Excel や LibreOffice で開き、.xlsx ブックとして保存し直してください。CSV の場合は「CSV UTF-8 (コンマ区切り)」か「CSV (コンマ区切り)」(Shift_JIS / CP932) で保存してください";
+const RESAVE_EN: &str = "open it in Excel or LibreOffice and save it as an .xlsx workbook; save a CSV as \"CSV UTF-8 (Comma delimited)\" or \"CSV (Comma delimited)\" (Shift_JIS / CP932)";
 
 /// One problem, with where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,8 +377,16 @@ impl Problem {
     pub fn expected(&self) -> Option<String> {
         Some(match &self.kind {
             ProblemKind::InvalidEvaluation => {
-                "対策完了(2点) / 対策中(1点) / 未実施(0点) / 該当なし (2, 1, 0, -, N/A); 空欄・▽プルダウンで評価ください = 未回答 / unanswered".to_owned()
+                format!(
+                    "{}; 空欄・▽プルダウンで評価ください = 未回答 / unanswered",
+                    hyoka_model::domain::EVALUATION_EXPECTED
+                )
             }
+            ProblemKind::NoItemTable => format!(
+                "{} + {}",
+                crate::header::labels_looked_for(Column::Item),
+                crate::header::labels_looked_for(Column::Evaluation)
+            ),
             ProblemKind::InvalidItemNumber => "1, １, No.1".to_owned(),
             ProblemKind::UnknownItem { max } => format!("1–{max}"),
             ProblemKind::InvalidLevel => "1, 2, 3, Lv1, レベル1".to_owned(),
@@ -360,13 +394,31 @@ impl Problem {
             ProblemKind::LevelDiffersFromCatalog { catalog } => catalog.to_string(),
             ProblemKind::InvalidFact { fact } => fact.expected().to_owned(),
             ProblemKind::WrongFramework { expected } => expected.clone(),
-            ProblemKind::MissingColumn { column } => column.label_ja().to_owned(),
+            ProblemKind::MissingColumn { column } => crate::header::labels_looked_for(*column),
             _ => return None,
         })
     }
 
-    /// The message in Japanese (without the place).
+    /// The message in Japanese (without the place), for an upload: it never
+    /// names a command-line flag.
     pub fn message_ja(&self) -> String {
+        self.message_ja_for(Audience::Upload)
+    }
+
+    /// The message in English (without the place), for an upload.
+    pub fn message_en(&self) -> String {
+        self.message_en_for(Audience::Upload)
+    }
+
+    /// The problem as the command line prints it, with the advice naming
+    /// its flags: `file チェックシート!M44 No.40: 日本語 / English`.
+    pub fn on_command_line(&self) -> impl fmt::Display + '_ {
+        Shown(self, Audience::CommandLine)
+    }
+
+    /// The message in Japanese (without the place) for `audience`.
+    pub fn message_ja_for(&self, audience: Audience) -> String {
+        let cli = audience == Audience::CommandLine;
         let f = self.found_or_empty();
         match &self.kind {
             ProblemKind::EmptyFile => "ファイルが空です".into(),
@@ -382,15 +434,25 @@ impl Problem {
             ProblemKind::CellTooLong { limit, chars } => {
                 format!("セルの文字数 {chars} 字が上限 {limit} 字を超えています")
             }
-            ProblemKind::NotReadable { .. } => {
-                "読み取れないファイルです (xlsx ブック、CSV、hyoka の JSON のいずれでもないか、壊れています)".into()
+            ProblemKind::TooManyCells { limit, cells } => format!(
+                "シートの使用範囲が大きすぎます ({cells} セル、上限 {limit} セル)。表から離れたセルの値や書式を削除するか、.xlsx で保存し直してください"
+            ),
+            ProblemKind::Encrypted => {
+                "パスワードで保護されたブックは読めません。パスワードを外して .xlsx で保存し直してください".into()
             }
-            ProblemKind::NoItemTable => {
-                "チェックシートの表が見つかりません (「No.」と「達成条件評価」の見出しがある行がありません)".into()
-            }
-            ProblemKind::MissingColumn { column } => {
-                format!("「{}」の列が見つかりません", column.label_ja())
-            }
+            ProblemKind::NotReadable { detail } => format!(
+                "読み取れないファイルです (xlsx・xlsm・xls・xlsb・ods ブック、CSV、hyoka の JSON のいずれでもないか、壊れています。詳細: {detail})。{RESAVE_JA}"
+            ),
+            ProblemKind::NoItemTable => format!(
+                "チェックシートの表が見つかりません。項番の見出し（{}）と評価の見出し（{}）がある行を探しましたが、ありませんでした",
+                crate::header::labels_looked_for(Column::Item),
+                crate::header::labels_looked_for(Column::Evaluation)
+            ),
+            ProblemKind::MissingColumn { column } => format!(
+                "「{}」の列が見つかりません (探した見出し: {})",
+                column.label_ja(),
+                crate::header::labels_looked_for(*column)
+            ),
             ProblemKind::InvalidItemNumber => format!("項番「{f}」は番号として読めません"),
             ProblemKind::UnknownItem { max } => {
                 format!("項番「{f}」はありません (項番は 1〜{max})")
@@ -403,7 +465,7 @@ impl Problem {
                 format!("制御文字 {character} は使えません (タブと改行のほかの制御文字は入力できません)")
             }
             ProblemKind::InvalidEvaluation => format!(
-                "評価「{f}」は使えません。対策完了(2点)・対策中(1点)・未実施(0点)・該当なし のいずれかにしてください"
+                "評価「{f}」は使えません。対策完了(2点)・対策中(1点)・未実施(0点)・該当なし (英語版: Completed (2 points)・In progress (1 point)・Not implemented (0 points)・Not applicable) のいずれかにしてください"
             ),
             ProblemKind::InvalidLevel => {
                 format!("レベル「{f}」は読めません (1、2、3 のいずれか)")
@@ -418,15 +480,25 @@ impl Problem {
             ProblemKind::WrongFramework { expected } => {
                 format!("フレームワーク「{f}」には対応していません ({expected} のみ)")
             }
-            ProblemKind::NoFiscalYear => {
+            ProblemKind::NoFiscalYear if cli => {
                 "評価年度がわかりません。表紙に評価年度を記入するか --year で指定してください".into()
             }
+            ProblemKind::NoFiscalYear => {
+                "評価年度がわかりません。表紙に評価年度を記入するか、アップロードの fiscal_year 欄（画面では「年度」）で指定してください".into()
+            }
             ProblemKind::NotStored { reason } => format!("読み取りましたが保存できませんでした: {reason}"),
-            ProblemKind::UnknownCompany => format!(
+            ProblemKind::UnknownCompany if cli => format!(
                 "会社「{f}」は登録されていません。会社を登録するか --company で指定してください (--create-company で新規登録)"
             ),
-            ProblemKind::AmbiguousCompany { candidates } => format!(
+            ProblemKind::UnknownCompany => format!(
+                "会社「{f}」は登録されていません。管理者に会社の登録を依頼するか、アップロードの company 欄で登録済みの会社コードを指定してください"
+            ),
+            ProblemKind::AmbiguousCompany { candidates } if cli => format!(
                 "会社名「{f}」に該当する会社が複数あります ({})。--company で会社コードを指定してください",
+                candidates.join(", ")
+            ),
+            ProblemKind::AmbiguousCompany { candidates } => format!(
+                "会社名「{f}」に該当する会社が複数あります ({})。アップロードの company 欄で会社コードを指定してください",
                 candidates.join(", ")
             ),
             ProblemKind::CoverNamesAnotherCompany { own } => format!(
@@ -435,8 +507,9 @@ impl Problem {
         }
     }
 
-    /// The message in English (without the place).
-    pub fn message_en(&self) -> String {
+    /// The message in English (without the place) for `audience`.
+    pub fn message_en_for(&self, audience: Audience) -> String {
+        let cli = audience == Audience::CommandLine;
         let f = self.found_or_empty_en();
         match &self.kind {
             ProblemKind::EmptyFile => "the file is empty".into(),
@@ -452,15 +525,25 @@ impl Problem {
             ProblemKind::CellTooLong { limit, chars } => {
                 format!("the cell holds {chars} characters; the limit is {limit}")
             }
-            ProblemKind::NotReadable { detail } => {
-                format!("not a readable xlsx workbook, CSV or hyoka JSON file ({detail})")
+            ProblemKind::TooManyCells { limit, cells } => format!(
+                "the sheets' used areas span {cells} cells, more than the limit of {limit}; delete values and formatting far from the table, or save it as .xlsx"
+            ),
+            ProblemKind::Encrypted => {
+                "a password-protected workbook cannot be read; remove the password and save it as .xlsx".into()
             }
-            ProblemKind::NoItemTable => {
-                "no check-sheet table found: no row has both a No. and an evaluation header".into()
-            }
-            ProblemKind::MissingColumn { column } => {
-                format!("the {} column is missing", column.label_en())
-            }
+            ProblemKind::NotReadable { detail } => format!(
+                "not a readable workbook (xlsx, xlsm, xls, xlsb, ods), CSV or hyoka JSON file ({detail}); {RESAVE_EN}"
+            ),
+            ProblemKind::NoItemTable => format!(
+                "no check-sheet table found: no row has both an item-number header ({}) and an evaluation header ({})",
+                crate::header::labels_looked_for(Column::Item),
+                crate::header::labels_looked_for(Column::Evaluation)
+            ),
+            ProblemKind::MissingColumn { column } => format!(
+                "the {} column is missing (labels looked for: {})",
+                column.label_en(),
+                crate::header::labels_looked_for(*column)
+            ),
             ProblemKind::InvalidItemNumber => format!("{f:?} is not an item number"),
             ProblemKind::UnknownItem { max } => {
                 format!("there is no item {f} (items are numbered 1–{max})")
@@ -472,9 +555,9 @@ impl Problem {
             ProblemKind::ControlCharacter { character } => {
                 format!("the control character {character} is not allowed (only tab and line breaks are)")
             }
-            ProblemKind::InvalidEvaluation => {
-                format!("evaluation {f:?} is not one of 対策完了(2点), 対策中(1点), 未実施(0点), 該当なし")
-            }
+            ProblemKind::InvalidEvaluation => format!(
+                "evaluation {f:?} is not one of Completed (2 points), In progress (1 point), Not implemented (0 points), Not applicable (対策完了(2点), 対策中(1点), 未実施(0点), 該当なし)"
+            ),
             ProblemKind::InvalidLevel => format!("level {f:?} is not 1, 2 or 3"),
             ProblemKind::NoLevel => "neither the sheet nor the catalog gives this item a level; fill in 1–3".into(),
             ProblemKind::LevelDiffersFromCatalog { catalog } => {
@@ -486,15 +569,25 @@ impl Problem {
             ProblemKind::WrongFramework { expected } => {
                 format!("framework {f:?} is not supported (only {expected})")
             }
-            ProblemKind::NoFiscalYear => {
+            ProblemKind::NoFiscalYear if cli => {
                 "the fiscal year is unknown: fill in 評価年度 on the cover sheet or pass --year".into()
             }
+            ProblemKind::NoFiscalYear => {
+                "the fiscal year is unknown: fill in 評価年度 (Fiscal year) on the cover sheet or send it in the upload's fiscal_year field".into()
+            }
             ProblemKind::NotStored { reason } => format!("the sheet was read but not stored: {reason}"),
-            ProblemKind::UnknownCompany => {
+            ProblemKind::UnknownCompany if cli => {
                 format!("company {f:?} is not registered; register it or pass --company (or --create-company)")
             }
-            ProblemKind::AmbiguousCompany { candidates } => format!(
+            ProblemKind::UnknownCompany => format!(
+                "company {f:?} is not registered; ask an administrator to register it, or give a registered company's code in the upload's company field"
+            ),
+            ProblemKind::AmbiguousCompany { candidates } if cli => format!(
                 "several companies match the name {f:?} ({}); pass --company with the code",
+                candidates.join(", ")
+            ),
+            ProblemKind::AmbiguousCompany { candidates } => format!(
+                "several companies match the name {f:?} ({}); give the company's code in the upload's company field",
                 candidates.join(", ")
             ),
             ProblemKind::CoverNamesAnotherCompany { own } => format!(
@@ -516,9 +609,17 @@ fn shorten(s: &str) -> String {
     }
 }
 
-impl fmt::Display for Problem {
-    /// `file チェックシート!M44 No.40: 日本語 / English`.
+/// A problem shown to one audience.
+struct Shown<'a>(&'a Problem, Audience);
+
+impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, self.1)
+    }
+}
+
+impl Problem {
+    fn write(&self, f: &mut fmt::Formatter<'_>, audience: Audience) -> fmt::Result {
         f.write_str(&self.file)?;
         if let Some(place) = self.place() {
             write!(f, " {place}")?;
@@ -529,7 +630,15 @@ impl fmt::Display for Problem {
         if self.gravity == Gravity::Warning {
             f.write_str(" [警告 / warning]")?;
         }
-        write!(f, ": {} / {}", self.message_ja(), self.message_en())
+        write!(f, ": {} / {}", self.message_ja_for(audience), self.message_en_for(audience))
+    }
+}
+
+impl fmt::Display for Problem {
+    /// `file チェックシート!M44 No.40: 日本語 / English`, as an upload shows
+    /// it ([`Problem::on_command_line`] for the command line's advice).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, Audience::Upload)
     }
 }
 
@@ -594,15 +703,63 @@ impl Refusal {
     }
 }
 
-impl fmt::Display for Refusal {
+impl Refusal {
+    /// The refusal as the command line prints it ([`Problem::on_command_line`]).
+    pub fn on_command_line(&self) -> impl fmt::Display + '_ {
+        ShownRefusal(self, Audience::CommandLine)
+    }
+}
+
+struct ShownRefusal<'a>(&'a Refusal, Audience);
+
+impl fmt::Display for ShownRefusal<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.errors().count();
-        write!(f, "{}: 取り込めません ({n} 件のエラー) / refused ({n} errors)", self.file)?;
-        for p in &self.problems {
-            write!(f, "\n  {p}")?;
+        let n = self.0.errors().count();
+        write!(f, "{}: 取り込めません ({n} 件のエラー) / refused ({n} errors)", self.0.file)?;
+        for p in &self.0.problems {
+            f.write_str("\n  ")?;
+            p.write(f, self.1)?;
         }
         Ok(())
     }
 }
 
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        ShownRefusal(self, Audience::Upload).fmt(f)
+    }
+}
+
 impl std::error::Error for Refusal {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18: no message given over the API names a command-line flag;
+    /// the command line's names them; both languages carry the same advice.
+    #[test]
+    fn upload_messages_name_fields_and_the_command_line_its_flags() {
+        let kinds = [
+            (ProblemKind::NoFiscalYear, "fiscal_year", "--year"),
+            (ProblemKind::UnknownCompany, "company", "--company"),
+            (ProblemKind::AmbiguousCompany { candidates: vec!["A-1".into(), "A-2".into()] }, "company", "--company"),
+        ];
+        for (kind, field, flag) in kinds {
+            let p = Problem::error(kind, "f.xlsx");
+            for m in [p.message_ja(), p.message_en(), p.to_string()] {
+                assert!(m.contains(field) && !m.contains("--"), "{m}");
+            }
+            for m in [p.message_ja_for(Audience::CommandLine), p.message_en_for(Audience::CommandLine)] {
+                assert!(m.contains(flag), "{m}");
+            }
+            assert!(p.on_command_line().to_string().contains(flag));
+        }
+        // The advice to re-save reaches the Japanese half as well.
+        let p = Problem::error(ProblemKind::NotReadable { detail: "not a zip archive".into() }, "f.xlsx");
+        assert!(p.message_ja().contains(".xlsx") && p.message_ja().contains("CP932"), "{}", p.message_ja());
+        assert!(p.message_en().contains(".xlsx") && p.message_en().contains("CP932"), "{}", p.message_en());
+        let e = Problem::error(ProblemKind::Encrypted, "f.xlsx");
+        assert!(e.message_ja().contains("パスワード") && e.message_en().contains("password"));
+    }
+}

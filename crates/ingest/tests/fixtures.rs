@@ -177,3 +177,129 @@ fn every_problem_is_reported_at_once() {
         want.iter().map(|(p, i, k)| ((*p).to_owned(), *i, (*k).to_owned())).collect();
     assert_eq!(got, want);
 }
+
+/// The official-like workbook saved by LibreOffice Calc 7.4 (`make_libreoffice.sh`)
+/// reads as the original does: the same answers, cover and places.
+fn assert_official_like_as_saved_elsewhere(i: &Ingested) {
+    assert_eq!(i.item_sheet.as_deref(), Some("チェックシート"));
+    assert_complete(i);
+    assert_eq!(tallies(i), [(61, 43), (107, 69), (43, 26), (211, 138)]);
+    let c = &i.sheet.cover;
+    assert_eq!(c.company_name.as_deref(), Some("株式会社 東海精密工業"));
+    assert_eq!(c.company_code.as_deref(), Some("T001"));
+    assert_eq!(c.fiscal_year.map(|y| y.get()), Some(2023), "令和5年度");
+    assert_eq!((c.employees, c.it_staff), (Some(85), Some(1)));
+    assert_eq!(c.respondent.as_deref(), Some("情報システム課 山田太郎"));
+    assert_eq!(c.answered_on, NaiveDate::from_ymd_opt(2023, 7, 14));
+    assert_eq!(i.cover_sources.get(&hyoka_ingest::Fact::CompanyName).map(String::as_str), Some("表紙!C3"));
+    let n1 = answer(i, 1);
+    assert_eq!(n1.evaluation, Evaluation::DONE);
+    assert_eq!(n1.evidence, "「情報セキュリティ規則」を2019年4月に制定済み。2023年4月改定。");
+    assert_eq!(n1.responsible_area.as_deref(), Some("IT"));
+    assert_eq!(n1.source_cell.as_deref(), Some("チェックシート!M9"));
+    let n17 = answer(i, 17);
+    assert_eq!((n17.evaluation, n17.level), (Evaluation::NOT_DONE, Level::Lv2));
+    assert_eq!(n17.evidence, "現状実施できていない。今年度中にSOCを設置し、予兆検知等を実施予定");
+    assert_eq!(answer(i, 40).evaluation, Evaluation::Unanswered, "the pulldown placeholder");
+    assert_eq!(answer(i, 41).evaluation, Evaluation::Unanswered, "an empty cell");
+    assert_eq!(answer(i, 49).evaluation, Evaluation::NotApplicable);
+    assert_eq!(answer(i, 85).evidence, "ICカードによる入退場認証システムを設置済（2020年導入）");
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+}
+
+#[test]
+fn official_like_saved_by_libreoffice_as_xls() {
+    let i = read("libreoffice.xls");
+    assert_eq!(i.format, Format::Xls);
+    assert_official_like_as_saved_elsewhere(&i);
+}
+
+#[test]
+fn official_like_saved_by_libreoffice_as_ods() {
+    let i = read("libreoffice.ods");
+    assert_eq!(i.format, Format::Ods);
+    assert_official_like_as_saved_elsewhere(&i);
+}
+
+#[test]
+fn official_like_saved_by_libreoffice_as_xlsx() {
+    let i = read("libreoffice.xlsx");
+    assert_eq!(i.format, Format::Xlsx);
+    assert_official_like_as_saved_elsewhere(&i);
+}
+
+#[test]
+fn english_edition_headers_values_and_cover() {
+    let i = read("english_edition.xlsx");
+    assert_eq!(i.item_sheet.as_deref(), Some("Check sheet"));
+    assert_complete(&i);
+    // Lv1 62/86, Lv2 85/136, Lv3 45/56, all 192/278 (make_english.py).
+    assert_eq!(tallies(&i), [(62, 43), (85, 68), (45, 28), (192, 139)]);
+    let c = &i.sheet.cover;
+    assert_eq!(c.company_name.as_deref(), Some("Tokai Precision Mexico S.A. de C.V."));
+    assert_eq!(c.fiscal_year.map(|y| y.get()), Some(2024), "FY2024");
+    assert_eq!((c.employees, c.it_staff), (Some(420), Some(3)), "approx. 420 employees");
+    assert_eq!(c.respondent.as_deref(), Some("IT Department, Maria Lopez"));
+    assert_eq!(c.answered_on, NaiveDate::from_ymd_opt(2024, 8, 5));
+    assert_eq!(i.cover_sources.get(&hyoka_ingest::Fact::FiscalYear).map(String::as_str), Some("Cover!C4"));
+    let n1 = answer(&i, 1);
+    assert_eq!(n1.evaluation, Evaluation::DONE, "Done");
+    assert_eq!(n1.evidence, "Information Security Rules established in April 2019, revised April 2023.");
+    assert_eq!(n1.source_cell.as_deref(), Some("Check sheet!J8"));
+    assert_eq!(n1.responsible_area.as_deref(), Some("Legal"), "Area in charge");
+    let n17 = answer(&i, 17);
+    assert_eq!(n17.evaluation, Evaluation::IN_PROGRESS, "In progress, without the points");
+    assert_eq!(n17.evidence, "Not yet in place. A SOC will be set up this fiscal year to detect signs of attacks.");
+    assert_eq!(answer(&i, 23).evidence, "「情報セキュリティ規則」を2019年4月に制定済み。", "Japanese evidence");
+    assert_eq!(answer(&i, 3).evaluation, Evaluation::NOT_DONE, "Not done");
+    assert_eq!(answer(&i, 2).evaluation, Evaluation::IN_PROGRESS, "In progress (1 point)");
+    assert_eq!(answer(&i, 5).evaluation, Evaluation::NotApplicable, "N/A");
+    assert_eq!(answer(&i, 16).evaluation, Evaluation::NotApplicable, "Not applicable");
+    assert_eq!(answer(&i, 12).evaluation, Evaluation::DONE, "Completed (2 points)");
+    assert_eq!(answer(&i, 11).evaluation, Evaluation::DONE, "Completed");
+    assert_eq!(answer(&i, 14).evaluation, Evaluation::NOT_DONE, "Not implemented (0 points)");
+    assert_eq!(answer(&i, 30).evaluation, Evaluation::Unanswered);
+    assert_eq!(answer(&i, 2).level, Level::Lv1, "a level as a bare number");
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+}
+
+#[test]
+fn japanese_headers_with_english_values_and_evidence() {
+    let i = read("mixed_languages.xlsx");
+    assert_complete(&i);
+    assert_eq!(tallies(&i), [(65, 44), (91, 62), (40, 25), (196, 131)]);
+    let c = &i.sheet.cover;
+    assert_eq!(c.company_name.as_deref(), Some("Hokuriku Resin America Inc."));
+    assert_eq!(c.fiscal_year.map(|y| y.get()), Some(2024));
+    assert_eq!(answer(&i, 4).evaluation, Evaluation::NotApplicable);
+    assert_eq!(answer(&i, 3).evaluation, Evaluation::NOT_DONE);
+    assert_eq!(answer(&i, 3).evidence, "No.3: not started; an improvement plan will be made next year.");
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+}
+
+/// An `.xlsb` saved by Excel (calamine's own test file `issues.xlsb`, MIT):
+/// its cells reach the grid through calamine's streaming cell reader; having
+/// no check-sheet table, it is refused naming the labels looked for.
+#[test]
+fn excel_binary_workbook_cells_and_a_refusal_naming_the_labels_looked_for() {
+    let bytes = std::fs::read(fixture("calamine_issues.xlsb")).unwrap_or_default();
+    let (grids, format) =
+        hyoka_ingest::grids("issues.xlsb", &bytes, &Limits::default()).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(format, Format::Xlsb);
+    let sheet =
+        |name: &str| grids.iter().find(|g| g.sheet.as_deref() == Some(name)).unwrap_or_else(|| panic!("{name}"));
+    let issue2 = sheet("issue2");
+    let cells: Vec<(u32, Option<&str>, Option<&str>)> =
+        issue2.rows.iter().map(|r| (r.index, r.text(0), r.text(1))).collect();
+    assert_eq!(cells, [(1, Some("1"), Some("a")), (2, Some("2"), Some("b")), (3, Some("3"), Some("c"))]);
+    assert_eq!(sheet("spc_chrs").text(8, 0), Some("àâéêèçöïî«»"));
+
+    let refusal = hyoka_ingest::read_bytes("issues.xlsb", &bytes, &catalog(), &Limits::default())
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
+    let p = &refusal.problems[0];
+    assert!(matches!(p.kind, hyoka_ingest::ProblemKind::NoItemTable), "{p}");
+    for label in ["項番", "Item No.", "達成条件評価", "Self-evaluation"] {
+        assert!(p.message_ja().contains(label) && p.message_en().contains(label), "{label}: {p}");
+    }
+}

@@ -1,6 +1,8 @@
 //! Property test standing in for a fuzzer (cargo-fuzz needs a nightly
-//! toolchain): random bytes, mutated fixtures and workbooks whose XML parts
-//! are mutated and re-zipped go through every parser. None may panic, take
+//! toolchain): random bytes, mutated fixtures (xlsx, LibreOffice's .xls and
+//! .ods, Excel's .xlsb, CSV, JSON) and workbooks whose parts are mutated and
+//! re-zipped (xlsx, ods, xlsb) go through every parser, the calamine-backed
+//! readers and their pre-scans included. None may panic, take
 //! more than a few seconds, or grow the process past a memory bound.
 //!
 //! The inputs come from a fixed seed, so a failure reproduces. The test runs
@@ -10,7 +12,7 @@ use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use hyoka_ingest::{Limits, catalog_import, csv, json, read_bytes, xlsx};
+use hyoka_ingest::{Limits, book, catalog_import, csv, json, ole, read_bytes, xlsx};
 use hyoka_model::catalog::Catalog;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -57,6 +59,28 @@ const TOKENS: &[&str] = &[
     "<si><t>",
     "</t></si>",
     "<sheet name=\"x\" r:id=\"rId1\"/>",
+    // ods: repeats and spans that would make calamine's rectangles huge.
+    "<table:table-row table:number-rows-repeated=\"1048576\"><table:table-cell office:value-type=\"float\" office:value=\"1\"/></table:table-row>",
+    " table:number-columns-repeated=\"16384\"",
+    " table:number-rows-spanned=\"1000000\" table:number-columns-spanned=\"16384\"",
+    "<table:table table:name=\"x\">",
+    "</table:table-row>",
+    "Achievement condition(s)",
+    "Self-evaluation",
+    "Completed (2 points)",
+];
+
+/// Binary tokens for BIFF records inside an `.xls`: a DIMENSIONS record of
+/// 2 billion rows, a BoundSheet pointing far away, a Number deep down, FAT
+/// chain markers.
+const BYTE_TOKENS: &[&[u8]] = &[
+    b"\x00\x02\x0e\x00\x00\x00\x00\x00\xff\xff\xff\x7f\x00\x00\xff\x00\x00\x00",
+    b"\x85\x00\x08\x00\xff\xff\xff\x00\x00\x00\x00\x00",
+    b"\x03\x02\x0e\x00\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+    b"\xbd\x00\x06\x00\x00\x00\x05\x00\x01\x00",
+    b"\xff\xff\xff\xff",
+    b"\xfe\xff\xff\xff",
+    b"\x00\x00\x00\x00",
 ];
 
 #[derive(Debug, Clone)]
@@ -91,8 +115,36 @@ fn mutate(mut data: Vec<u8>, ops: &[Op]) -> Vec<u8> {
                 data.extend_from_slice(&chunk);
             }
             _ => {
-                let token = TOKENS[usize::from(op.byte) % TOKENS.len()].as_bytes();
+                let pick = op.pos as usize ^ usize::from(op.byte);
+                let token = if pick.is_multiple_of(4) {
+                    BYTE_TOKENS[(pick / 4) % BYTE_TOKENS.len()]
+                } else {
+                    TOKENS[pick % TOKENS.len()].as_bytes()
+                };
                 data.splice(at..at, token.iter().copied());
+            }
+        }
+    }
+    data
+}
+
+/// Overwrites bytes and tokens without moving anything: an `.xls` keeps its
+/// container (sector chains, directory) and its BIFF records get bad values.
+fn overwrite(mut data: Vec<u8>, ops: &[Op]) -> Vec<u8> {
+    for op in ops {
+        let len = data.len();
+        if len == 0 {
+            break;
+        }
+        // Past the 512-byte header most of the time.
+        let at = if op.kind == 0 { op.pos as usize % len } else { (512 + op.pos as usize) % len };
+        let token: &[u8] = match op.kind % 3 {
+            0 => std::slice::from_ref(&op.byte),
+            _ => BYTE_TOKENS[usize::from(op.byte) % BYTE_TOKENS.len()],
+        };
+        for (i, b) in token.iter().enumerate() {
+            if let Some(slot) = data.get_mut(at + i) {
+                *slot = *b;
             }
         }
     }
@@ -131,15 +183,18 @@ enum Input {
     Bytes { seed: usize, ops: Vec<Op> },
     /// A workbook with one XML part mutated, re-zipped.
     Part { seed: usize, part: usize, ops: Vec<Op> },
+    /// The `.xls` overwritten in place.
+    InPlace { ops: Vec<Op> },
 }
 
 fn inputs() -> impl Strategy<Value = Input> {
     prop_oneof![
-        (0u8..5, prop::collection::vec(any::<u8>(), 0..4096))
+        (0u8..6, prop::collection::vec(any::<u8>(), 0..4096))
             .prop_map(|(prefix, bytes)| Input::Random { prefix, bytes }),
         (any::<usize>(), ops()).prop_map(|(seed, ops)| Input::Bytes { seed, ops }),
         (any::<usize>(), any::<usize>(), ops()).prop_map(|(seed, part, ops)| Input::Part { seed, part, ops }),
         (any::<usize>(), any::<usize>(), ops()).prop_map(|(seed, part, ops)| Input::Part { seed, part, ops }),
+        ops().prop_map(|ops| Input::InPlace { ops }),
     ]
 }
 
@@ -158,6 +213,11 @@ fn run_all(name: &str, bytes: &[u8], catalog: &Catalog, limits: &Limits) {
         let _ = json::read(name, text, &mut Vec::new());
     }
     let _ = catalog_import::read(name, bytes, catalog, limits);
+    // The calamine-backed readers on every input, whatever its signature.
+    let _ = ole::scan(name, bytes, limits);
+    for kind in [book::Kind::Xls, book::Kind::Ods, book::Kind::Xlsb] {
+        let _ = book::read(name, bytes, kind, limits);
+    }
 }
 
 #[test]
@@ -170,14 +230,26 @@ fn no_input_makes_a_parser_panic_hang_or_balloon() {
     let official = fixture("official_like.xlsx");
     let sheet = read_bytes("official_like.xlsx", &official, &catalog, &limits).unwrap_or_else(|r| panic!("{r}")).sheet;
     let submission = serde_json::to_vec(&json::Submission::from_sheet(&sheet, None)).unwrap_or_default();
+    let ods = fixture("libreoffice.ods");
+    let xlsb = fixture("calamine_issues.xlsb");
+    let xls = fixture("libreoffice.xls");
+    for (name, bytes) in [("libreoffice.ods", &ods), ("libreoffice.xls", &xls)] {
+        assert!(read_bytes(name, bytes, &catalog, &limits).is_ok(), "{name} reads unmutated");
+    }
     let seeds: Vec<Vec<u8>> = vec![
         official.clone(),
         fixture("inserted_columns.xlsx"),
+        fixture("english_edition.xlsx"),
         fixture("cp932.csv"),
         fixture("utf8_bom.csv"),
         submission,
+        xls.clone(),
+        xls.clone(),
+        ods.clone(),
+        xlsb.clone(),
     ];
-    let books: Vec<Vec<(String, Vec<u8>)>> = vec![parts(&official), parts(&fixture("inserted_columns.xlsx"))];
+    let books: Vec<Vec<(String, Vec<u8>)>> =
+        vec![parts(&official), parts(&fixture("inserted_columns.xlsx")), parts(&ods), parts(&ods), parts(&xlsb)];
 
     // A real decompression bomb: a sheet of 24 MiB of spaces, deflated.
     let mut bomb = books[0].clone();
@@ -208,6 +280,7 @@ fn no_input_makes_a_parser_panic_hang_or_balloon() {
                     1 => b"PK\x03\x04",
                     2 => b"{\"answers\":[",
                     3 => b"\xEF\xBB\xBF",
+                    4 => b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
                     _ => b"No.,\xE8\xA9\x95\xE4\xBE\xA1\n",
                 };
                 ("random", [head, bytes.as_slice()].concat())
@@ -215,10 +288,17 @@ fn no_input_makes_a_parser_panic_hang_or_balloon() {
             Input::Bytes { seed, ops } => ("mutated", mutate(seeds[seed % seeds.len()].clone(), ops)),
             Input::Part { seed, part, ops } => {
                 let mut book = books[seed % books.len()].clone();
-                let i = part % book.len();
+                // Mostly the sheet data: content.xml, a worksheet.
+                let i = match part % 3 {
+                    0 => {
+                        book.iter().position(|(n, _)| n == "content.xml" || n.contains("worksheets/sheet")).unwrap_or(0)
+                    }
+                    _ => part % book.len(),
+                };
                 book[i].1 = mutate(std::mem::take(&mut book[i].1), ops);
                 ("part", rezip(&book, zip::CompressionMethod::Stored))
             }
+            Input::InPlace { ops } => ("in_place", overwrite(xls.clone(), ops)),
         };
         let one = Instant::now();
         let outcome = std::panic::catch_unwind(|| run_all(name, &bytes, &catalog, &limits));

@@ -270,32 +270,60 @@ impl Evaluation {
         }
     }
 
-    /// Parses a cell value as a sheet holds it: 対策完了(2点), 対策完了, 2, ２,
-    /// 対策中(1点), 未実施(0点), 該当なし, -, N/A, NA; the placeholder
+    /// Parses a cell value as a sheet holds it: a spelling of
+    /// [`EVALUATION_SPELLINGS`] (対策完了, Completed, Done, 2, ２, …), with or
+    /// without its points in brackets (対策完了(2点), Completed (2 points):
+    /// points that contradict the word are refused); the placeholder
     /// 「▽プルダウンで評価ください」 and an empty cell are [`Evaluation::Unanswered`].
     pub fn parse_cell(raw: &str) -> Result<Self, ParseError> {
         let norm = crate::text::normalize_compact(raw);
         let lower = norm.to_ascii_lowercase();
         let placeholder = crate::text::normalize_compact(PLACEHOLDER);
-        let v = match lower.as_str() {
-            "" => Evaluation::Unanswered,
-            s if s == placeholder || s.contains("プルダウンで評価") => Evaluation::Unanswered,
-            "2" | "2.0" | "2点" | "対策完了" | "対策完了(2点)" | "完了" => Evaluation::DONE,
-            "1" | "1.0" | "1点" | "対策中" | "対策中(1点)" => Evaluation::IN_PROGRESS,
-            "0" | "0.0" | "0点" | "未実施" | "未実施(0点)" => Evaluation::NOT_DONE,
-            "該当なし" | "該当無し" | "対象外" | "-" | "ー" | "―" | "n/a" | "na" => {
-                Evaluation::NotApplicable
-            }
-            _ => {
-                return Err(ParseError::new(
-                    "evaluation",
-                    raw,
-                    "対策完了(2点) / 対策中(1点) / 未実施(0点) / 該当なし (2, 1, 0, -, N/A)",
-                ));
-            }
-        };
-        Ok(v)
+        if lower.is_empty() || lower == placeholder || lower.contains("プルダウンで評価") {
+            return Ok(Evaluation::Unanswered);
+        }
+        let refused = || ParseError::new("evaluation", raw, EVALUATION_EXPECTED);
+        let spelled =
+            |word: &str| EVALUATION_SPELLINGS.iter().find(|(_, spellings)| spellings.contains(&word)).map(|(e, _)| *e);
+        if let Some(e) = spelled(&lower) {
+            return Ok(e);
+        }
+        // 「対策完了(2点)」, 「Completed (2 points)」: the word and its points agree.
+        let (word, points) = split_points(&lower).ok_or_else(refused)?;
+        match spelled(word) {
+            Some(e @ Evaluation::Rated(p)) if u32::from(p.value()) == points => Ok(e),
+            _ => Err(refused()),
+        }
     }
+}
+
+/// What [`Evaluation::parse_cell`] accepts, for messages.
+pub const EVALUATION_EXPECTED: &str = "対策完了(2点) / 対策中(1点) / 未実施(0点) / 該当なし, Completed (2 points) / \
+     In progress (1 point) / Not implemented (0 points) / Not applicable (2, 1, 0, -, N/A)";
+
+/// Every spelling of an evaluation a sheet may hold, Japanese and English,
+/// as compared: NFKC, whitespace removed, ASCII lower-cased. A spelling of a
+/// rated answer may also carry its points in brackets (`(2点)`, `(2 points)`,
+/// `(2pt)`). The official English edition's wording is not verified here:
+/// these are the synonyms seen and expected, documented in `docs/ingest.md`.
+pub const EVALUATION_SPELLINGS: &[(Evaluation, &[&str])] = &[
+    (Evaluation::DONE, &["2", "2.0", "2点", "対策完了", "完了", "completed", "complete", "done", "implemented"]),
+    (Evaluation::IN_PROGRESS, &["1", "1.0", "1点", "対策中", "inprogress", "partiallyimplemented"]),
+    (Evaluation::NOT_DONE, &["0", "0.0", "0点", "未実施", "notimplemented", "notdone", "notstarted"]),
+    (Evaluation::NotApplicable, &["該当なし", "該当無し", "対象外", "-", "ー", "―", "n/a", "na", "notapplicable"]),
+];
+
+/// `対策完了(2点)` → (`対策完了`, 2); `completed(2points)` → (`completed`, 2).
+fn split_points(s: &str) -> Option<(&str, u32)> {
+    let inner = s.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let (word, points) = (&inner[..open], &inner[open + 1..]);
+    let digits = points.trim_end_matches(|c: char| !c.is_ascii_digit());
+    let unit = &points[digits.len()..];
+    if digits.is_empty() || word.is_empty() || !matches!(unit, "" | "点" | "point" | "points" | "pt" | "pts") {
+        return None;
+    }
+    Some((word, digits.parse().ok()?))
 }
 
 /// The pulldown placeholder of an unanswered cell in the official sheet.
@@ -574,11 +602,32 @@ mod tests {
             ("NA", Evaluation::NotApplicable),
             ("▽プルダウンで評価ください", Evaluation::Unanswered),
             ("  ", Evaluation::Unanswered),
+            // The English edition, with or without the points.
+            ("Completed (2 points)", Evaluation::DONE),
+            ("Completed", Evaluation::DONE),
+            ("Done", Evaluation::DONE),
+            ("In progress (1 point)", Evaluation::IN_PROGRESS),
+            ("In Progress", Evaluation::IN_PROGRESS),
+            ("Not implemented (0 points)", Evaluation::NOT_DONE),
+            ("Not done", Evaluation::NOT_DONE),
+            ("Not applicable", Evaluation::NotApplicable),
+            ("n/a", Evaluation::NotApplicable),
+            ("Done (2pt)", Evaluation::DONE),
             ("", Evaluation::Unanswered),
         ] {
             assert_eq!(Evaluation::parse_cell(raw).ok(), Some(want), "{raw}");
         }
-        for bad in ["3", "済", "対策予定", "はい"] {
+        for bad in [
+            "3",
+            "済",
+            "対策予定",
+            "はい",
+            "Completed (1 point)",
+            "対策中(2点)",
+            "Not applicable (0 points)",
+            "(2点)",
+            "Yes",
+        ] {
             assert!(Evaluation::parse_cell(bad).is_err(), "{bad}");
         }
     }
