@@ -109,10 +109,12 @@ pub fn set_risk_in_tx(
     Ok(())
 }
 
+/// A stored `submission_risk` row, in column order.
+type RiskRow = (i64, i16, String, String, String, NaiveDateTime, String, Option<i16>);
+
 /// A submission's risk, if computed, with its residual risk now.
 pub fn risk_of(conn: &mut DbConn, submission_id: i64) -> Result<Option<RiskRecord>, DbError> {
-    let row: Option<(i64, i16, String, String, String, NaiveDateTime, String, Option<i16>)> =
-        submission_risk::table.find(submission_id).first(conn).optional()?;
+    let row: Option<RiskRow> = submission_risk::table.find(submission_id).first(conn).optional()?;
     let Some((submission_id, score, reasons, detector_version, config_hash, at, weights, _kept)) = row else {
         return Ok(None);
     };
