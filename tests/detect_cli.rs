@@ -230,3 +230,11 @@ fn check_reads_an_english_sheet_and_flags_plans_pilots_partial_coverage_and_hedg
         flags.iter().filter(|f| strong(f) && !over_rated.iter().any(|(i, _)| f["item"] == *i)).collect();
     assert!(false_alarms.len() <= 3, "honest English answers flagged: {false_alarms:?}");
 }
+
+/// The weights tests record a risk with by hand are the ones the shipped
+/// `config/detector.toml` computes with.
+#[test]
+fn shipped_risk_weights_match_the_config_file() {
+    let config = hyoka_anomaly::config::DetectorConfig::builtin().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.risk, hyoka_model::db::testing::SHIPPED_RISK_WEIGHTS);
+}

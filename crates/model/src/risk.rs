@@ -41,6 +41,19 @@ pub struct RiskWeights {
 }
 
 impl RiskWeights {
+    /// The weights `config/detector.toml` ships, for tests that record a
+    /// risk by hand (a test of the migration checks the file agrees).
+    #[cfg(any(test, feature = "testing"))]
+    pub const SHIPPED: RiskWeights = RiskWeights {
+        weight_high: 8.0,
+        weight_medium: 3.0,
+        weight_low: 1.0,
+        weight_info: 0.0,
+        cap_per_rule: 24.0,
+        scale: 20.0,
+        top_reasons: 5,
+    };
+
     fn weight(&self, s: Severity) -> f64 {
         match s {
             Severity::High => self.weight_high,
@@ -94,15 +107,7 @@ mod tests {
     use super::*;
 
     fn shipped() -> RiskWeights {
-        RiskWeights {
-            weight_high: 8.0,
-            weight_medium: 3.0,
-            weight_low: 1.0,
-            weight_info: 0.0,
-            cap_per_rule: 24.0,
-            scale: 20.0,
-            top_reasons: 5,
-        }
+        RiskWeights::SHIPPED
     }
 
     #[test]

@@ -60,6 +60,7 @@ fn sheet(id: i64, scores: &[u8], flagged: &[(u16, u8, u8)], status: usize, risk:
         items,
         flags,
         risk,
+        residual: risk,
     }
 }
 

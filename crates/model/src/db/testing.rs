@@ -224,6 +224,15 @@ macro_rules! both_backends {
     };
 }
 
+/// The shipped risk weights (`config/detector.toml`'s `[risk]`), for tests
+/// that record a risk by hand.
+pub const SHIPPED_RISK_WEIGHTS: crate::risk::RiskWeights = crate::risk::RiskWeights::SHIPPED;
+
+/// A risk recorded by a test, as if by the shipped detector configuration.
+pub fn computed_by_test() -> super::detection::ComputedBy<'static> {
+    super::detection::ComputedBy { detector_version: "test", config_hash: "test", weights: &SHIPPED_RISK_WEIGHTS }
+}
+
 #[cfg(test)]
 mod tests {
     use super::replace_database;
@@ -234,21 +243,4 @@ mod tests {
         assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
         assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
     }
-}
-
-/// The shipped risk weights (`config/detector.toml`'s `[risk]`), for tests
-/// that record a risk by hand.
-pub const SHIPPED_RISK_WEIGHTS: crate::risk::RiskWeights = crate::risk::RiskWeights {
-    weight_high: 8.0,
-    weight_medium: 3.0,
-    weight_low: 1.0,
-    weight_info: 0.0,
-    cap_per_rule: 24.0,
-    scale: 20.0,
-    top_reasons: 5,
-};
-
-/// A risk recorded by a test, as if by the shipped detector configuration.
-pub fn computed_by_test() -> super::detection::ComputedBy<'static> {
-    super::detection::ComputedBy { detector_version: "test", config_hash: "test", weights: &SHIPPED_RISK_WEIGHTS }
 }
