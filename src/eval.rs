@@ -460,7 +460,7 @@ fn crate_assessed_on(s: &ScenarioSheet) -> chrono::NaiveDate {
 
 fn crate_check(detector: &Detector, catalog: &Catalog, s: &ScenarioSheet) -> Vec<hyoka_anomaly::Finding> {
     let size = CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) };
-    hyoka_service::detect::check(detector, catalog, &s.sheet.answers, size, crate_assessed_on(s)).findings
+    hyoka_service::detect::check(detector, catalog, &s.sheet.answers, &[], size, crate_assessed_on(s)).findings
 }
 
 fn evaluate_group(detector: &Detector, catalog: &Catalog, group: &[LabelledSheet], set: TemplateSet) -> GroupResult {
@@ -474,7 +474,7 @@ fn evaluate_group(detector: &Detector, catalog: &Catalog, group: &[LabelledSheet
     for s in group {
         let size = CompanySize { employees: Some(s.company_size.employees), it_staff: Some(s.company_size.it_staff) };
         let assessed_on = hyoka_service::detect::assessed_on(s.sheet.cover.answered_on, s.year);
-        let report = hyoka_service::detect::check(detector, catalog, &s.sheet.answers, size, assessed_on);
+        let report = hyoka_service::detect::check(detector, catalog, &s.sheet.answers, &[], size, assessed_on);
         let flagged_items: std::collections::BTreeSet<_> =
             report.findings.iter().filter(|f| f.marks_over_rating()).filter_map(|f| f.target.item()).collect();
         // Item level, on item-inflated sheets and honest ones (a uniformly

@@ -392,7 +392,15 @@ pub fn check(config: &Config, args: &CheckArgs) -> ExitCode {
                 .answered_on
                 .or_else(|| cover.fiscal_year.map(FiscalYear::last_day))
                 .unwrap_or(chrono::NaiveDate::MAX);
-            let report = hyoka_service::detect::check(&detector, &catalog, &ingested.sheet.answers, size, assessed_on);
+            let conditions = hyoka_service::detect::conditions_of(&ingested);
+            let report = hyoka_service::detect::check(
+                &detector,
+                &catalog,
+                &ingested.sheet.answers,
+                &conditions,
+                size,
+                assessed_on,
+            );
             print_check(&ingested, &report, args.format);
             ExitCode::SUCCESS
         }

@@ -267,3 +267,59 @@ both_backends!(
     import_reads_xls_and_ods_and_lists_every_file_it_skipped,
     catalog_import_reads_the_official_wording,
 );
+
+/// A copy of the UTF-8 CSV fixture with a 達成条件 column (blank but for
+/// item 36) and item 36 answered 2 with evidence that reports the first of
+/// the condition's two parts done and the second not.
+fn csv_with_condition(dir: &Path, condition: &str) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("utf8_bom.csv")).unwrap_or_default();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("\u{feff}No,") {
+                format!("{l},達成条件")
+            } else if l.starts_with("36,") {
+                format!("36,2,2,2025年6月に全従業員向けのセキュリティ研修を実施した。受講記録は保管していない。,IT,{condition}")
+            } else if l.is_empty() {
+                String::new()
+            } else {
+                format!("{l},")
+            }
+        })
+        .collect();
+    let path = dir.join("conditions.csv");
+    std::fs::write(&path, lines.join("\n")).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+/// The rules on item 36 of `hyoka check --format json`.
+fn rules_on(v: &serde_json::Value, item: u64) -> Vec<String> {
+    v["flags"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| f["item"].as_u64() == Some(item))
+                .filter_map(|f| f["rule"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The sheet's own 達成条件 column reaches the detector: the evidence is
+/// read against a two-part condition (`parts_missing`, naming the part not
+/// done); without the condition text other rules judge the same evidence.
+#[test]
+fn check_reads_the_sheets_own_conditions() {
+    let dir = temp();
+    let (url, _) = sqlite_url(dir.path());
+    let with = csv_with_condition(dir.path(), "研修を実施し、受講記録を保管していること");
+    let o = hyoka(&url, &["check", &with.to_string_lossy(), "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let flagged = rules_on(&json(&o), 36);
+    assert!(flagged.iter().any(|r| r == "parts_missing"), "{flagged:?}");
+    let without = csv_with_condition(dir.path(), "");
+    let o = hyoka(&url, &["check", &without.to_string_lossy(), "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let flagged = rules_on(&json(&o), 36);
+    assert!(!flagged.iter().any(|r| r == "parts_missing"), "{flagged:?}");
+}

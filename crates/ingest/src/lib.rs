@@ -43,6 +43,7 @@ use std::io::Read;
 use std::path::Path;
 
 use hyoka_model::catalog::Catalog;
+use hyoka_model::domain::ItemNumber;
 use hyoka_model::sheet::Sheet;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -94,6 +95,10 @@ pub struct Ingested {
     pub department: Option<String>,
     /// Problems that do not refuse the file.
     pub warnings: Vec<Problem>,
+    /// The sheet's own 達成条件 text per answered item, when the file has
+    /// that column (the official workbook does): the detector reads a
+    /// multi-part or contradicted condition from it.
+    pub conditions: Vec<(ItemNumber, String)>,
 }
 
 /// OLE2 compound files: `.xls` workbooks and password-protected `.xlsx`.
@@ -176,6 +181,7 @@ pub fn read_bytes(file: &str, bytes: &[u8], catalog: &Catalog, limits: &Limits) 
         problems.sort_by_key(|p| !p.is_error());
         return Err(Refusal { file: file.to_owned(), problems });
     }
+    let conditions = validate::conditions(&table, &answers);
     Ok(Ingested {
         file: file.to_owned(),
         sha256: hex::encode(Sha256::digest(bytes)),
@@ -185,6 +191,7 @@ pub fn read_bytes(file: &str, bytes: &[u8], catalog: &Catalog, limits: &Limits) 
         cover_sources: cover.sources,
         department,
         warnings: problems,
+        conditions,
     })
 }
 

@@ -126,6 +126,23 @@ pub fn answers(file: &str, table: &RawTable, catalog: &Catalog) -> (Vec<Answer>,
 
 /// The item number of a row; `None` (with a problem, or silently for a row
 /// that is no item row) when there is none.
+/// The 達成条件 text of each answered item, trimmed, where the table has
+/// that column and the cell is not blank.
+pub fn conditions(table: &RawTable, answers: &[Answer]) -> Vec<(ItemNumber, String)> {
+    let mut out: Vec<(ItemNumber, String)> = table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let cell = row.condition.as_ref().filter(|c| !c.is_blank())?;
+            let item = row.item.text.parse::<ItemNumber>().ok()?;
+            answers.iter().any(|a| a.item == item).then(|| (item, cell.text.trim().to_owned()))
+        })
+        .collect();
+    out.sort_by_key(|(n, _)| *n);
+    out.dedup_by_key(|(n, _)| *n);
+    out
+}
+
 fn item_number(
     file: &str,
     row: &RawRow,

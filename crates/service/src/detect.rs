@@ -7,7 +7,7 @@ use hyoka_anomaly::{CompanySize, Detector, Report, SheetInput};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::db::flags::NewFlag;
 use hyoka_model::db::{DbConn, DbError, detection, flags};
-use hyoka_model::domain::FiscalYear;
+use hyoka_model::domain::{FiscalYear, ItemNumber};
 use hyoka_model::sheet::Answer;
 
 /// The day a sheet speaks for: its 回答日, else the last day of its fiscal year.
@@ -15,15 +15,23 @@ pub fn assessed_on(answered_on: Option<NaiveDate>, year: FiscalYear) -> NaiveDat
     answered_on.unwrap_or_else(|| year.last_day())
 }
 
-/// Checks one sheet.
+/// Checks one sheet. `conditions` are the sheet's own 達成条件 texts (an
+/// official workbook carries them beside each item); where it has none, the
+/// catalog's (a parent company's imported workbook) are used.
 pub fn check(
     detector: &Detector,
     catalog: &Catalog,
     answers: &[Answer],
+    conditions: &[(ItemNumber, &str)],
     company: CompanySize,
     assessed_on: NaiveDate,
 ) -> Report {
-    detector.check(&SheetInput { answers, catalog, company, assessed_on })
+    detector.check_with_conditions(&SheetInput { answers, catalog, company, assessed_on }, conditions)
+}
+
+/// An upload's own 達成条件 texts, as [`check`] takes them.
+pub fn conditions_of(ingested: &hyoka_ingest::Ingested) -> Vec<(ItemNumber, &str)> {
+    ingested.conditions.iter().map(|(n, c)| (*n, c.as_str())).collect()
 }
 
 /// What scoring needs of a report's findings on items: the suggested rate of
@@ -74,10 +82,11 @@ pub fn check_and_store_in_tx(
     catalog: &Catalog,
     submission: &hyoka_model::db::submissions::Submission,
     answers: &[Answer],
+    conditions: &[(ItemNumber, &str)],
     company: CompanySize,
 ) -> Result<Report, DbError> {
     let assessed_on = assessed_on(submission.answered_on, submission.fiscal_year);
-    let report = check(detector, catalog, answers, company, assessed_on);
+    let report = check(detector, catalog, answers, conditions, company, assessed_on);
     store_in_tx(conn, detector, submission.id, &report)?;
     Ok(report)
 }

@@ -154,7 +154,8 @@ pub fn store_ingested(
         write_tx(conn, |conn| -> Result<Imported, ImportError> {
             let imported = db_import::store_upload_in_tx(conn, actor, &upload)?;
             let size = CompanySize { employees: upload.employees, it_staff: upload.it_staff };
-            judge_in_tx(conn, pipeline, actor, &imported.stored, &upload.submission.answers, size)?;
+            let conditions = detect::conditions_of(&ingested);
+            judge_in_tx(conn, pipeline, actor, &imported.stored, &upload.submission.answers, &conditions, size)?;
             Ok(imported)
         })
     };
@@ -246,7 +247,7 @@ pub fn store_new_in_tx(
     size: CompanySize,
 ) -> Result<Stored, ServiceError> {
     let stored = submissions::store_in_tx(conn, actor, new)?;
-    judge_in_tx(conn, pipeline, actor, &stored, &new.answers, size)?;
+    judge_in_tx(conn, pipeline, actor, &stored, &new.answers, &[], size)?;
     Ok(stored)
 }
 
@@ -261,6 +262,7 @@ fn judge_in_tx(
     actor: Actor,
     stored: &Stored,
     answers: &[hyoka_model::sheet::Answer],
+    conditions: &[(hyoka_model::domain::ItemNumber, &str)],
     size: CompanySize,
 ) -> Result<(), DbError> {
     let Stored::Created { submission, superseded } = stored else {
@@ -271,7 +273,7 @@ fn judge_in_tx(
         employees: size.employees.or(facts.and_then(|y| y.employees)),
         it_staff: size.it_staff.or(facts.and_then(|y| y.it_staff)),
     };
-    detect::check_and_store_in_tx(conn, &pipeline.detector, &pipeline.catalog, submission, answers, size)?;
+    detect::check_and_store_in_tx(conn, &pipeline.detector, &pipeline.catalog, submission, answers, conditions, size)?;
     if let Some(previous) = superseded {
         flags::carry_over_in_tx(conn, actor, *previous, submission.id)?;
     }

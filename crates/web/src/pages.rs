@@ -911,7 +911,15 @@ async fn check(req: HttpRequest, viewer: Viewer, form: actix_multipart::Multipar
                             None => current_fy()?,
                         },
                     );
-                    let report = hyoka_service::detect::check(&pipeline.detector, &pipeline.catalog, answers, size, on);
+                    let conditions = hyoka_service::detect::conditions_of(&ingested);
+                    let report = hyoka_service::detect::check(
+                        &pipeline.detector,
+                        &pipeline.catalog,
+                        answers,
+                        &conditions,
+                        size,
+                        on,
+                    );
                     let items: Vec<hyoka_model::scoring::ScoredItem> = answers
                         .iter()
                         .map(|a| hyoka_model::scoring::ScoredItem {
