@@ -47,7 +47,12 @@ fn uploads_are_analysed_by_the_worker_and_reviewers_ask_for_runs(db: &TestDb) {
     let server = client::serve(
         &db.url_string(),
         dir.path(),
-        &[("HYOKA_ANALYSIS_DEBOUNCE_SECS", "3"), ("HYOKA_ANALYSIS_POLL_SECS", "1"), ("HYOKA_ANALYSIS_HEARTBEAT_SECS", "1"), ("HYOKA_ANALYSIS_STALE_SECS", "30")],
+        &[
+            ("HYOKA_ANALYSIS_DEBOUNCE_SECS", "3"),
+            ("HYOKA_ANALYSIS_POLL_SECS", "1"),
+            ("HYOKA_ANALYSIS_HEARTBEAT_SECS", "1"),
+            ("HYOKA_ANALYSIS_STALE_SECS", "30"),
+        ],
     );
     let api = &server.api;
     assert_eq!(runs(api, &rev), Vec::<Value>::new());

@@ -8,7 +8,9 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::handlers::{analysis, audit, collections, companies, dashboards, exports, flags, session, submissions, users};
+use crate::handlers::{
+    analysis, audit, collections, companies, dashboards, exports, flags, session, submissions, users,
+};
 
 /// Registers every route.
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -14,9 +14,9 @@ use hyoka_model::db::jobs::{self, ClaimPolicy, Failure, Finished, Job, Trigger};
 use hyoka_model::db::{DbConn, Pool, write_tx};
 use hyoka_model::domain::FiscalYear;
 
+use crate::ServiceError;
 use crate::access::Access;
 use crate::analysis::{self, Outcome};
-use crate::ServiceError;
 
 /// How a worker works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,8 @@ pub enum Worked {
 pub fn request(conn: &mut DbConn, access: &Access, framework: &str, year: FiscalYear) -> Result<Job, ServiceError> {
     if !access.may_run_analysis() {
         return Err(ServiceError::Forbidden(
-            "only reviewers and admins ask for an analysis run / 分析の実行を依頼できるのはレビュー担当者と管理者です".into(),
+            "only reviewers and admins ask for an analysis run / 分析の実行を依頼できるのはレビュー担当者と管理者です"
+                .into(),
         ));
     }
     hyoka_model::db::catalog::load(conn, framework)?;
@@ -73,9 +74,16 @@ pub fn request(conn: &mut DbConn, access: &Access, framework: &str, year: Fiscal
 
 /// The runs of a fiscal year (or all), newest first, for those who see the
 /// whole group.
-pub fn runs(conn: &mut DbConn, access: &Access, year: Option<FiscalYear>, limit: i64) -> Result<Vec<Job>, ServiceError> {
+pub fn runs(
+    conn: &mut DbConn,
+    access: &Access,
+    year: Option<FiscalYear>,
+    limit: i64,
+) -> Result<Vec<Job>, ServiceError> {
     if !access.sees_group() {
-        return Err(ServiceError::Forbidden("analysis runs are the parent company's / 分析の実行履歴は親会社のみ参照できます".into()));
+        return Err(ServiceError::Forbidden(
+            "analysis runs are the parent company's / 分析の実行履歴は親会社のみ参照できます".into(),
+        ));
     }
     Ok(jobs::list(conn, year, limit)?)
 }
@@ -127,7 +135,13 @@ pub fn work_once_with(
     });
     match result {
         Ok(outcome) => {
-            tracing::info!(job = job.id, run = outcome.run_id, sheets = outcome.sheets, new_flags = outcome.stored, "analysis run done");
+            tracing::info!(
+                job = job.id,
+                run = outcome.run_id,
+                sheets = outcome.sheets,
+                new_flags = outcome.stored,
+                "analysis run done"
+            );
             Ok(Worked::Done { job, outcome })
         }
         Err(e) => {
@@ -151,7 +165,11 @@ fn beat(pool: &Pool, job: &Job, worker: &str, every: std::time::Duration, stop: 
             continue;
         }
         waited = std::time::Duration::ZERO;
-        match pool.get().map_err(|e| hyoka_model::db::DbError::Connect(e.to_string())).and_then(|mut c| jobs::heartbeat(&mut c, job.id, worker)) {
+        match pool
+            .get()
+            .map_err(|e| hyoka_model::db::DbError::Connect(e.to_string()))
+            .and_then(|mut c| jobs::heartbeat(&mut c, job.id, worker))
+        {
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!(job = job.id, worker, "analysis run claim lost");

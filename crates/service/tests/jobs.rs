@@ -14,7 +14,7 @@ use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::{DbConn, Pool, analysis, companies, write_tx};
 use hyoka_model::domain::{FiscalYear, ImpactTier, Level};
 use hyoka_model::workflow::Actor;
-use hyoka_service::jobs::{WorkerSettings, Worked, work_once, work_once_with};
+use hyoka_service::jobs::{Worked, WorkerSettings, work_once, work_once_with};
 use hyoka_service::sheets::{ImportOptions, store_bytes};
 use hyoka_service::{Pipeline, ServiceError};
 
@@ -97,7 +97,10 @@ fn uploads_queue_one_debounced_run_that_a_worker_runs(db: &TestDb) {
     assert!(outcome.stored > 0, "copied evidence across two companies raises group flags: {outcome:?}");
     let done = ok(jobs::get(&mut c, job.id));
     assert_eq!(done.state, JobState::Done);
-    assert_eq!((done.run_id, done.sheets, done.new_flags), (Some(outcome.run_id), Some(2), Some(outcome.stored as i32)));
+    assert_eq!(
+        (done.run_id, done.sheets, done.new_flags),
+        (Some(outcome.run_id), Some(2), Some(outcome.stored as i32))
+    );
     assert!(done.finished_at.is_some() && done.error.is_none() && done.claimed_by.as_deref() == Some("w1"));
     assert_eq!(ok(analysis::flags_of_run(&mut c, outcome.run_id)).len(), outcome.stored);
     // Nothing else is due; the same file again stores nothing and asks for nothing.
@@ -131,7 +134,8 @@ fn two_workers_never_claim_the_same_run_and_a_stale_claim_is_taken_over(db: &Tes
             })
         })
         .collect();
-    let claimed: Vec<i64> = handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| panic!("a worker panicked"))).collect();
+    let claimed: Vec<i64> =
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| panic!("a worker panicked"))).collect();
     let distinct: BTreeSet<i64> = claimed.iter().copied().collect();
     assert_eq!(claimed.len(), years.len(), "every run claimed once: {claimed:?}");
     assert_eq!(distinct.len(), years.len(), "no run claimed twice: {claimed:?}");
