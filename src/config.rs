@@ -26,6 +26,19 @@ pub struct Config {
     pub api: hyoka_api::Settings,
     /// Web UI settings (`[web]`).
     pub web: hyoka_web::Settings,
+    /// The analysis worker (`[analysis]`).
+    pub analysis: Analysis,
+}
+
+/// `[analysis]`: the worker that runs the group analysis jobs.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Whether `hyoka serve` runs the worker.
+    pub worker: bool,
+    /// How often an idle worker looks for a due job.
+    pub poll: std::time::Duration,
+    /// Claims, heartbeat, retries.
+    pub settings: hyoka_service::jobs::WorkerSettings,
 }
 
 /// `[database]`.
@@ -76,6 +89,20 @@ struct Raw {
     api: RawApi,
     #[serde(default)]
     web: RawWeb,
+    analysis: RawAnalysis,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnalysis {
+    worker: bool,
+    debounce_secs: i64,
+    longest_wait_secs: i64,
+    poll_secs: i64,
+    heartbeat_secs: i64,
+    stale_secs: i64,
+    max_attempts: i64,
+    retry_secs: i64,
 }
 
 /// `[web]`: optional; without it the cookie is `Secure` and sessions last
@@ -222,6 +249,7 @@ impl Config {
         };
         let api = validate_api(&raw.api, limits)?;
         let web = validate_web(&raw.web)?;
+        let analysis = validate_analysis(&raw.analysis)?;
         tracing_subscriber::EnvFilter::try_new(&raw.log.level)
             .map_err(|e| ConfigError(format!("log.level {:?}: {e}", raw.log.level)))?;
         Ok(Config {
@@ -231,6 +259,7 @@ impl Config {
             limits,
             api,
             web,
+            analysis,
         })
     }
 }
@@ -246,6 +275,39 @@ fn validate_web(raw: &RawWeb) -> Result<hyoka_web::Settings, ConfigError> {
         lifetimes: hyoka_web::session::Lifetimes {
             absolute: chrono::Duration::hours(hours),
             idle: chrono::Duration::minutes(idle),
+        },
+    })
+}
+
+fn validate_analysis(raw: &RawAnalysis) -> Result<Analysis, ConfigError> {
+    let within = |key: &str, v: i64, min: i64, max: i64| {
+        if (min..=max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(ConfigError(format!("analysis.{key} is {v}; use {min}–{max}")))
+        }
+    };
+    let day = 24 * 3600;
+    let debounce = within("debounce_secs", raw.debounce_secs, 0, day)?;
+    let longest = within("longest_wait_secs", raw.longest_wait_secs, debounce, 7 * day)?;
+    let poll = within("poll_secs", raw.poll_secs, 1, 3600)?;
+    let heartbeat = within("heartbeat_secs", raw.heartbeat_secs, 1, 3600)?;
+    let stale = within("stale_secs", raw.stale_secs, 2 * heartbeat, day)?;
+    let attempts = within("max_attempts", raw.max_attempts, 1, 100)?;
+    let retry = within("retry_secs", raw.retry_secs, 0, day)?;
+    let secs = |n: i64| std::time::Duration::from_secs(u64::try_from(n).unwrap_or(0));
+    Ok(Analysis {
+        worker: raw.worker,
+        poll: secs(poll),
+        settings: hyoka_service::jobs::WorkerSettings {
+            policy: hyoka_model::db::jobs::ClaimPolicy {
+                quiet: chrono::Duration::seconds(debounce),
+                longest_wait: chrono::Duration::seconds(longest),
+                stale_after: chrono::Duration::seconds(stale),
+                max_attempts: i32::try_from(attempts).unwrap_or(5),
+            },
+            backoff: chrono::Duration::seconds(retry),
+            heartbeat: secs(heartbeat),
         },
     })
 }

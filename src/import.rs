@@ -236,6 +236,8 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         create_company: args.create_company,
         // `hyoka import` runs as the system, never as a subsidiary user.
         need_collection: false,
+        // It runs the group analysis itself below, recorded as trigger `import`.
+        enqueue_analysis: false,
     };
     let progress = Progress::new(files.len());
     let mut outcomes: Vec<(PathBuf, Result<Report, Refusal>)> = Vec::with_capacity(files.len());
@@ -317,7 +319,13 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     for (framework, year) in touched {
-        let o = hyoka_service::analysis::analyze(&mut conn, &pipeline.detector, &framework, year)?;
+        let o = hyoka_service::analysis::analyze_recorded(
+            &mut conn,
+            &pipeline.detector,
+            &framework,
+            year,
+            hyoka_model::db::jobs::Trigger::Import,
+        )?;
         println!(
             "グループ分析 / group analysis {year}: {} sheets, {} new flags (run {})",
             o.sheets, o.stored, o.run_id

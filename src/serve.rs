@@ -1,13 +1,16 @@
 //! `hyoka serve`: the HTTP server.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::HttpServer;
 use anyhow::Context;
 use hyoka_api::AppState;
 use hyoka_model::db::Pool;
+use hyoka_service::jobs::Worked;
 
-use crate::config::Config;
+use crate::config::{Analysis, Config};
 
 /// Migrates, opens the pool and serves until SIGTERM or Ctrl-C.
 pub fn run(config: &Config) -> anyhow::Result<()> {
@@ -25,7 +28,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
 /// Serves an already migrated database until SIGTERM or Ctrl-C; in-flight
 /// requests get `shutdown_timeout_secs` to finish.
 pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
-    let state = AppState::new(pool, config.api.clone());
+    let state = AppState::new(pool.clone(), config.api.clone());
     let web = config.web.clone();
     if !web.cookie_secure {
         tracing::warn!("web.cookie_secure is off: the session cookie is sent over plain HTTP too");
@@ -49,7 +52,59 @@ pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
         println!("hyoka is serving on http://{addr} (database {})", config.database.url);
         println!("web UI: http://{addr}/ui/");
     }
-    actix_web::rt::System::new().block_on(server.run())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    if config.analysis.worker {
+        spawn_worker(pool.clone(), config.analysis.clone(), Arc::clone(&stop))?;
+    }
+    let served = actix_web::rt::System::new().block_on(server.run());
+    // A run in progress is left to its heartbeat: it goes stale and another
+    // worker (or this one after a restart) takes it over.
+    stop.store(true, Ordering::Relaxed);
+    served?;
     tracing::info!("hyoka stopped");
+    Ok(())
+}
+
+/// This process's name among the workers: host, process id and start time.
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "hyoka".to_owned());
+    let started = hyoka_model::time::now().timestamp_micros();
+    format!("{host}:{}:{started:x}", std::process::id())
+}
+
+/// The analysis worker: claims due runs through the database until `stop`.
+/// A panic in a run is caught and logged; the job's heartbeat then stops
+/// and the run is taken over once stale.
+fn spawn_worker(pool: Pool, analysis: Analysis, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let name = worker_name();
+    tracing::info!(worker = %name, "analysis worker started");
+    std::thread::Builder::new()
+        .name("analysis-worker".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    hyoka_service::jobs::work_once(&pool, &name, &analysis.settings)
+                }));
+                let idle = match turn {
+                    Ok(Ok(Worked::Idle)) => true,
+                    Ok(Ok(_)) => false,
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "analysis worker: no job claimed");
+                        true
+                    }
+                    Err(_) => {
+                        tracing::error!("analysis worker: a run panicked");
+                        true
+                    }
+                };
+                if idle {
+                    let until = std::time::Instant::now() + analysis.poll;
+                    while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < until {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            }
+        })
+        .context("cannot start the analysis worker")?;
     Ok(())
 }

@@ -7,6 +7,8 @@
 //! - `authz`: every operation of the OpenAPI document as every role, every
 //!   2xx JSON body checked against the schema the document gives it
 //!   (`schema`: the checker, with its own tests);
+//! - `analysis_runs`: uploads queue one debounced group-analysis run that
+//!   the server's worker runs (flags appear); reviewers ask for runs;
 //! - `accept`: accepting with undecided medium-or-higher flags (409, dismiss, keep);
 //! - `audit`: a tampered audit entry is reported by the API and the CLI;
 //! - `exports`: the flagged-items CSV and JSON, the audit log as CSV and the
@@ -34,6 +36,8 @@ mod schema;
 
 #[path = "api/accept.rs"]
 mod accept;
+#[path = "api/analysis_runs.rs"]
+mod analysis_runs;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/authz.rs"]

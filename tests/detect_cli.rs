@@ -91,6 +91,14 @@ fn import_stores_flags_and_risk_with_the_submission(db: &TestDb) {
     assert!(stored.iter().all(|f| f.flag.detector_version.starts_with("hyoka-anomaly/")));
     let risk = detection::risk_of(&mut conn, all[0].id).unwrap_or_else(|e| panic!("{e}"));
     assert!(risk.is_some_and(|r| r.score > 0 && !r.top_reasons.is_empty()));
+    // The import ran the group analysis itself and recorded it as a run done by `import`.
+    let runs = hyoka_model::db::jobs::list(&mut conn, None, 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0].trigger, runs[0].state, runs[0].sheets),
+        (hyoka_model::db::jobs::Trigger::Import, hyoka_model::db::jobs::JobState::Done, Some(1))
+    );
+    assert!(runs[0].run_id.is_some() && runs[0].finished_at.is_some());
     // The identical file again stores nothing new, flags included.
     let again = hyoka(&db.url_string(), dir.path())
         .args(["import", "--company", "株式会社テスト部品", "--year", "2025", "--it-staff", "1"])

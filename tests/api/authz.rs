@@ -82,6 +82,8 @@ fn allowed() -> BTreeMap<&'static str, &'static [Who]> {
         ("get_flag", SEES_OWN),
         ("decide_flag", PARENT),
         ("reply_to_flag", &[Admin, SubOwn][..]),
+        ("list_analysis_runs", GROUP),
+        ("request_analysis_run", PARENT),
         ("list_audit_events", &[Admin, Auditor][..]),
         ("verify_audit_log", &[Admin, Auditor][..]),
         ("export_flags_csv", GROUP),
@@ -247,6 +249,8 @@ fn call(op: &str, w: &World, who: Who, conn: &mut DbConn) -> (&'static str, Stri
         "reply_to_flag" => {
             ("POST", format!("/api/v1/flags/{}/replies", w.released_flag), Body::Json(json!({"body": "確認しました"})))
         }
+        "list_analysis_runs" => ("GET", "/api/v1/analysis/runs?fiscal_year=2000".into(), Body::None),
+        "request_analysis_run" => ("POST", "/api/v1/analysis/runs".into(), Body::Json(json!({"fiscal_year": 2000}))),
         "list_audit_events" => ("GET", "/api/v1/audit".into(), Body::None),
         "verify_audit_log" => ("GET", "/api/v1/audit/verify".into(), Body::None),
         "export_flags_csv" => ("GET", "/api/v1/exports/flags.csv".into(), Body::None),

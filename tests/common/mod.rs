@@ -19,6 +19,10 @@ pub fn hyoka(database_url: &str, workdir: &Path) -> Command {
         }
     }
     cmd.env("DATABASE_URL", database_url).env("HYOKA_LOG_LEVEL", "info").current_dir(workdir);
+    // A served test's uploads do not set the analysis worker off in the
+    // middle of its checks: runs after uploads wait an hour here (a test of
+    // the worker sets HYOKA_ANALYSIS_DEBOUNCE_SECS itself; manual runs start at once).
+    cmd.env("HYOKA_ANALYSIS_DEBOUNCE_SECS", "3600").env("HYOKA_ANALYSIS_LONGEST_WAIT_SECS", "3600");
     cmd
 }
 

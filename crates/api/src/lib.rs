@@ -136,6 +136,7 @@ impl AppState {
         (name = "collections", description = "Yearly collections (提出依頼)"),
         (name = "submissions", description = "Uploaded sheets and the review workflow"),
         (name = "flags", description = "Over-rating flags, decisions and replies"),
+        (name = "analysis", description = "Runs of the group analysis (after uploads, on request, by hyoka import)"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "dashboards", description = "Group figures per year, the review queue, the trend, items across the group"),
         (name = "exports", description = "CSV and Excel files for auditors and subsidiaries"),

@@ -8,7 +8,9 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::handlers::{audit, collections, companies, dashboards, exports, flags, session, submissions, users};
+use crate::handlers::{
+    analysis, audit, collections, companies, dashboards, exports, flags, session, submissions, users,
+};
 
 /// Registers every route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -50,6 +52,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(flags::get_flag)
             .service(flags::decide_flag)
             .service(flags::reply_to_flag)
+            .service(analysis::list_analysis_runs)
+            .service(analysis::request_analysis_run)
             .service(audit::list_audit_events)
             .service(audit::verify_audit_log)
             .service(exports::export_flags_csv)

@@ -62,6 +62,12 @@ impl Access {
         self.own_company().is_none_or(|own| own == company_id)
     }
 
+    /// Whether the caller may ask for a run of the group analysis
+    /// (reviewers, admins and the command line).
+    pub fn may_run_analysis(&self) -> bool {
+        matches!(self.actor, Actor::System | Actor::User { role: Role::Admin | Role::Reviewer, .. })
+    }
+
     /// Whether the caller sees what hyoka found on a sheet (flags, suggested
     /// and reviewed rates, risk), given whether its flags are released.
     pub fn sees_findings_when(&self, released: bool) -> bool {

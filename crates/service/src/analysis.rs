@@ -8,7 +8,7 @@ use hyoka_anomaly::group::{self, GroupInput, GroupSheet};
 use hyoka_anomaly::{CompanySize, Detector};
 use hyoka_model::db::analysis::{self, LoadedSheet, NewRun};
 use hyoka_model::db::flags::{self, NewFlag};
-use hyoka_model::db::{DbConn, catalog as db_catalog, detection, write_tx};
+use hyoka_model::db::{DbConn, catalog as db_catalog, detection, jobs, write_tx};
 use hyoka_model::domain::FiscalYear;
 
 use crate::{ServiceError, detect};
@@ -55,6 +55,37 @@ pub fn analyze(
     framework: &str,
     year: FiscalYear,
 ) -> Result<Outcome, ServiceError> {
+    analyze_then(conn, detector, framework, year, |_, _| Ok(()))
+}
+
+/// Runs the group rules for one framework and fiscal year, records the run as
+/// done by `trigger` in the jobs table (`hyoka import`: what it ran itself)
+/// in the same transaction, and returns what the run did.
+pub fn analyze_recorded(
+    conn: &mut DbConn,
+    detector: &Detector,
+    framework: &str,
+    year: FiscalYear,
+    trigger: jobs::Trigger,
+) -> Result<Outcome, ServiceError> {
+    let started_at = hyoka_model::time::now().naive_utc();
+    analyze_then(conn, detector, framework, year, |conn, o| {
+        let done = jobs::Finished { run_id: o.run_id, sheets: o.sheets, new_flags: o.stored };
+        jobs::record_done_in_tx(conn, framework, year, trigger, started_at, done)?;
+        Ok(())
+    })
+}
+
+/// [`analyze`], then `within` in the run's own write transaction, with what
+/// the run did: an error there rolls the whole run back (the job worker
+/// marks its job done there, only while its claim holds).
+pub fn analyze_then(
+    conn: &mut DbConn,
+    detector: &Detector,
+    framework: &str,
+    year: FiscalYear,
+    within: impl FnOnce(&mut DbConn, &Outcome) -> Result<(), ServiceError>,
+) -> Result<Outcome, ServiceError> {
     let started_at = hyoka_model::time::now().naive_utc();
     let catalog = db_catalog::load(conn, framework)?;
     let current = analysis::current_sheets(conn, framework, year)?;
@@ -78,7 +109,9 @@ pub fn analyze(
         findings: found.len(),
         started_at,
     };
-    let (run_id, stored, new_on_reviewed) = write_tx(conn, |conn| -> Result<_, ServiceError> {
+    let sheets = current.len();
+    let findings = found.len();
+    write_tx(conn, |conn| -> Result<_, ServiceError> {
         let run_id = analysis::record_run_in_tx(conn, &run)?;
         let (mut stored, mut new_on_reviewed) = (0, 0);
         let earlier = analysis::group_flags(conn, framework, year)?;
@@ -112,7 +145,8 @@ pub fn analyze(
             detection::set_risk_in_tx(conn, submission, risk.score, &risk.top_reasons, detect::computed_by(detector))?;
             hyoka_model::db::summaries::refresh_submission_in_tx(conn, submission)?;
         }
-        Ok((run_id, stored, new_on_reviewed))
-    })?;
-    Ok(Outcome { run_id, sheets: current.len(), findings: found.len(), stored, new_on_reviewed })
+        let outcome = Outcome { run_id, sheets, findings, stored, new_on_reviewed };
+        within(conn, &outcome)?;
+        Ok(outcome)
+    })
 }

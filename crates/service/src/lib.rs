@@ -7,7 +7,8 @@
 //!   `hyoka-anomaly`, stored with its flags, risk, carried-over decisions and
 //!   dashboard summaries in one transaction;
 //! - [`analysis`]: analyse a fiscal year with the group rules, as a versioned
-//!   run;
+//!   run; [`jobs`]: the same as database jobs, asked for by uploads
+//!   (debounced) and reviewers, run by the worker of `hyoka serve`;
 //! - [`review`]: decide a flag, move a sheet through the workflow;
 //! - [`compare`]: a sheet beside another revision or last year's, item by item;
 //! - [`detect`]: the glue between the pure detector and storage;
@@ -28,6 +29,7 @@ pub mod analysis;
 pub mod compare;
 pub mod detect;
 mod error;
+pub mod jobs;
 pub mod login;
 mod pipeline;
 pub mod review;

@@ -14,7 +14,7 @@ use hyoka_ingest::{Fact, Ingested, Problem, ProblemKind, Refusal};
 use hyoka_model::db::companies::Company;
 use hyoka_model::db::import::{self as db_import, CompanyRef, ImportError, Imported, Upload};
 use hyoka_model::db::submissions::{self, NewSubmission, Stored};
-use hyoka_model::db::{DbConn, DbError, QueryError, collections, companies, flags, summaries, write_tx};
+use hyoka_model::db::{DbConn, DbError, QueryError, collections, companies, flags, jobs, summaries, write_tx};
 use hyoka_model::domain::FiscalYear;
 use hyoka_model::workflow::Actor;
 
@@ -43,6 +43,11 @@ pub struct ImportOptions {
     /// uploads of the API and the web UI set it, reviewers and admins are
     /// never refused).
     pub need_collection: bool,
+    /// Queue a run of the group analysis for the sheet's year in the same
+    /// transaction when a new revision is stored (debounced: joins the queued
+    /// run of that year). The uploads of the API and the web UI set it;
+    /// `hyoka import` runs the analysis itself.
+    pub enqueue_analysis: bool,
 }
 
 /// One file read and stored.
@@ -156,6 +161,17 @@ pub fn store_ingested(
             let size = CompanySize { employees: upload.employees, it_staff: upload.it_staff };
             let conditions = detect::conditions_of(&ingested);
             judge_in_tx(conn, pipeline, actor, &imported.stored, &upload.submission.answers, &conditions, size)?;
+            if let Stored::Created { submission, .. } = &imported.stored
+                && options.enqueue_analysis
+            {
+                jobs::enqueue_in_tx(
+                    conn,
+                    &submission.framework_id,
+                    submission.fiscal_year,
+                    jobs::Trigger::Upload,
+                    actor.user_id(),
+                )?;
+            }
             Ok(imported)
         })
     };

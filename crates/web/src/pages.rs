@@ -830,6 +830,7 @@ async fn upload(req: HttpRequest, viewer: Viewer, form: actix_multipart::Multipa
                         fiscal_year,
                         department,
                         need_collection,
+                        enqueue_analysis: true,
                         ..ImportOptions::default()
                     };
                     match hyoka_service::sheets::store_bytes(conn, &pipeline, actor, &name, &bytes, &options) {

@@ -16,6 +16,7 @@
 use chrono::{DateTime, Utc};
 use hyoka_model::time::show;
 
+mod analysis;
 mod audit;
 mod collections;
 mod companies;
@@ -28,6 +29,7 @@ mod submissions;
 mod uploads;
 mod users;
 
+pub use analysis::*;
 pub use audit::*;
 pub use collections::*;
 pub use companies::*;

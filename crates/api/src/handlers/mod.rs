@@ -2,6 +2,7 @@
 //! the caller's role and company, runs one model function on a blocking
 //! thread and answers a DTO.
 
+pub mod analysis;
 pub mod audit;
 pub mod collections;
 pub mod companies;

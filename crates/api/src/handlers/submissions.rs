@@ -221,6 +221,7 @@ async fn store(
             department: fields.department,
             create_company: false,
             need_collection,
+            enqueue_analysis: true,
         };
         let report = sheets::store_bytes(conn, &pipeline, caller.actor(), &file_name, &bytes, &options)?;
         // The service has stored the flags and carried reviewers' decisions on

@@ -8,7 +8,8 @@
 //! - [`import`]: storing an uploaded sheet (company matching, department,
 //!   revision, size facts) and importing official catalog wording;
 //! - [`detection`]: the detector's stored configuration and risk scores;
-//!   [`analysis`]: group analysis runs and the flags they raised;
+//!   [`analysis`]: group analysis runs and the flags they raised; [`jobs`]:
+//!   the queue of analysis runs every `hyoka serve` process claims from;
 //! - for the API: [`tokens`] (API tokens, stored as hashes), [`logins`]
 //!   (failed-login counters), [`collections`] (提出依頼 per fiscal year),
 //!   [`review`] (flag releases, searches and the submission detail);
@@ -33,6 +34,7 @@ pub mod export;
 pub mod flags;
 pub mod import;
 pub mod integrity;
+pub mod jobs;
 pub mod logins;
 pub mod review;
 pub mod schema;

@@ -364,3 +364,27 @@ diesel::table! {
         value -> BigInt,
     }
 }
+
+diesel::table! {
+    analysis_jobs (id) {
+        id -> BigInt,
+        framework_id -> Text,
+        fiscal_year -> Integer,
+        kind -> Text,
+        state -> Text,
+        attempts -> Integer,
+        requested_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        requested_at -> Timestamp,
+        run_after -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        heartbeat_at -> Nullable<Timestamp>,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        error -> Nullable<Text>,
+        run_id -> Nullable<BigInt>,
+        sheets -> Nullable<Integer>,
+        new_flags -> Nullable<Integer>,
+    }
+}
