@@ -372,11 +372,10 @@ fn print_pg_dump_advice(url: &str, to: &Path) {
 /// Restores a dump into a scratch database on the same server, checks it,
 /// drops the scratch database.
 fn check_pg_dump(live: &mut DbConn, url: &str, dump: &Path) -> anyhow::Result<Vec<String>> {
-    use diesel::connection::SimpleConnection;
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let name = format!("hyoka_backup_check_{}_{nanos}", std::process::id());
-    if let Err(e) = live.batch_execute(&format!("CREATE DATABASE {name}")) {
+    if let Err(e) = ops::create_database(live, &name) {
         println!(
             "cannot create a scratch database to check the copy ({e}); checked only that pg_restore reads it. \
              Check it fully by restoring it into an empty database / 検査用のデータベースを作れないため、\
@@ -406,7 +405,7 @@ fn check_pg_dump(live: &mut DbConn, url: &str, dump: &Path) -> anyhow::Result<Ve
         let mut conn = DbUrl::Postgres(scratch.clone()).connect()?;
         Ok(ops::check_all(&mut conn)?)
     })();
-    if let Err(e) = live.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")) {
+    if let Err(e) = ops::drop_database(live, &name) {
         println!("could not drop the scratch database {name}: {e}");
     }
     result

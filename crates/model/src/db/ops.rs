@@ -298,6 +298,29 @@ pub fn data_size(conn: &mut DbConn, url: &DbUrl) -> Result<u64, DbError> {
     }
 }
 
+/// Creates a scratch database on the PostgreSQL server (for checking a
+/// dump). `name` must be a plain identifier (letters, digits, `_`).
+pub fn create_database(conn: &mut DbConn, name: &str) -> Result<(), DbError> {
+    plain_identifier(name)?;
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))?;
+    Ok(())
+}
+
+/// Drops a scratch database made by [`create_database`], cutting its
+/// connections.
+pub fn drop_database(conn: &mut DbConn, name: &str) -> Result<(), DbError> {
+    plain_identifier(name)?;
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+    Ok(())
+}
+
+fn plain_identifier(name: &str) -> Result<(), DbError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(DbError::Invalid(format!("{name:?} is not a plain database name")));
+    }
+    Ok(())
+}
+
 /// A PostgreSQL URL split for the command-line tools: the URL without its
 /// password (for the argument list, which other users of the machine can
 /// read) and the password (percent-decoded, for `PGPASSWORD`).
