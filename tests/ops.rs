@@ -144,6 +144,7 @@ fn backup_under_concurrent_uploads_holds_every_answered_upload(db: &TestDb) {
     }
     assert_eq!(statuses.len(), companies_n, "every upload was sent");
     assert!(after_copy >= before.len());
+    assert!(before.len() < companies_n, "the copy began while uploads were still coming");
     // The backup is recorded for doctor.
     let mut conn = db.conn();
     let last = ok(ops::last_backup(&mut conn)).unwrap_or_else(|| panic!("no backup recorded"));
@@ -382,10 +383,10 @@ both_backends!(
 fn rolling_restart_of_one_replica_while_the_other_answers() {
     let Some(db) = TestDb::postgres() else { return };
     let dir = workdir();
-    let tok = {
+    let (tok, company_id) = {
         let mut conn = db.conn();
-        company(&mut conn, "RU-1", "株式会社更新", Level::Lv1);
-        admin_token(&mut conn)
+        let c = company(&mut conn, "RU-1", "株式会社更新", Level::Lv1);
+        (admin_token(&mut conn), c.id)
     };
     let mut a = client::serve(&db.url_string(), dir.path(), &[]);
     let b = client::serve(&db.url_string(), dir.path(), &[]);
@@ -420,5 +421,6 @@ fn rolling_restart_of_one_replica_while_the_other_answers() {
     assert!(answers.iter().all(|s| *s == 200), "B failed while A restarted: {answers:?}");
     // B sees what A stored.
     let page = b.api.get("/api/v1/submissions?fiscal_year=2025", Some(&tok)).expect(200).json();
-    assert!(page.to_string().contains("RU-1"), "{page}");
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["items"][0]["company_id"], company_id, "{page}");
 }
