@@ -372,7 +372,12 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), Co
             })?,
             // A list from the environment: comma-separated.
             Some(toml::Value::Array(_)) => toml::Value::Array(
-                value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(|v| toml::Value::String(v.into())).collect(),
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| toml::Value::String(v.into()))
+                    .collect(),
             ),
             _ => toml::Value::String(value),
         };

@@ -68,13 +68,20 @@ pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
         actix_web::rt::spawn(async move {
             let signal = stop_signal().await;
             drain.start();
-            tracing::info!(signal, in_flight = drain.in_flight(), "stopping: new uploads are refused (503), requests in flight finish");
+            tracing::info!(
+                signal,
+                in_flight = drain.in_flight(),
+                "stopping: new uploads are refused (503), requests in flight finish"
+            );
             let until = std::time::Instant::now() + grace;
             while drain.in_flight() > 0 && std::time::Instant::now() < until {
                 actix_web::rt::time::sleep(Duration::from_millis(20)).await;
             }
             if drain.in_flight() > 0 {
-                tracing::warn!(in_flight = drain.in_flight(), "stopping with requests still in flight (server.shutdown_timeout_secs)");
+                tracing::warn!(
+                    in_flight = drain.in_flight(),
+                    "stopping with requests still in flight (server.shutdown_timeout_secs)"
+                );
             }
             handle.stop(true).await;
         });

@@ -24,7 +24,11 @@ use crate::config::Config;
 /// `hyoka admin backup --to FILE`.
 pub fn backup(config: &Config, to: &Path) -> anyhow::Result<ExitCode> {
     if to.exists() {
-        bail!("{} exists; name a new file / {} は既にあります。新しいファイル名を指定してください", to.display(), to.display());
+        bail!(
+            "{} exists; name a new file / {} は既にあります。新しいファイル名を指定してください",
+            to.display(),
+            to.display()
+        );
     }
     if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
@@ -96,11 +100,13 @@ pub fn restore(config: &Config, from: &Path, force: bool) -> anyhow::Result<Exit
     let (sha, bytes) = ops::sha256_file(from).with_context(|| format!("reading {}", from.display()))?;
     match url {
         DbUrl::Sqlite(target) => {
-            let mut backup = ops::open_sqlite_read_only(from)
-                .with_context(|| format!("{} is not a SQLite backup / SQLite のバックアップではありません", from.display()))?;
+            let mut backup = ops::open_sqlite_read_only(from).with_context(|| {
+                format!("{} is not a SQLite backup / SQLite のバックアップではありません", from.display())
+            })?;
             ops::refuse_newer(&mut backup)?;
-            let problems = ops::check_all(&mut backup)
-                .with_context(|| format!("{} is not a hyoka backup / hyoka のバックアップではありません", from.display()))?;
+            let problems = ops::check_all(&mut backup).with_context(|| {
+                format!("{} is not a hyoka backup / hyoka のバックアップではありません", from.display())
+            })?;
             drop(backup);
             if !problems.is_empty() {
                 for p in &problems {
@@ -211,7 +217,9 @@ pub fn doctor(config: &Config) -> anyhow::Result<ExitCode> {
             ops::SCHEMA_VERSION,
             ops::OLDEST_READER
         ),
-        None => println!("schema version: not recorded yet (older than this binary); this binary: {}", ops::SCHEMA_VERSION),
+        None => {
+            println!("schema version: not recorded yet (older than this binary); this binary: {}", ops::SCHEMA_VERSION)
+        }
     }
     if let Err(e) = ops::refuse_newer(&mut conn) {
         println!("PROBLEM: {e}");
@@ -236,7 +244,9 @@ pub fn doctor(config: &Config) -> anyhow::Result<ExitCode> {
             b.bytes,
             b.sha256
         ),
-        Ok(None) => println!("last backup: none recorded (`hyoka admin backup --to FILE`) / バックアップの記録はありません"),
+        Ok(None) => {
+            println!("last backup: none recorded (`hyoka admin backup --to FILE`) / バックアップの記録はありません")
+        }
         Err(e) => println!("last backup: cannot read: {e}"),
     }
     match db::check_writable(&mut conn) {
@@ -359,7 +369,9 @@ fn pg_tool(tool: &str, url: &str, args: &[&str], file: Option<&Path>) -> anyhow:
 
 fn print_pg_dump_advice(url: &str, to: &Path) {
     let (shown, _) = ops::split_password(url);
-    println!("pg_dump is not installed (Debian: apt-get install postgresql-client). Run / pg_dump がありません。次を実行してください:");
+    println!(
+        "pg_dump is not installed (Debian: apt-get install postgresql-client). Run / pg_dump がありません。次を実行してください:"
+    );
     println!("  PGPASSWORD=… pg_dump --format=custom --no-password --file='{}' --dbname='{shown}'", to.display());
     println!("  sha256sum '{}' > '{}.sha256'", to.display(), to.display());
     println!(

@@ -280,10 +280,8 @@ async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.drain.is_draining() {
-        return HttpResponse::ServiceUnavailable().json(ErrorBody::new(
-            "not_ready",
-            "this server is stopping / このサーバーは停止処理中です".into(),
-        ));
+        return HttpResponse::ServiceUnavailable()
+            .json(ErrorBody::new("not_ready", "this server is stopping / このサーバーは停止処理中です".into()));
     }
     let pool = state.pool.clone();
     let check = web::block(move || -> Result<(), String> {

@@ -255,7 +255,8 @@ impl FromRequest for Viewer {
         let lang = Lang::negotiate(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let settings = req.app_data::<web::Data<Settings>>().cloned();
-        let secret = settings.as_ref().and_then(|s| security::cookie(req, s.for_request(req).cookie_name())).map(str::to_owned);
+        let secret =
+            settings.as_ref().and_then(|s| security::cookie(req, s.for_request(req).cookie_name())).map(str::to_owned);
         Box::pin(async move {
             let (Some(state), Some(settings)) = (state, settings) else {
                 return Err(ViewerFailure(lang, PageFailure::Internal));

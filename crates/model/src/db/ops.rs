@@ -180,9 +180,8 @@ pub fn backup_sqlite(conn: &mut DbConn, to: &Path) -> Result<(), DbError> {
             to.display()
         )));
     }
-    let path = to
-        .to_str()
-        .ok_or_else(|| DbError::Config(format!("backup path {} is not valid UTF-8", to.display())))?;
+    let path =
+        to.to_str().ok_or_else(|| DbError::Config(format!("backup path {} is not valid UTF-8", to.display())))?;
     c.batch_execute(&format!("VACUUM INTO '{}'", path.replace('\'', "''")))?;
     Ok(())
 }
@@ -191,7 +190,11 @@ pub fn backup_sqlite(conn: &mut DbConn, to: &Path) -> Result<(), DbError> {
 /// switch, no pragmas that write): for checking a backup.
 pub fn open_sqlite_read_only(path: &Path) -> Result<DbConn, DbError> {
     if !path.is_file() {
-        return Err(DbError::Connect(format!("{} is not a file / {} はファイルではありません", path.display(), path.display())));
+        return Err(DbError::Connect(format!(
+            "{} is not a file / {} はファイルではありません",
+            path.display(),
+            path.display()
+        )));
     }
     let abs = std::fs::canonicalize(path).map_err(|e| DbError::Connect(format!("{}: {e}", path.display())))?;
     let text = abs.to_str().ok_or_else(|| DbError::Config(format!("{} is not valid UTF-8", abs.display())))?;
