@@ -1,6 +1,6 @@
 //! `hyoka admin`: accounts and tokens from the command line (the first admin
-//! above all), and the audit-chain check. Acts as `system`; every change is
-//! in the audit log.
+//! above all), the audit-chain check, and operations: `backup`, `restore`,
+//! `doctor` (in [`ops`]). Acts as `system`; every change is in the audit log.
 //!
 //! Passwords are read from standard input (`--password-stdin`) or generated
 //! and printed once; tokens are printed once. Neither is ever logged.
@@ -16,6 +16,8 @@ use hyoka_model::domain::Role;
 use hyoka_model::workflow::Actor;
 
 use crate::config::Config;
+
+mod ops;
 
 /// `hyoka admin …`.
 #[derive(Debug, clap::Subcommand)]
@@ -98,6 +100,25 @@ pub enum AdminCommand {
     RebuildSummaries,
     /// Compare the dashboards' summaries with a fresh computation; list differences (exit 1).
     CheckSummaries,
+    /// Copy the database while it serves (SQLite: VACUUM INTO; PostgreSQL: pg_dump -Fc), check the
+    /// copy and print its SHA-256.
+    Backup {
+        /// The new file to write.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty database (with --force, over one that holds data), then check it.
+    Restore {
+        /// The backup file.
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+        /// Replace a database that holds data (stop every `hyoka serve` first).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the configuration in force (secrets hidden), the schema, pending migrations, the size of the
+    /// data, the last backup and every check (exit 1 when a check fails).
+    Doctor,
 }
 
 /// Runs an admin command.
@@ -112,6 +133,13 @@ pub fn run(config: &Config, command: &AdminCommand) -> ExitCode {
 }
 
 fn execute(config: &Config, command: &AdminCommand) -> anyhow::Result<ExitCode> {
+    // These look at the database as it is: neither migrates it first.
+    match command {
+        AdminCommand::Backup { to } => return ops::backup(config, to),
+        AdminCommand::Restore { from, force } => return ops::restore(config, from, *force),
+        AdminCommand::Doctor => return ops::doctor(config),
+        _ => {}
+    }
     db::migrate(&config.database.url)?;
     let mut conn = config.database.url.connect()?;
     match command {
@@ -213,6 +241,9 @@ fn execute(config: &Config, command: &AdminCommand) -> anyhow::Result<ExitCode> 
                 let disabled = if u.disabled { " (disabled)" } else { "" };
                 println!("{:>5} {:<24} {}{company}{disabled}  {}", u.id, u.login, u.account.role(), u.display_name);
             }
+        }
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } | AdminCommand::Doctor => {
+            unreachable!("answered above")
         }
         AdminCommand::AuditVerify => match audit::verify(&mut conn)? {
             Ok(n) => println!("audit log intact: {n} entries checked / 監査ログは改ざんされていません"),

@@ -59,6 +59,8 @@ pub struct Server {
     pub workers: usize,
     /// Grace period on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` / `-Proto` count.
+    pub trusted_proxies: hyoka_api::client::TrustedProxies,
 }
 
 /// `[log]`.
@@ -159,6 +161,8 @@ struct RawServer {
     bind: String,
     workers: i64,
     shutdown_timeout_secs: i64,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +227,20 @@ impl Config {
                     raw.server.shutdown_timeout_secs
                 ))
             })?;
+        let trusted_proxies = hyoka_api::client::TrustedProxies(
+            raw.server
+                .trusted_proxies
+                .iter()
+                .map(|c| {
+                    c.parse::<hyoka_api::client::Cidr>().map_err(|e| {
+                        ConfigError(format!(
+                            "server.trusted_proxies (HYOKA_SERVER_TRUSTED_PROXIES): {e} / \
+                             信頼するプロキシのアドレスの書き方が違います"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        );
         let format = match raw.log.format.as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -247,14 +265,15 @@ impl Config {
             max_rows: small("max_rows", raw.limits.max_rows)?,
             max_cell_chars: small("max_cell_chars", raw.limits.max_cell_chars)?,
         };
-        let api = validate_api(&raw.api, limits)?;
+        let mut api = validate_api(&raw.api, limits)?;
+        api.trusted_proxies = trusted_proxies.clone();
         let web = validate_web(&raw.web)?;
         let analysis = validate_analysis(&raw.analysis)?;
         tracing_subscriber::EnvFilter::try_new(&raw.log.level)
             .map_err(|e| ConfigError(format!("log.level {:?}: {e}", raw.log.level)))?;
         Ok(Config {
             database: Database { url, pool_size },
-            server: Server { bind, workers, shutdown_timeout_secs },
+            server: Server { bind, workers, shutdown_timeout_secs, trusted_proxies },
             log: Log { format, level: raw.log.level },
             limits,
             api,
@@ -340,6 +359,7 @@ fn validate_api(raw: &RawApi, limits: hyoka_ingest::Limits) -> Result<hyoka_api:
         max_concurrent_uploads: usize::try_from(parses).unwrap_or(1),
         upload_queue_timeout: std::time::Duration::from_secs(u64::try_from(queue).unwrap_or(0)),
         body_timeout: std::time::Duration::from_secs(u64::try_from(body_timeout).unwrap_or(60)),
+        trusted_proxies: hyoka_api::client::TrustedProxies::default(),
     })
 }
 
@@ -412,6 +432,15 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), Co
                     key.to_uppercase()
                 ))
             })?,
+            // A list from the environment: comma-separated.
+            Some(toml::Value::Array(_)) => toml::Value::Array(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| toml::Value::String(v.into()))
+                    .collect(),
+            ),
             _ => toml::Value::String(value),
         };
         target.insert(key, typed);
@@ -486,6 +515,27 @@ mod tests {
         std::fs::write(&path, "[server]\nport = 1\n").unwrap_or_else(|e| panic!("{e}"));
         let err = Config::load(Some(&path), &[]).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("unknown setting server.port"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges_from_a_file_or_the_environment() {
+        let c = Config::load(None, &[]);
+        assert_eq!(c.map(|c| c.server.trusted_proxies.0.len()).ok(), Some(0), "none by default");
+        let c = Config::load(None, &env(&[("HYOKA_SERVER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]));
+        let Ok(c) = c else { panic!("{c:?}") };
+        assert_eq!(c.api.trusted_proxies, c.server.trusted_proxies);
+        let shown: Vec<String> = c.server.trusted_proxies.0.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8"]);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("hyoka.toml");
+        std::fs::write(&path, "[server]\ntrusted_proxies = [\"::1\"]\n").unwrap_or_else(|e| panic!("{e}"));
+        let c = Config::load(Some(&path), &[]);
+        assert_eq!(c.map(|c| c.server.trusted_proxies.0.len()).ok(), Some(1));
+        let err = Config::load(None, &env(&[("HYOKA_SERVER_TRUSTED_PROXIES", "proxy.local")]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("server.trusted_proxies") && err.contains("proxy.local"), "{err}");
     }
 
     #[test]

@@ -25,23 +25,35 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
     serve(config, pool)
 }
 
-/// Serves an already migrated database until SIGTERM or Ctrl-C; in-flight
-/// requests get `shutdown_timeout_secs` to finish.
+/// Serves an already migrated database until SIGTERM or Ctrl-C, then stops
+/// gracefully: `/readyz` answers 503 and new uploads 503 `shutting_down`
+/// while the requests in flight (uploads above all) get up to
+/// `shutdown_timeout_secs` to finish; then the server stops listening.
 pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
     let state = AppState::new(pool.clone(), config.api.clone());
+    let drain = std::sync::Arc::clone(&state.drain);
     let web = config.web.clone();
     if !web.cookie_secure {
         tracing::warn!("web.cookie_secure is off: the session cookie is sent over plain HTTP too");
     }
+    if !config.server.trusted_proxies.0.is_empty() {
+        let list: Vec<String> = config.server.trusted_proxies.0.iter().map(ToString::to_string).collect();
+        tracing::info!(proxies = %list.join(", "), "X-Forwarded-For and X-Forwarded-Proto count from these peers");
+    }
     let mut server = HttpServer::new(move || {
-        // The log line holds the request line, status and time only: no
-        // header (so no Authorization or Cookie), no body (so no password).
-        // The web UI (/ui, and / → /ui/) sits beside the API in one App.
-        hyoka_api::app(state.clone())
-            .configure(hyoka_web::configure(web.clone()))
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+        // The log line holds the client address (from a trusted proxy's
+        // X-Forwarded-For, else the peer), the request line, status and time
+        // only: no header (so no Authorization or Cookie), no body (so no
+        // password). The web UI (/ui, and / → /ui/) sits beside the API in one App.
+        hyoka_api::app(state.clone()).configure(hyoka_web::configure(web.clone())).wrap(
+            actix_web::middleware::Logger::new("%{client}xi %r %s %Dms")
+                .custom_request_replace("client", hyoka_api::client::log_address),
+        )
     })
-    .shutdown_timeout(config.server.shutdown_timeout_secs)
+    // The signals are hyoka's own (below): the drain comes first. What is
+    // still in flight when the drain ends gets one more second.
+    .disable_signals()
+    .shutdown_timeout(1)
     .client_request_timeout(Duration::from_secs(30));
     if config.server.workers > 0 {
         server = server.workers(config.server.workers);
@@ -56,7 +68,32 @@ pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
     if config.analysis.worker {
         spawn_worker(pool.clone(), config.analysis.clone(), Arc::clone(&stop))?;
     }
-    let served = actix_web::rt::System::new().block_on(server.run());
+    let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
+    let served = actix_web::rt::System::new().block_on(async move {
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            let signal = stop_signal().await;
+            drain.start();
+            tracing::info!(
+                signal,
+                in_flight = drain.in_flight(),
+                "stopping: new uploads are refused (503), requests in flight finish"
+            );
+            let until = std::time::Instant::now() + grace;
+            while drain.in_flight() > 0 && std::time::Instant::now() < until {
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
+            if drain.in_flight() > 0 {
+                tracing::warn!(
+                    in_flight = drain.in_flight(),
+                    "stopping with requests still in flight (server.shutdown_timeout_secs)"
+                );
+            }
+            handle.stop(true).await;
+        });
+        server.await
+    });
     // A run in progress is left to its heartbeat: it goes stale and another
     // worker (or this one after a restart) takes it over.
     stop.store(true, Ordering::Relaxed);
@@ -107,4 +144,20 @@ fn spawn_worker(pool: Pool, analysis: Analysis, stop: Arc<AtomicBool>) -> anyhow
         })
         .context("cannot start the analysis worker")?;
     Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C); names the one that came.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        _ => {
+            tracing::warn!("cannot listen for SIGTERM; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
 }

@@ -18,7 +18,9 @@
 //! and failed-login counters included).
 
 pub mod auth;
+pub mod client;
 mod deadline;
+pub mod drain;
 pub mod dto;
 pub mod error;
 pub mod export;
@@ -67,6 +69,9 @@ pub struct Settings {
     pub upload_queue_timeout: Duration,
     /// How long an upload's whole body may take to arrive (408 after).
     pub body_timeout: Duration,
+    /// The reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto`
+    /// count (`server.trusted_proxies`; none by default).
+    pub trusted_proxies: client::TrustedProxies,
 }
 
 impl Default for Settings {
@@ -83,6 +88,7 @@ impl Default for Settings {
             max_concurrent_uploads: 2,
             upload_queue_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
+            trusted_proxies: client::TrustedProxies::default(),
         }
     }
 }
@@ -96,13 +102,20 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Turns for reading an upload ([`Settings::max_concurrent_uploads`]).
     pub upload_slots: Arc<tokio::sync::Semaphore>,
+    /// Draining on SIGTERM, and the requests in flight ([`drain`]).
+    pub drain: Arc<drain::Drain>,
 }
 
 impl AppState {
     /// The state of one process: the pool and the settings.
     pub fn new(pool: Pool, settings: Settings) -> AppState {
         let slots = tokio::sync::Semaphore::new(settings.max_concurrent_uploads.max(1));
-        AppState { pool, settings: Arc::new(settings), upload_slots: Arc::new(slots) }
+        AppState {
+            pool,
+            settings: Arc::new(settings),
+            upload_slots: Arc::new(slots),
+            drain: Arc::new(drain::Drain::default()),
+        }
     }
 
     /// Waits for a turn to read an upload: after
@@ -170,6 +183,7 @@ pub fn app(
     >,
 > {
     let json_limit = state.settings.json_body_limit;
+    let drain = Arc::clone(&state.drain);
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -205,9 +219,16 @@ pub fn app(
                 harden(res.headers_mut(), api);
                 return Either::Left(ready(Ok(res.map_into_right_body())));
             }
+            if drain::is_upload(req.method(), req.path()) && drain.is_draining() {
+                let mut res = req.into_response(drain::refusal());
+                harden(res.headers_mut(), api);
+                return Either::Left(ready(Ok(res.map_into_right_body())));
+            }
+            let in_flight = drain.enter();
             let answer = srv.call(req);
             Either::Right(async move {
                 let mut res = answer.await?;
+                drop(in_flight);
                 harden(res.headers_mut(), api);
                 Ok(res.map_into_left_body())
             })
@@ -253,12 +274,16 @@ async fn healthz() -> HttpResponse {
 
 /// Readiness: 200 only when the database answers and takes writes.
 ///
-/// 503 when no connection comes within two seconds, or the database cannot
+/// 503 while the server is stopping (SIGTERM), when no connection comes within two seconds, or the database cannot
 /// take a write within a second (another process holding SQLite's write lock,
 /// a PostgreSQL standby).
 #[utoipa::path(tag = "health", responses((status = 200, body = Status), (status = 503, body = ErrorBody)))]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.drain.is_draining() {
+        return HttpResponse::ServiceUnavailable()
+            .json(ErrorBody::new("not_ready", "this server is stopping / このサーバーは停止処理中です".into()));
+    }
     let pool = state.pool.clone();
     let check = web::block(move || -> Result<(), String> {
         let mut conn = pool.get_timeout(Duration::from_secs(2)).map_err(|e| e.to_string())?;

@@ -8,7 +8,9 @@
 //!   default (every template is `.html`; none uses `|safe`).
 //! - Sessions are rows in the database ([`session`]); the cookie is
 //!   `__Host-hyoka_session` (`Secure`), or `hyoka_session` without `Secure`
-//!   when [`Settings::cookie_secure`] is off for a plain-HTTP intranet.
+//!   when [`Settings::cookie_secure`] is off for a plain-HTTP intranet; behind
+//!   a trusted reverse proxy the forwarded scheme decides
+//!   ([`Settings::for_request`]).
 //! - Every state-changing request carries the session's CSRF token and
 //!   passes an `Origin` / `Sec-Fetch-Site` check ([`security`]).
 //! - Every `/ui` response has a strict Content-Security-Policy and the other
@@ -50,6 +52,18 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// These settings for one request: the cookie's `Secure` (and its
+    /// `__Host-` name) follows the scheme a trusted reverse proxy forwarded
+    /// (`X-Forwarded-Proto`, see `hyoka_api::client`); without one,
+    /// [`Settings::cookie_secure`] decides.
+    pub fn for_request(&self, req: &actix_web::HttpRequest) -> Settings {
+        let mut s = self.clone();
+        if let Some(https) = hyoka_api::client::of(req).https {
+            s.cookie_secure = https;
+        }
+        s
+    }
+
     /// The session cookie's name.
     pub fn cookie_name(&self) -> &'static str {
         if self.cookie_secure { "__Host-hyoka_session" } else { "hyoka_session" }

@@ -255,7 +255,8 @@ impl FromRequest for Viewer {
         let lang = Lang::negotiate(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let settings = req.app_data::<web::Data<Settings>>().cloned();
-        let secret = settings.as_ref().and_then(|s| security::cookie(req, s.cookie_name())).map(str::to_owned);
+        let secret =
+            settings.as_ref().and_then(|s| security::cookie(req, s.for_request(req).cookie_name())).map(str::to_owned);
         Box::pin(async move {
             let (Some(state), Some(settings)) = (state, settings) else {
                 return Err(ViewerFailure(lang, PageFailure::Internal));
@@ -309,7 +310,7 @@ struct LoginPage {
 }
 
 fn login_page(req: &HttpRequest, lang: Lang, status: StatusCode, error: Option<String>, login: String) -> HttpResponse {
-    let settings = req.app_data::<web::Data<Settings>>().cloned().unwrap_or_default();
+    let settings = req.app_data::<web::Data<Settings>>().map_or_else(Settings::default, |s| s.for_request(req));
     let token = match session::random_hex() {
         Ok(t) => t,
         Err(_) => return render_error(lang, &PageFailure::Internal),
@@ -361,6 +362,7 @@ async fn login(
     settings: web::Data<Settings>,
     form: web::Form<LoginForm>,
 ) -> HttpResponse {
+    let settings = settings.for_request(&req);
     let form = form.into_inner();
     let lang = form.lang.as_deref().and_then(Lang::from_code).unwrap_or_else(|| Lang::negotiate(&req));
     let cookie = security::cookie(&req, settings.login_cookie_name()).unwrap_or("");
@@ -368,7 +370,7 @@ async fn login(
         return render_error(lang, &PageFailure::Csrf);
     }
     let policy = state.settings.login_policy;
-    let client = req.peer_addr().map(|a| a.ip());
+    let client = hyoka_api::client::of(&req).ip;
     let life = settings.lifetimes;
     let login = form.login.clone();
     let chosen = form.lang.as_deref().and_then(Lang::from_code);
@@ -419,6 +421,7 @@ async fn logout(
     settings: web::Data<Settings>,
     form: web::Form<CsrfOnly>,
 ) -> HttpResponse {
+    let settings = settings.for_request(&req);
     if let Err(f) = viewer.csrf(&req, form.csrf_token.as_deref()) {
         return viewer.fail(f);
     }
@@ -492,6 +495,7 @@ async fn change_password(
     settings: web::Data<Settings>,
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
+    let settings = settings.for_request(&req);
     let form = form.into_inner();
     if let Err(f) = viewer.csrf(&req, form.csrf_token.as_deref()) {
         return viewer.fail(f);
@@ -507,7 +511,7 @@ async fn change_password(
     let life = settings.lifetimes;
     let lang = viewer.lang;
     let policy = viewer.state.settings.login_policy;
-    let client = req.peer_addr().map(|a| a.ip());
+    let client = hyoka_api::client::of(&req).ip;
     let (current, new) = (Secret::new(form.current), Secret::new(form.new));
     let outcome = viewer
         .db(move |conn| {

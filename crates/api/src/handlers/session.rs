@@ -61,7 +61,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    let req_addr = http.peer_addr().map(|a| a.ip());
+    let req_addr = crate::client::of(&http).ip;
     let settings = state.settings.clone();
     let client = req_addr;
     let issued = db(&state, move |conn| {
@@ -126,7 +126,7 @@ pub async fn change_own_password(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ANYONE)?;
     let req = body.into_inner();
-    let client = http.peer_addr().map(|a| a.ip());
+    let client = crate::client::of(&http).ip;
     let policy = state.settings.login_policy;
     db(&state, move |conn| {
         let keep = Some(caller.token_id);

@@ -398,7 +398,7 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
     let applied = match (&mut conn, url) {
         (DbConn::Pg(pg), _) => {
             pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
-            let result = check_before_folded_keys(&mut conn);
+            let result = super::ops::refuse_newer(&mut conn).and_then(|()| check_before_folded_keys(&mut conn));
             let DbConn::Pg(pg) = &mut conn else { unreachable!("matched as PostgreSQL") };
             let result = result.and_then(|()| {
                 pg.run_pending_migrations(PG_MIGRATIONS)
@@ -407,12 +407,14 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
             });
             let result = result.and_then(|v| super::seed_builtin(&mut conn).map(|()| v));
             let result = result.and_then(|v| summarise_missing(&mut conn).map(|()| v));
+            let result = result.and_then(|v| super::ops::record_schema_version(&mut conn).map(|()| v));
             if let DbConn::Pg(pg) = &mut conn {
                 pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
             }
             result?
         }
         (DbConn::Sqlite(_), DbUrl::Sqlite(_)) => {
+            super::ops::refuse_newer(&mut conn)?;
             check_before_folded_keys(&mut conn)?;
             let DbConn::Sqlite(sqlite) = &mut conn else { unreachable!("matched as SQLite") };
             let v = sqlite
@@ -421,6 +423,7 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
                 .map_err(|e| DbError::Migration(e.to_string()))?;
             super::seed_builtin(&mut conn)?;
             summarise_missing(&mut conn)?;
+            super::ops::record_schema_version(&mut conn)?;
             v
         }
         (DbConn::Sqlite(_), DbUrl::Postgres(_)) => {
@@ -433,11 +436,10 @@ pub fn migrate(url: &DbUrl) -> Result<Vec<String>, DbError> {
 /// The migration that makes logins and company codes unique after folding.
 const FOLDED_KEYS_MIGRATION: &str = "20261201000007";
 
-/// Whether a migration of this version (digits of its folder's date and
-/// number) is still to run.
-fn pending(conn: &mut DbConn, version: &str) -> Result<bool, DbError> {
-    let digits = |v: String| v.chars().filter(char::is_ascii_digit).collect::<String>();
-    let names: Vec<String> = match conn {
+/// The migrations not yet run on this database (their versions), for
+/// `hyoka admin doctor`.
+pub fn pending_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
+    match conn {
         DbConn::Pg(pg) => {
             pg.pending_migrations(PG_MIGRATIONS).map(|m| m.iter().map(|m| m.name().version().to_string()).collect())
         }
@@ -445,7 +447,14 @@ fn pending(conn: &mut DbConn, version: &str) -> Result<bool, DbError> {
             s.pending_migrations(SQLITE_MIGRATIONS).map(|m| m.iter().map(|m| m.name().version().to_string()).collect())
         }
     }
-    .map_err(|e| DbError::Migration(e.to_string()))?;
+    .map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// Whether a migration of this version (digits of its folder's date and
+/// number) is still to run.
+fn pending(conn: &mut DbConn, version: &str) -> Result<bool, DbError> {
+    let digits = |v: String| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    let names = pending_migrations(conn)?;
     Ok(names.into_iter().map(digits).any(|v| v == version))
 }
 

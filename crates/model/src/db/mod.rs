@@ -15,7 +15,8 @@
 //!   [`review`] (flag releases, searches and the submission detail);
 //! - [`writes`]: every write that moves a dashboard figure, each ending with
 //!   one refresh of the [`summaries`];
-//! - [`integrity`]: the checks a database must pass after any crash.
+//! - [`integrity`]: the checks a database must pass after any crash;
+//! - [`ops`]: the schema version, online backups and what `hyoka admin doctor` reports.
 //!
 //! Functions take `&mut DbConn` and are blocking. Those that change data take
 //! an [`Actor`](crate::workflow::Actor), write an audit event in the same
@@ -36,6 +37,7 @@ pub mod import;
 pub mod integrity;
 pub mod jobs;
 pub mod logins;
+pub mod ops;
 pub mod review;
 pub mod schema;
 pub mod submissions;
@@ -46,7 +48,9 @@ pub mod tokens;
 pub mod users;
 pub mod writes;
 
-pub use conn::{Backend, DbConn, DbUrl, Pool, PooledConn, check_writable, migrate, optimize, pool, write_tx};
+pub use conn::{
+    Backend, DbConn, DbUrl, Pool, PooledConn, check_writable, migrate, optimize, pending_migrations, pool, write_tx,
+};
 /// diesel's query error, for callers that run their own write transactions.
 pub use diesel::result::{DatabaseErrorKind as QueryErrorKind, Error as QueryError};
 
