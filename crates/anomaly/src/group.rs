@@ -613,6 +613,7 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
             v.push((n, sim));
         }
     }
+    let firms_using = name_use(&pairs, &answer_of, &prepared);
     let mut out = Vec::new();
     // Per sheet and item: the strongest role it plays (copier beats undecided beats source).
     let mut item_flags: BTreeMap<(usize, ItemNumber), (u8, Finding)> = BTreeMap::new();
@@ -620,7 +621,7 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
         shared.sort_by_key(|s| s.0);
         let items: HashSet<ItemNumber> = shared.iter().map(|s| s.0).collect();
         let (sx, sy) = (&input.current[x], &input.current[y]);
-        let dir = direction(sx, sy, &items, &shared, &answer_of, x, y);
+        let dir = direction(sx, sy, &items, &shared, &answer_of, (x, y), &firms_using);
         let sim_max = shared.iter().map(|s| s.1).fold(0.0, f64::max);
         let list: Vec<String> = shared.iter().take(8).map(|s| s.0.to_string()).collect();
         let list = if shared.len() > 8 { format!("{}…", list.join("、")) } else { list.join("、") };
@@ -792,6 +793,42 @@ fn name_tokens(folded: &str, into: &mut HashSet<String>) {
     flush(&mut run, kind);
 }
 
+/// How many companies use each name-like word of the texts the kept pairs
+/// share, in their 2s and 1s (one scan of the prepared texts).
+fn name_use(
+    pairs: &BTreeMap<(usize, usize), Vec<(ItemNumber, f64)>>,
+    answer_of: &HashMap<(usize, ItemNumber), &Answer>,
+    prepared: &[Vec<Prepared<'_>>],
+) -> HashMap<String, usize> {
+    let mut tokens = HashSet::new();
+    for (&(x, y), shared) in pairs {
+        for (n, _) in shared {
+            for k in [x, y] {
+                if let Some(a) = answer_of.get(&(k, *n)) {
+                    name_tokens(&text::fold(&a.evidence), &mut tokens);
+                }
+            }
+        }
+    }
+    let tokens: Vec<String> = tokens.into_iter().collect();
+    let mut count = vec![0usize; tokens.len()];
+    if let Ok(ac) = aho_corasick::AhoCorasick::new(&tokens) {
+        let mut seen = vec![usize::MAX; tokens.len()];
+        for (i, texts) in prepared.iter().enumerate() {
+            for p in texts {
+                for m in ac.find_overlapping_iter(&p.folded) {
+                    let t = m.pattern().as_usize();
+                    if seen[t] != i {
+                        seen[t] = i;
+                        count[t] += 1;
+                    }
+                }
+            }
+        }
+    }
+    tokens.into_iter().zip(count).collect()
+}
+
 /// Weighs the two sides of a copy pair: the side whose shared texts carry
 /// the other side's house names (words found in the other's answers on
 /// other items and not in its own), and the later upload, is the copier.
@@ -801,8 +838,8 @@ fn direction(
     items: &HashSet<ItemNumber>,
     shared: &[(ItemNumber, f64)],
     answer_of: &HashMap<(usize, ItemNumber), &Answer>,
-    x: usize,
-    y: usize,
+    (x, y): (usize, usize),
+    firms_using: &HashMap<String, usize>,
 ) -> Direction {
     let mut in_shared = HashSet::new();
     for (n, _) in shared {
@@ -819,6 +856,9 @@ fn direction(
         }
         t
     };
+    // A name is a house name only when the pair alone uses it: JPCERT, IPA
+    // or SOC in other companies' answers too say nothing about who wrote it.
+    in_shared.retain(|t| firms_using.get(t).copied().unwrap_or(0) <= 2);
     let (ox, oy) = (others(sx), others(sy));
     let mut of_x: Vec<String> = in_shared.iter().filter(|t| ox.contains(*t) && !oy.contains(*t)).cloned().collect();
     let mut of_y: Vec<String> = in_shared.iter().filter(|t| oy.contains(*t) && !ox.contains(*t)).cloned().collect();
@@ -858,12 +898,13 @@ fn text_of<'p, 'a>(prepared: &'p [Vec<Prepared<'a>>], i: usize, n: ItemNumber) -
 }
 
 /// Whether a text is group-wide wording (a rollout's text, the parent's
-/// template): most of its 3-grams used by at least the rollout count.
+/// template): nearly all (nine in ten) of its 3-grams used by at least the
+/// rollout count, so a common phrase with a date of its own still counts.
 fn widespread(set: &Shingles, df: &ShingleMap<usize>, companies: usize, config: &DetectorConfig) -> bool {
     let g = &config.group;
     let many = (g.rollout_share * companies as f64).max(g.rollout_min as f64);
     let common = set.iter().filter(|x| df.get(*x).copied().unwrap_or(0) as f64 >= many).count();
-    2 * common > set.len()
+    10 * common >= 9 * set.len()
 }
 
 /// The pair pass: for every pair of sheets kept, each item both answer and
@@ -934,11 +975,8 @@ fn copies_in<'a>(
     let mut out = Vec::new();
     for all in items {
         let df = document_frequency(all.iter().map(|&(i, k)| &prepared[i][k].set));
-        let entries: Vec<(usize, &Prepared<'a>)> = all
-            .iter()
-            .map(|&(i, k)| (i, &prepared[i][k]))
-            .filter(|(_, p)| p.chars >= g.copy_min_chars)
-            .collect();
+        let entries: Vec<(usize, &Prepared<'a>)> =
+            all.iter().map(|&(i, k)| (i, &prepared[i][k])).filter(|(_, p)| p.chars >= g.copy_min_chars).collect();
         // Candidates come from the wording at most a few companies share on
         // this item (a sheet's example answer, a common phrase say nothing
         // about copying); similarity weighs every 3-gram by its rarity.
