@@ -186,6 +186,10 @@ pub struct GroupSettings {
     pub common_share: f64,
     pub copy_min_distinct: usize,
     pub copy_min_items: usize,
+    #[serde(default = "defaults::copy_pair_similarity")]
+    pub copy_pair_similarity: f64,
+    #[serde(default = "defaults::copy_pair_min_chars")]
+    pub copy_pair_min_chars: usize,
     pub rollout_share: f64,
     pub rollout_min: usize,
     pub group_cues: Lexicon,
@@ -204,6 +208,12 @@ mod defaults {
     }
     pub fn rare_max_items() -> usize {
         3
+    }
+    pub fn copy_pair_similarity() -> f64 {
+        0.6
+    }
+    pub fn copy_pair_min_chars() -> usize {
+        15
     }
 }
 

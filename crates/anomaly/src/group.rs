@@ -490,29 +490,101 @@ fn minhash(set: &Shingles) -> [u64; SIG] {
     sig
 }
 
+/// One evidence text ready for the copy comparison: folded and cut into
+/// 3-grams once per sheet, not once per comparison.
+struct Prepared<'a> {
+    answer: &'a Answer,
+    folded: String,
+    set: Shingles,
+    chars: usize,
+}
+
+/// Every 2 and 1 of every sheet with enough text, prepared (two threads).
+fn prepare<'a>(input: &GroupInput<'a>, min_chars: usize) -> Vec<Vec<Prepared<'a>>> {
+    let one = |s: &GroupSheet<'a>| -> Vec<Prepared<'a>> {
+        s.answers
+            .iter()
+            // A copied 1 is copied too.
+            .filter(|a| matches!(a.evaluation, Evaluation::DONE | Evaluation::IN_PROGRESS))
+            .filter_map(|a| {
+                let chars = a.evidence.chars().count();
+                (chars >= min_chars).then(|| {
+                    let folded = text::fold(&a.evidence);
+                    let set = shingles(&folded);
+                    Prepared { answer: a, folded, set, chars }
+                })
+            })
+            .collect()
+    };
+    let (left, right) = input.current.split_at(input.current.len() / 2);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| right.iter().map(one).collect::<Vec<_>>());
+        let mut mine: Vec<Vec<Prepared<'a>>> = left.iter().map(one).collect();
+        mine.extend(worker.join().unwrap_or_default());
+        mine
+    })
+}
+
+/// The weight of a 3-gram used by `df` of the group's companies on an item:
+/// wording of one company (or of the pair compared) counts fully, wording
+/// many companies share little (`1 / (df − 1)`).
+fn rarity(df: usize) -> f64 {
+    1.0 / (df.saturating_sub(1).max(1) as f64)
+}
+
+/// Rarity-weighted Jaccard similarity of two 3-gram sets: the summed weight
+/// of the shared 3-grams over that of all of them.
+fn weighted_jaccard(a: &Shingles, b: &Shingles, df: &ShingleMap<usize>) -> f64 {
+    let w = |x: &u64| rarity(df.get(x).copied().unwrap_or(1));
+    let (mut inter, mut union) = (0.0, 0.0);
+    for x in a {
+        let wx = w(x);
+        union += wx;
+        if b.contains(x) {
+            inter += wx;
+        }
+    }
+    for x in b.iter().filter(|x| !a.contains(*x)) {
+        union += w(x);
+    }
+    if union > 0.0 { inter / union } else { 1.0 }
+}
+
+/// How many companies use each 3-gram on one item (each text counted once).
+fn document_frequency<'p>(sets: impl Iterator<Item = &'p Shingles>) -> ShingleMap<usize> {
+    let mut df: ShingleMap<usize> = ShingleMap::default();
+    for set in sets {
+        for x in set {
+            *df.entry(*x).or_default() += 1;
+        }
+    }
+    df
+}
+
 /// The same or nearly the same evidence on the same item in several
-/// companies' sheets, compared on the wording few companies share.
-/// Candidates come from MinHash banding, so the work grows with the group,
-/// not with its square; every candidate pair is checked with the exact
-/// Jaccard similarity.
+/// companies' sheets. Each text is folded once; similarity is a
+/// rarity-weighted Jaccard over character 3-grams (the group's shared
+/// phrase stock counts little, a company's own wording much). Candidates
+/// come from MinHash banding over the rarer 3-grams, so the work grows with
+/// the group, not with its square. A pair of sheets found alike on several
+/// items is then compared on every item they both answer, with the lower
+/// `copy_pair_similarity` (the pair pass).
 fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFinding> {
     let g = &config.group;
     let companies = input.current.len();
-    let mut by_item: BTreeMap<ItemNumber, Vec<(usize, &Answer)>> = BTreeMap::new();
-    for (i, s) in input.current.iter().enumerate() {
-        // A copied 1 is copied too.
-        for a in s.answers.iter().filter(|a| matches!(a.evaluation, Evaluation::DONE | Evaluation::IN_PROGRESS)) {
-            if a.evidence.chars().count() >= g.copy_min_chars {
-                by_item.entry(a.item).or_default().push((i, a));
-            }
+    let prepared = prepare(input, g.copy_min_chars.min(g.copy_pair_min_chars));
+    let mut by_item: BTreeMap<ItemNumber, Vec<(usize, usize)>> = BTreeMap::new();
+    for (i, texts) in prepared.iter().enumerate() {
+        for (k, p) in texts.iter().enumerate() {
+            by_item.entry(p.answer.item).or_default().push((i, k));
         }
     }
     // Items are independent: share them between two threads.
-    let items: Vec<&Vec<(usize, &Answer)>> = by_item.values().filter(|e| e.len() >= 2).collect();
+    let items: Vec<&Vec<(usize, usize)>> = by_item.values().filter(|e| e.len() >= 2).collect();
     let (left, right) = items.split_at(items.len() / 2);
     let (mut found, other) = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| copies_in(right, companies, config));
-        let mine = copies_in(left, companies, config);
+        let worker = scope.spawn(|| copies_in(right, &prepared, companies, config));
+        let mine = copies_in(left, &prepared, companies, config);
         (mine, worker.join().unwrap_or_default())
     });
     found.extend(other);
@@ -529,13 +601,27 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
             }
         }
     }
+    pairs.retain(|_, v| v.len() >= g.copy_min_items);
+    // The pair pass: every other item the two sheets both answer.
+    let more = pair_pass(&pairs, &by_item, &prepared, companies, config);
+    for ((x, y), n, sim) in more {
+        if let (Some(a), Some(b)) = (text_of(&prepared, x, n), text_of(&prepared, y, n)) {
+            answer_of.insert((x, n), a.answer);
+            answer_of.insert((y, n), b.answer);
+        }
+        if let Some(v) = pairs.get_mut(&(x, y)) {
+            v.push((n, sim));
+        }
+    }
+    let firms_using = name_use(&pairs, &answer_of, &prepared);
     let mut out = Vec::new();
     // Per sheet and item: the strongest role it plays (copier beats undecided beats source).
     let mut item_flags: BTreeMap<(usize, ItemNumber), (u8, Finding)> = BTreeMap::new();
-    for ((x, y), shared) in pairs.into_iter().filter(|(_, v)| v.len() >= g.copy_min_items) {
+    for ((x, y), mut shared) in pairs {
+        shared.sort_by_key(|s| s.0);
         let items: HashSet<ItemNumber> = shared.iter().map(|s| s.0).collect();
         let (sx, sy) = (&input.current[x], &input.current[y]);
-        let dir = direction(sx, sy, &items, &shared, &answer_of, x, y);
+        let dir = direction(sx, sy, &items, &shared, &answer_of, (x, y), &firms_using);
         let sim_max = shared.iter().map(|s| s.1).fold(0.0, f64::max);
         let list: Vec<String> = shared.iter().take(8).map(|s| s.0.to_string()).collect();
         let list = if shared.len() > 8 { format!("{}…", list.join("、")) } else { list.join("、") };
@@ -707,6 +793,42 @@ fn name_tokens(folded: &str, into: &mut HashSet<String>) {
     flush(&mut run, kind);
 }
 
+/// How many companies use each name-like word of the texts the kept pairs
+/// share, in their 2s and 1s (one scan of the prepared texts).
+fn name_use(
+    pairs: &BTreeMap<(usize, usize), Vec<(ItemNumber, f64)>>,
+    answer_of: &HashMap<(usize, ItemNumber), &Answer>,
+    prepared: &[Vec<Prepared<'_>>],
+) -> HashMap<String, usize> {
+    let mut tokens = HashSet::new();
+    for (&(x, y), shared) in pairs {
+        for (n, _) in shared {
+            for k in [x, y] {
+                if let Some(a) = answer_of.get(&(k, *n)) {
+                    name_tokens(&text::fold(&a.evidence), &mut tokens);
+                }
+            }
+        }
+    }
+    let tokens: Vec<String> = tokens.into_iter().collect();
+    let mut count = vec![0usize; tokens.len()];
+    if let Ok(ac) = aho_corasick::AhoCorasick::new(&tokens) {
+        let mut seen = vec![usize::MAX; tokens.len()];
+        for (i, texts) in prepared.iter().enumerate() {
+            for p in texts {
+                for m in ac.find_overlapping_iter(&p.folded) {
+                    let t = m.pattern().as_usize();
+                    if seen[t] != i {
+                        seen[t] = i;
+                        count[t] += 1;
+                    }
+                }
+            }
+        }
+    }
+    tokens.into_iter().zip(count).collect()
+}
+
 /// Weighs the two sides of a copy pair: the side whose shared texts carry
 /// the other side's house names (words found in the other's answers on
 /// other items and not in its own), and the later upload, is the copier.
@@ -716,8 +838,8 @@ fn direction(
     items: &HashSet<ItemNumber>,
     shared: &[(ItemNumber, f64)],
     answer_of: &HashMap<(usize, ItemNumber), &Answer>,
-    x: usize,
-    y: usize,
+    (x, y): (usize, usize),
+    firms_using: &HashMap<String, usize>,
 ) -> Direction {
     let mut in_shared = HashSet::new();
     for (n, _) in shared {
@@ -734,6 +856,9 @@ fn direction(
         }
         t
     };
+    // A name is a house name only when the pair alone uses it: JPCERT, IPA
+    // or SOC in other companies' answers too say nothing about who wrote it.
+    in_shared.retain(|t| firms_using.get(t).copied().unwrap_or(0) <= 2);
     let (ox, oy) = (others(sx), others(sy));
     let mut of_x: Vec<String> = in_shared.iter().filter(|t| ox.contains(*t) && !oy.contains(*t)).cloned().collect();
     let mut of_y: Vec<String> = in_shared.iter().filter(|t| oy.contains(*t) && !ox.contains(*t)).cloned().collect();
@@ -767,35 +892,104 @@ fn direction(
     }
 }
 
+/// The prepared text of sheet `i` on item `n`.
+fn text_of<'p, 'a>(prepared: &'p [Vec<Prepared<'a>>], i: usize, n: ItemNumber) -> Option<&'p Prepared<'a>> {
+    prepared.get(i)?.iter().find(|p| p.answer.item == n)
+}
+
+/// Whether a text is group-wide wording (a rollout's text, the parent's
+/// template): nearly all (nine in ten) of its 3-grams used by at least the
+/// rollout count, so a common phrase with a date of its own still counts.
+fn widespread(set: &Shingles, df: &ShingleMap<usize>, companies: usize, config: &DetectorConfig) -> bool {
+    let g = &config.group;
+    let many = (g.rollout_share * companies as f64).max(g.rollout_min as f64);
+    let common = set.iter().filter(|x| df.get(*x).copied().unwrap_or(0) as f64 >= many).count();
+    10 * common >= 9 * set.len()
+}
+
+/// The pair pass: for every pair of sheets kept, each item both answer and
+/// not yet found alike, compared (rarity-weighted) with the lower
+/// `copy_pair_similarity` when both texts have at least
+/// `copy_pair_min_chars`. Group-wide wording is left out. Items are shared
+/// between two threads.
+fn pair_pass(
+    pairs: &BTreeMap<(usize, usize), Vec<(ItemNumber, f64)>>,
+    by_item: &BTreeMap<ItemNumber, Vec<(usize, usize)>>,
+    prepared: &[Vec<Prepared<'_>>],
+    companies: usize,
+    config: &DetectorConfig,
+) -> Vec<((usize, usize), ItemNumber, f64)> {
+    let g = &config.group;
+    // Per item, the pairs to compare on it.
+    let mut todo: BTreeMap<ItemNumber, Vec<(usize, usize)>> = BTreeMap::new();
+    for (&(x, y), shared) in pairs {
+        let done: HashSet<ItemNumber> = shared.iter().map(|s| s.0).collect();
+        for p in prepared.get(x).into_iter().flatten() {
+            let n = p.answer.item;
+            if !done.contains(&n) && text_of(prepared, y, n).is_some() {
+                todo.entry(n).or_default().push((x, y));
+            }
+        }
+    }
+    let work: Vec<(ItemNumber, Vec<(usize, usize)>)> = todo.into_iter().collect();
+    let run = |work: &[(ItemNumber, Vec<(usize, usize)>)]| {
+        let mut out = Vec::new();
+        for (n, pairs) in work {
+            let Some(entries) = by_item.get(n) else { continue };
+            let df = document_frequency(entries.iter().map(|&(i, k)| &prepared[i][k].set));
+            for &(x, y) in pairs {
+                let (Some(a), Some(b)) = (text_of(prepared, x, *n), text_of(prepared, y, *n)) else { continue };
+                if a.chars.min(b.chars) < g.copy_pair_min_chars
+                    || !may_be_similar(&a.folded, &b.folded, g.copy_pair_similarity)
+                    || widespread(&a.set, &df, companies, config)
+                    || widespread(&b.set, &df, companies, config)
+                {
+                    continue;
+                }
+                let sim = weighted_jaccard(&a.set, &b.set, &df);
+                if sim >= g.copy_pair_similarity {
+                    out.push(((x, y), *n, sim));
+                }
+            }
+        }
+        out
+    };
+    let (left, right) = work.split_at(work.len() / 2);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| run(right));
+        let mut mine = run(left);
+        mine.extend(worker.join().unwrap_or_default());
+        mine
+    })
+}
+
 /// [`copied_evidence`] for some items: each finding with the other sheets
 /// whose evidence on that item is nearly the same.
-fn copies_in<'a>(items: &[&Vec<(usize, &'a Answer)>], companies: usize, config: &DetectorConfig) -> Vec<Shared<'a>> {
+fn copies_in<'a>(
+    items: &[&Vec<(usize, usize)>],
+    prepared: &[Vec<Prepared<'a>>],
+    companies: usize,
+    config: &DetectorConfig,
+) -> Vec<Shared<'a>> {
     let g = &config.group;
     let mut out = Vec::new();
-    for entries in items {
-        let folded: Vec<String> = entries.iter().map(|(_, a)| text::fold(&a.evidence)).collect();
-        let mut sets: Vec<Shingles> = folded.iter().map(|f| shingles(f)).collect();
-        // Wording many of the group's companies use on this item (a sheet's
-        // example answer, a common phrase) says nothing about copying: keep only the shingles at
-        // most a few companies share, and compare on those.
-        let mut df: ShingleMap<usize> = ShingleMap::default();
-        for set in &sets {
-            for x in set {
-                *df.entry(*x).or_default() += 1;
-            }
-        }
+    for all in items {
+        let df = document_frequency(all.iter().map(|&(i, k)| &prepared[i][k].set));
+        let entries: Vec<(usize, &Prepared<'a>)> =
+            all.iter().map(|&(i, k)| (i, &prepared[i][k])).filter(|(_, p)| p.chars >= g.copy_min_chars).collect();
+        // Candidates come from the wording at most a few companies share on
+        // this item (a sheet's example answer, a common phrase say nothing
+        // about copying); similarity weighs every 3-gram by its rarity.
         let common = ((companies as f64) * g.common_share).ceil().max(2.0) as usize;
-        for set in &mut sets {
-            set.retain(|x| df.get(x).copied().unwrap_or(0) <= common);
-        }
         let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
-        for (k, set) in sets.iter().enumerate() {
+        for (k, (_, p)) in entries.iter().enumerate() {
+            let rare: Shingles = p.set.iter().copied().filter(|x| df.get(x).copied().unwrap_or(0) <= common).collect();
             // Too little of its own wording left to compare (and an empty set
             // would share every bucket with every other).
-            if set.len() < g.copy_min_distinct {
+            if rare.len() < g.copy_min_distinct {
                 continue;
             }
-            let sig = minhash(set);
+            let sig = minhash(&rare);
             for (b, band) in sig.chunks(SIG / BANDS).enumerate() {
                 let h = band.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, x| (h ^ x).wrapping_mul(0x0100_0000_01b3));
                 buckets.entry((b, h)).or_default().push(k);
@@ -818,10 +1012,7 @@ fn copies_in<'a>(items: &[&Vec<(usize, &'a Answer)>], companies: usize, config: 
                     if entries[a].0 == entries[b].0 || !seen.insert((a.min(b), a.max(b))) {
                         continue;
                     }
-                    if sets[a].len().min(sets[b].len()) < g.copy_min_distinct {
-                        continue;
-                    }
-                    let sim = jaccard(&sets[a], &sets[b]);
+                    let sim = weighted_jaccard(&entries[a].1.set, &entries[b].1.set, &df);
                     if sim >= g.copy_similarity {
                         let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
                         parent[ra] = rb;
@@ -841,16 +1032,16 @@ fn copies_in<'a>(items: &[&Vec<(usize, &'a Answer)>], companies: usize, config: 
         for members in clusters.values() {
             let firms: HashSet<usize> = members.iter().map(|k| entries[*k].0).collect();
             // A group-wide rollout: many companies, naming a group system.
-            let named = members.iter().any(|k| g.group_cues.find_in(&folded[*k]).is_some());
+            let named = members.iter().any(|k| g.group_cues.find_in(&entries[*k].1.folded).is_some());
             let many = firms.len() >= g.rollout_min && firms.len() as f64 >= g.rollout_share * companies as f64;
             if (named && firms.len() >= g.rollout_min) || many {
                 continue;
             }
             for k in members {
-                let (sheet, a) = entries[*k];
+                let (sheet, p) = entries[*k];
                 let sim = best.get(k).copied().unwrap_or(0.0);
                 let partners: Vec<usize> = firms.iter().copied().filter(|f| *f != sheet).collect();
-                out.push(Shared { sheet, answer: a, sim, partners });
+                out.push(Shared { sheet, answer: p.answer, sim, partners });
             }
         }
     }

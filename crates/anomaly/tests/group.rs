@@ -260,3 +260,88 @@ fn the_copier_carries_the_flags_and_the_source_a_notice() {
     assert!(notice[0].finding.reason_ja.contains("C09"));
     assert!(notice[0].finding.severity < hyoka_model::domain::Severity::Medium);
 }
+
+/// Twenty companies with eight 2s each: each writes item n in its own words
+/// (its department and a month of its own), unless `text` says otherwise.
+fn own_words(c: usize, n: u16) -> String {
+    let dept = ["総務課", "情報システム係", "管理部", "業務推進室", "経営企画課"][c % 5];
+    format!(
+        "第{n}号手順を{}年{}月に定め、{dept}{c}班が四半期ごとに点検(記録{c}-{n})",
+        2012 + c % 9,
+        (n as usize + c) % 12 + 1
+    )
+}
+
+fn dated<'a>(i: usize, answers: &'a [Answer], names: &'a [String]) -> GroupSheet<'a> {
+    GroupSheet {
+        uploaded_on: NaiveDate::from_ymd_opt(2024, 7, 1 + (i % 20) as u32),
+        name: &names[i],
+        ..group_sheet(i as i64, answers, 2024)
+    }
+}
+
+#[test]
+fn companies_writing_from_the_shared_phrase_stock_are_not_copies() {
+    let cat = catalog();
+    // A phrase stock: four long sentences that three companies each use on
+    // items 1–4, each adding only its own month.
+    let stock = [
+        "標的型攻撃メール訓練を外部サービスで年2回実施し、開封率を経営会議へ報告、未開封者への再教育まで行っている",
+        "退職者のアカウントは人事システムの退職日連携で翌営業日に自動停止し、月次で棚卸して残存ゼロを確認している",
+        "重要データは夜間にNASへ取得し、週次で遠隔地のデータセンターへ複製、四半期ごとに復元テストを実施している",
+        "ウイルス対策ソフトを全PCとサーバに導入し、定義ファイルは自動更新、検知時は管理者へ即時通知される設定とした",
+    ];
+    let mut sheets: Vec<Vec<Answer>> = (0..20).map(|c| sheet(c as i64, 8, |n| own_words(c, n))).collect();
+    for c in [2, 6, 10] {
+        for (k, s) in stock.iter().enumerate() {
+            sheets[c][k].evidence = format!("{s}({}月)", c + k);
+        }
+    }
+    let names: Vec<String> = (0..20).map(|c| format!("C{c:02}")).collect();
+    let cur: Vec<_> = sheets.iter().enumerate().map(|(i, a)| dated(i, a, &names)).collect();
+    let found = analyse(&GroupInput { catalog: &cat, current: &cur, previous: &[] }, &config());
+    assert!(
+        !found.iter().any(|f| f.finding.rule.starts_with("copied")),
+        "{:?}",
+        found.iter().filter(|f| f.finding.rule.starts_with("copied")).collect::<Vec<_>>()
+    );
+    // The same texts, plain 3-gram Jaccard: nearly alike, which is why the
+    // comparison weighs the shared stock down.
+    assert!(hyoka_anomaly::group::similarity(&sheets[2][0].evidence, &sheets[6][0].evidence) > 0.8);
+}
+
+#[test]
+fn a_copy_of_a_companys_own_wording_is_caught_and_the_pair_pass_finds_its_edited_items() {
+    let cat = catalog();
+    let mut sheets: Vec<Vec<Answer>> = (0..20).map(|c| sheet(c as i64, 8, |n| own_words(c, n))).collect();
+    // Company 12 takes company 4's own wording on items 1–3 word for word…
+    for k in 0..3 {
+        sheets[12][k].evidence = sheets[4][k].evidence.clone();
+    }
+    // …and on items 4–5 with its own team number: too far apart
+    // for the first pass, close enough for the pair pass.
+    for k in 3..5 {
+        let edited = sheets[4][k].evidence.replacen("4班", "12班", 1);
+        sheets[12][k].evidence = edited;
+    }
+    // Company 15 has one such edited text of company 8, and nothing else
+    // alike: one item alone is not a copy.
+    sheets[15][5].evidence = sheets[8][5].evidence.replacen("8班", "15班", 1);
+    let names: Vec<String> = (0..20).map(|c| format!("C{c:02}")).collect();
+    let cur: Vec<_> = sheets.iter().enumerate().map(|(i, a)| dated(i, a, &names)).collect();
+    let config = config();
+    let found = analyse(&GroupInput { catalog: &cat, current: &cur, previous: &[] }, &config);
+    let copied: Vec<(usize, u16)> = found
+        .iter()
+        .filter(|f| f.finding.rule == "copied_evidence")
+        .filter_map(|f| Some((f.sheet, f.finding.target.item()?.get())))
+        .collect();
+    assert_eq!(copied, [(12, 1), (12, 2), (12, 3), (12, 4), (12, 5)], "{found:?}");
+    // Items 4 and 5 are below the first pass's similarity: found by the pair pass.
+    let s = hyoka_anomaly::group::similarity(&sheets[4][3].evidence, &sheets[12][3].evidence);
+    assert!(s < config.group.copy_similarity, "{s}");
+    let notice: Vec<_> = found.iter().filter(|f| f.finding.rule == "copied_by_other").collect();
+    assert_eq!(notice.len(), 1, "{notice:?}");
+    assert_eq!(notice[0].sheet, 4);
+    assert!(notice[0].finding.reason_ja.contains("C12"), "{}", notice[0].finding.reason_ja);
+}
