@@ -112,8 +112,7 @@ impl TrustedProxies {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .next_back()
+            .rfind(|p| !p.is_empty())
             .and_then(|p| match p.to_ascii_lowercase().as_str() {
                 "https" => Some(true),
                 "http" => Some(false),
