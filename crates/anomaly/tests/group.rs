@@ -311,6 +311,7 @@ fn companies_writing_from_the_shared_phrase_stock_are_not_copies() {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop, reason = "one sheet's items copied into another's, by index")]
 fn a_copy_of_a_companys_own_wording_is_caught_and_the_pair_pass_finds_its_edited_items() {
     let cat = catalog();
     let mut sheets: Vec<Vec<Answer>> = (0..20).map(|c| sheet(c as i64, 8, |n| own_words(c, n))).collect();
