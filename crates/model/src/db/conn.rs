@@ -216,7 +216,7 @@ pub fn redact(url: &str) -> String {
 }
 
 /// `%41` → `A`; anything malformed stays as it is.
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

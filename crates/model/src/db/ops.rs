@@ -20,6 +20,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 use sha2::{Digest, Sha256};
 
+use super::conn::percent_decode;
 use super::{DbConn, DbError, DbUrl};
 
 /// The schema version this binary writes (raise it with every migration
@@ -350,24 +351,6 @@ pub fn with_database(url: &str, name: &str) -> String {
     format!("{}/{name}{query}", &base[..host_end])
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +364,8 @@ mod tests {
         assert_eq!(split_password("postgres://app@db/hyoka"), ("postgres://app@db/hyoka".to_owned(), None));
         assert_eq!(split_password("postgres://db/hyoka"), ("postgres://db/hyoka".to_owned(), None));
         assert_eq!(with_database("postgres://u@h:5432/a?x=1", "b"), "postgres://u@h:5432/b?x=1");
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
     }
 }
