@@ -11,8 +11,9 @@ use hyoka_ingest::Limits;
 use hyoka_model::both_backends;
 use hyoka_model::db::jobs::{self, ClaimPolicy, Failure, JobState, Trigger};
 use hyoka_model::db::testing::TestDb;
-use hyoka_model::db::{DbConn, Pool, analysis, companies, write_tx};
-use hyoka_model::domain::{FiscalYear, ImpactTier, Level};
+use hyoka_model::db::testing::company;
+use hyoka_model::db::{DbConn, Pool, analysis, write_tx};
+use hyoka_model::domain::FiscalYear;
 use hyoka_model::workflow::Actor;
 use hyoka_service::jobs::{Worked, WorkerSettings, work_once, work_once_with};
 use hyoka_service::sheets::{ImportOptions, store_bytes};
@@ -31,18 +32,6 @@ fn fy(y: i32) -> FiscalYear {
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn company(c: &mut DbConn, code: &str, name: &str) -> companies::Company {
-    let new = companies::NewCompany {
-        code: code.into(),
-        name: name.into(),
-        industry: None,
-        target_level: Level::Lv2,
-        impact_tier: ok(ImpactTier::new(2)),
-        is_demo: false,
-    };
-    ok(hyoka_model::db::writes::create_company(c, Actor::System, &new))
 }
 
 fn pool(db: &TestDb) -> Pool {

@@ -10,8 +10,9 @@ use hyoka_ingest::{Limits, Problem, ProblemKind, Refusal};
 use hyoka_model::both_backends;
 use hyoka_model::catalog::Catalog;
 use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::testing::company;
 use hyoka_model::db::{DbConn, audit, companies, submissions};
-use hyoka_model::domain::{Evaluation, FiscalYear, ImpactTier, ItemNumber, Level};
+use hyoka_model::domain::{Evaluation, FiscalYear, ItemNumber, Level};
 use hyoka_model::workflow::Actor;
 use hyoka_service::sheets::{ImportOptions, Report, store_bytes};
 use hyoka_service::{Pipeline, ServiceError};
@@ -51,18 +52,6 @@ fn fy(y: i32) -> FiscalYear {
 
 fn item(n: u16) -> ItemNumber {
     ItemNumber::new(n).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn company(c: &mut DbConn, code: &str, name: &str) -> companies::Company {
-    let new = companies::NewCompany {
-        code: code.into(),
-        name: name.into(),
-        industry: None,
-        target_level: Level::Lv2,
-        impact_tier: ImpactTier::new(2).unwrap_or_else(|e| panic!("{e}")),
-        is_demo: false,
-    };
-    hyoka_model::db::writes::create_company(c, Actor::System, &new).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn import(c: &mut DbConn, file: &str, bytes: &[u8], options: &ImportOptions) -> Result<Report, Refusal> {

@@ -12,14 +12,15 @@ use actix_web::test::{self, TestRequest};
 use hyoka_api::AppState;
 use hyoka_model::catalog::Catalog;
 use hyoka_model::db::collections::NewCollection;
-use hyoka_model::db::companies::{Company, NewCompany};
+use hyoka_model::db::companies::Company;
 use hyoka_model::db::flags::NewFlag;
 use hyoka_model::db::submissions::{NewSubmission, Submission};
 use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::testing::company;
 use hyoka_model::db::tokens::{self, NewToken};
 use hyoka_model::db::users::{self, Account, NewUser, User};
 use hyoka_model::db::{DbConn, Pool};
-use hyoka_model::domain::{Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity};
+use hyoka_model::domain::{Evaluation, FiscalYear, FlagTarget, ItemNumber, Level, Points, Severity};
 use hyoka_model::sheet::Answer;
 use hyoka_model::workflow::Actor;
 use hyoka_web::session;
@@ -47,18 +48,6 @@ struct World {
     bearer: String,
     /// One token of each signed-in role's user, by role.
     tokens: BTreeMap<&'static str, i64>,
-}
-
-fn company(conn: &mut DbConn, code: &str, name: &str) -> Company {
-    let new = NewCompany {
-        code: code.into(),
-        name: name.into(),
-        industry: None,
-        target_level: Level::Lv2,
-        impact_tier: ok(ImpactTier::new(2)),
-        is_demo: false,
-    };
-    ok(hyoka_model::db::writes::create_company(conn, Actor::System, &new))
 }
 
 fn user(conn: &mut DbConn, login: &str, account: Account) -> User {

@@ -10,13 +10,14 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use hyoka_api::AppState;
 use hyoka_model::catalog::Catalog;
-use hyoka_model::db::companies::{Company, NewCompany};
+use hyoka_model::db::companies::Company;
 use hyoka_model::db::flags::NewFlag;
 use hyoka_model::db::submissions::{NewSubmission, Submission};
 use hyoka_model::db::testing::TestDb;
+use hyoka_model::db::testing::company;
 use hyoka_model::db::users::{self, Account, NewUser, User};
 use hyoka_model::db::{DbConn, Pool};
-use hyoka_model::domain::{Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity};
+use hyoka_model::domain::{Evaluation, FiscalYear, FlagTarget, ItemNumber, Level, Points, Severity};
 use hyoka_model::sheet::Answer;
 use hyoka_model::workflow::Actor;
 #[path = "support/web.rs"]
@@ -47,18 +48,6 @@ struct World {
     sub: Submission,
     flags: Vec<i64>,
     users: BTreeMap<&'static str, User>,
-}
-
-fn company(conn: &mut DbConn, code: &str, name: &str) -> Company {
-    let new = NewCompany {
-        code: code.into(),
-        name: name.into(),
-        industry: None,
-        target_level: Level::Lv2,
-        impact_tier: ok(ImpactTier::new(2)),
-        is_demo: false,
-    };
-    ok(hyoka_model::db::writes::create_company(conn, Actor::System, &new))
 }
 
 fn user(conn: &mut DbConn, login: &str, account: Account, password: Option<&str>) -> User {

@@ -93,7 +93,7 @@ impl TestDb {
         if let Err(e) = admin.batch_execute(&format!("CREATE DATABASE {name}")) {
             panic!("cannot create test database {name}: {e}");
         }
-        let url = DbUrl::Postgres(replace_database(&admin_url, &name));
+        let url = DbUrl::Postgres(super::ops::with_database(&admin_url, &name));
         Some(TestDb { url, owned: Owned::PgDatabase { admin_url, name } })
     }
 
@@ -170,17 +170,6 @@ impl TestDb {
     }
 }
 
-/// Replaces the database name (the path) of a PostgreSQL URL.
-fn replace_database(url: &str, name: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let (base, query) = match url.find('?') {
-        Some(q) => (&url[..q], &url[q..]),
-        None => (url, ""),
-    };
-    let host_end = base[after_scheme..].find('/').map_or(base.len(), |i| after_scheme + i);
-    format!("{}/{name}{query}", &base[..host_end])
-}
-
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.owned {
@@ -228,19 +217,20 @@ macro_rules! both_backends {
 /// that record a risk by hand.
 pub const SHIPPED_RISK_WEIGHTS: crate::risk::RiskWeights = crate::risk::RiskWeights::SHIPPED;
 
+/// A company for a test: target level Lv2, impact tier 2, not a demo one.
+pub fn company(conn: &mut DbConn, code: &str, name: &str) -> super::companies::Company {
+    let new = super::companies::NewCompany {
+        code: code.into(),
+        name: name.into(),
+        industry: None,
+        target_level: crate::domain::Level::Lv2,
+        impact_tier: crate::domain::ImpactTier::new(2).unwrap_or_else(|e| panic!("{e}")),
+        is_demo: false,
+    };
+    super::writes::create_company(conn, crate::workflow::Actor::System, &new).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A risk recorded by a test, as if by the shipped detector configuration.
 pub fn computed_by_test() -> super::detection::ComputedBy<'static> {
     super::detection::ComputedBy { detector_version: "test", config_hash: "test", weights: &SHIPPED_RISK_WEIGHTS }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::replace_database;
-
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(replace_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
-        assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-    }
 }
