@@ -155,11 +155,11 @@ pub fn store_ingested(
             answers: ingested.sheet.answers.clone(),
         },
     };
+    let conditions = detect::conditions_of(&ingested);
     let attempt = |conn: &mut DbConn| {
         write_tx(conn, |conn| -> Result<Imported, ImportError> {
             let imported = db_import::store_upload_in_tx(conn, actor, &upload)?;
             let size = CompanySize { employees: upload.employees, it_staff: upload.it_staff };
-            let conditions = detect::conditions_of(&ingested);
             judge_in_tx(conn, pipeline, actor, &imported.stored, &upload.submission.answers, &conditions, size)?;
             if let Stored::Created { submission, .. } = &imported.stored
                 && options.enqueue_analysis
