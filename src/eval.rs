@@ -67,6 +67,9 @@ struct GroupScenarioResult {
 /// with a known direction.
 #[derive(Debug, Serialize, Default)]
 struct Part4Result {
+    /// Which round of held-out seeds: `first` (scored before the copy
+    /// comparison changed) or `second` (fresh seeds, scored once after it).
+    round: &'static str,
     companies: usize,
     cohort_inflators: usize,
     seeds: Vec<u64>,
@@ -195,12 +198,18 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     progress(
         started,
         5,
-        "part 4 group scenarios (36 companies × 5 seeds, 300 companies)",
-        "グループのシナリオ 第4部（36社×5通り、300社）",
+        "part 4 group scenarios, two rounds (36 companies × 5 seeds, 300 companies)",
+        "グループのシナリオ 第4部、2回分（36社×5通り、300社）",
     );
+    // The second round's seeds (base + 13 … 18) were first scored after the
+    // rarity-weighted copy comparison and the pair pass (issue 12), which
+    // were tuned on `--seed 777000` only; the first round's seeds had been
+    // scored before that change, so they are no longer unseen.
     let part4 = vec![
-        evaluate_part4(&detector, &catalog, 36, 5, &(7..12).map(|k| options.seed + k).collect::<Vec<_>>())?,
-        evaluate_part4(&detector, &catalog, 300, 25, &[options.seed + 12])?,
+        evaluate_part4(&detector, &catalog, "first", 36, 5, &(7..12).map(|k| options.seed + k).collect::<Vec<_>>())?,
+        evaluate_part4(&detector, &catalog, "first", 300, 25, &[options.seed + 12])?,
+        evaluate_part4(&detector, &catalog, "second", 36, 5, &(13..18).map(|k| options.seed + k).collect::<Vec<_>>())?,
+        evaluate_part4(&detector, &catalog, "second", 300, 25, &[options.seed + 18])?,
     ];
     progress(started, 6, "done", "完了");
     let report = EvalReport {
@@ -320,11 +329,13 @@ fn evaluate_scenarios(
 fn evaluate_part4(
     detector: &Detector,
     catalog: &Catalog,
+    round: &'static str,
     companies: usize,
     inflators: usize,
     seeds: &[u64],
 ) -> anyhow::Result<Part4Result> {
-    let mut r = Part4Result { companies, cohort_inflators: inflators, seeds: seeds.to_vec(), ..Part4Result::default() };
+    let mut r =
+        Part4Result { round, companies, cohort_inflators: inflators, seeds: seeds.to_vec(), ..Part4Result::default() };
     let mut honest_risks: Vec<u8> = Vec::new();
     for &seed in seeds {
         let spec = GroupScenarioSpec::consecutive(seed, companies, FiscalYear::new(2023)?, 2)
@@ -589,8 +600,12 @@ fn print_text(r: &EvalReport, o: Options) {
         let share = |a: usize, b: usize| a as f64 / b.max(1) as f64;
         println!();
         println!(
-            "Part 4 group scenarios / グループのシナリオ 第4部 — held-out phrasing: {} companies × 2 years, seeds {:?}; {} small companies inflating together in one cohort, 10 % raise every answer, 10 % copy (house names, copier mostly uploads later), 10 % raise keeping last year's text, 20 % of honest companies without 回答日",
-            g.companies, g.seeds, g.cohort_inflators
+            "Part 4 group scenarios, {} round / グループのシナリオ 第4部（{}） — held-out phrasing: {} companies × 2 years, seeds {:?}; {} small companies inflating together in one cohort, 10 % raise every answer, 10 % copy (house names, copier mostly uploads later), 10 % raise keeping last year's text, 20 % of honest companies without 回答日",
+            g.round,
+            if g.round == "second" { "第2回" } else { "第1回" },
+            g.companies,
+            g.seeds,
+            g.cohort_inflators
         );
         println!(
             "  cohort inflators caught at sheet level (size_improbable): {}/{} = {:.2}   any medium-or-higher group flag: {:.2}",
