@@ -14,7 +14,7 @@ use hyoka_model::domain::{Evaluation, FiscalYear, Severity};
 use serde::Serialize;
 
 /// Options of `hyoka eval`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Seed of the generated groups.
     pub seed: u64,
@@ -22,6 +22,8 @@ pub struct Options {
     pub companies: usize,
     /// Print JSON instead of text.
     pub json: bool,
+    /// A detector configuration file to judge with instead of the built-in one.
+    pub detector: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -163,7 +165,17 @@ fn progress(started: std::time::Instant, step: usize, en: &str, ja: &str) {
 pub fn run(options: Options) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let catalog = Catalog::builtin()?;
-    let detector = Detector::builtin()?;
+    let detector = match &options.detector {
+        None => Detector::builtin()?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e} / 検出設定を読めません", path.display()))?;
+            Detector::new(
+                hyoka_anomaly::DetectorConfig::from_toml(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e} / 検出設定が正しくありません", path.display()))?,
+            )
+        }
+    };
     progress(started, 1, "the hand-labelled item set", "手作業でラベルを付けた項目");
     let cases = ev::labelled_cases().map_err(anyhow::Error::msg)?;
     let labelled = ev::evaluate_labelled(&detector, &catalog, &cases);
@@ -229,7 +241,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_text(&report, options);
+        print_text(&report, &options);
     }
     Ok(())
 }
@@ -572,7 +584,7 @@ fn means(v: &[f64]) -> String {
     format!("{mean:.3} [{}]", v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" "))
 }
 
-fn print_text(r: &EvalReport, o: Options) {
+fn print_text(r: &EvalReport, o: &Options) {
     print_generated(r, o);
     for g in &r.group_scenarios {
         println!();
@@ -642,7 +654,7 @@ fn print_text(r: &EvalReport, o: Options) {
     }
 }
 
-fn print_generated(r: &EvalReport, o: Options) {
+fn print_generated(r: &EvalReport, o: &Options) {
     println!(
         "hyoka eval — {} (configuration / 設定 {})",
         r.detector_version,

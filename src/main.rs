@@ -80,6 +80,10 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// A detector configuration (TOML, as config/detector.toml) to judge
+        /// with instead of the built-in one, for tuning without a rebuild.
+        #[arg(long, value_name = "FILE")]
+        detector: Option<std::path::PathBuf>,
     },
     /// Manage the framework catalog.
     Catalog {
@@ -115,7 +119,9 @@ fn main() -> ExitCode {
         Command::Serve { .. } => serve::run(&config),
         Command::Migrate => migrate(&config),
         Command::Analyze { year, framework } => analyze::run(&config, year, &framework),
-        Command::Eval { seed, companies, json } => eval::run(eval::Options { seed, companies, json }),
+        Command::Eval { seed, companies, json, detector } => {
+            eval::run(eval::Options { seed, companies, json, detector })
+        }
         Command::Demo { no_serve, allow_non_demo, companies, .. } => {
             demo::run(&config, demo::Options { serve: !no_serve, allow_non_demo, companies: companies as usize })
         }
