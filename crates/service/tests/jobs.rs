@@ -145,6 +145,45 @@ fn two_workers_never_claim_the_same_run_and_a_stale_claim_is_taken_over(db: &Tes
     assert!(!ok(write_tx(&mut c, |c| jobs::finish_in_tx(c, taken.id, &old_owner, done))));
 }
 
+/// A stale run of a year and a queued run of the same year, claimed by two
+/// workers at once: one takes the stale run over, the other gets nothing
+/// (the queued run waits for the live one), never both runs of one year.
+fn a_stale_takeover_and_a_queued_run_of_its_year_never_run_together(db: &TestDb) {
+    use diesel::prelude::*;
+    use hyoka_model::db::schema::analysis_jobs;
+    let mut c = db.conn();
+    let pool = pool(db);
+    let policy = settings(0, 100, 1).policy;
+    for round in 0..12 {
+        let year = fy(2030 + round);
+        let first = ok(write_tx(&mut c, |c| jobs::enqueue_in_tx(c, FRAMEWORK, year, Trigger::Manual, None)));
+        let taken = ok(jobs::claim(&mut c, "gone", &policy)).unwrap_or_else(|| panic!("the first run is due"));
+        assert_eq!(taken.id, first);
+        // Its worker stopped beating two hours ago; meanwhile a second run was asked for.
+        let ago = hyoka_model::time::now().naive_utc() - chrono::Duration::hours(2);
+        ok(diesel::update(analysis_jobs::table.find(first)).set(analysis_jobs::heartbeat_at.eq(ago)).execute(&mut c));
+        let second = ok(write_tx(&mut c, |c| jobs::enqueue_in_tx(c, FRAMEWORK, year, Trigger::Manual, None)));
+        assert_ne!(second, first);
+        let start = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let (pool, start) = (pool.clone(), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    let mut conn = ok(pool.get());
+                    start.wait();
+                    ok(jobs::claim(&mut conn, name, &policy)).map(|j| j.id)
+                })
+            })
+            .collect();
+        let got: Vec<i64> =
+            handles.into_iter().filter_map(|h| h.join().unwrap_or_else(|_| panic!("a worker panicked"))).collect();
+        assert_eq!(got, vec![first], "round {round}: only the stale run is taken over, the queued one waits: {got:?}");
+        // Earlier rounds' runs stay: the taken-over one is live again and
+        // keeps its year's queued run waiting; other years are not blocked.
+    }
+}
+
 fn a_failing_run_is_recorded_retried_and_given_up_visibly(db: &TestDb) {
     let mut c = db.conn();
     let pool = pool(db);
@@ -195,5 +234,6 @@ fn a_failing_run_is_recorded_retried_and_given_up_visibly(db: &TestDb) {
 both_backends!(
     uploads_queue_one_debounced_run_that_a_worker_runs,
     two_workers_never_claim_the_same_run_and_a_stale_claim_is_taken_over,
+    a_stale_takeover_and_a_queued_run_of_its_year_never_run_together,
     a_failing_run_is_recorded_retried_and_given_up_visibly,
 );

@@ -268,6 +268,9 @@ pub struct ClaimPolicy {
     pub max_attempts: i32,
 }
 
+/// The advisory lock key PostgreSQL claims take turns on ("hyoka-jb").
+const CLAIM_LOCK: i64 = 0x6879_6f6b_612d_6a62;
+
 /// Claims one due job for `worker`, or `None`. See the module's description.
 pub fn claim(conn: &mut DbConn, worker: &str, policy: &ClaimPolicy) -> Result<Option<Job>, DbError> {
     let now = crate::time::now().naive_utc();
@@ -275,6 +278,17 @@ pub fn claim(conn: &mut DbConn, worker: &str, policy: &ClaimPolicy) -> Result<Op
     let waited_before = now - policy.longest_wait;
     let stale_before = now - policy.stale_after;
     super::write_tx(conn, |conn| -> Result<Option<Job>, DbError> {
+        // Claims take turns. SQLite's write transaction (BEGIN IMMEDIATE)
+        // already does; on PostgreSQL two workers could otherwise each see
+        // the other's pick as not yet made: one taking over a stale run of
+        // a year while the other claims that year's queued run, which the
+        // stale run no longer seemed to block. A transaction-scoped advisory
+        // lock makes the second claim read after the first has committed
+        // (READ COMMITTED takes its snapshot per statement). Claims are a few
+        // a second at most, so the wait costs nothing.
+        if let DbConn::Pg(c) = conn {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<BigInt, _>(CLAIM_LOCK).execute(c)?;
+        }
         // A worker that stopped after its last allowed attempt: given up, said so.
         diesel::update(
             analysis_jobs::table
