@@ -21,7 +21,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::audit::{self, Change};
-use super::schema::{mail_outbox, mail_sweeps, users};
+use super::schema::{mail_outbox, mail_sweeps, submission_transitions, users};
 use super::{DbConn, DbError, write_tx};
 use crate::workflow::Actor;
 
@@ -445,4 +445,27 @@ pub fn sweep_queued_in_tx(conn: &mut DbConn, day: NaiveDate, queued: usize) -> R
         .set(mail_sweeps::queued.eq(i32::try_from(queued).unwrap_or(i32::MAX)))
         .execute(conn)?;
     Ok(())
+}
+
+/// The reviewer who returned `submission`, when it was still returned as a
+/// newer revision superseded it (a resubmission); `None` otherwise.
+pub fn returned_by(conn: &mut DbConn, submission: i64) -> Result<Option<i64>, DbError> {
+    let from: Option<String> = submission_transitions::table
+        .filter(submission_transitions::submission_id.eq(submission))
+        .filter(submission_transitions::action.eq("supersede"))
+        .order(submission_transitions::id.desc())
+        .select(submission_transitions::from_status)
+        .first(conn)
+        .optional()?;
+    if from.as_deref() != Some("returned") {
+        return Ok(None);
+    }
+    let actor: Option<Option<i64>> = submission_transitions::table
+        .filter(submission_transitions::submission_id.eq(submission))
+        .filter(submission_transitions::action.eq("return"))
+        .order(submission_transitions::id.desc())
+        .select(submission_transitions::actor_id)
+        .first(conn)
+        .optional()?;
+    Ok(actor.flatten())
 }
