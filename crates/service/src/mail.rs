@@ -78,6 +78,11 @@ pub enum Transport {
     Folder(PathBuf),
 }
 
+/// Checks a sender address (`hyoka <hyoka@example.co.jp>`).
+pub fn check_from(from: &str) -> Result<(), String> {
+    from.parse::<lettre::message::Mailbox>().map(|_| ()).map_err(|e| format!("mail.from {from:?}: {e}"))
+}
+
 /// The mail as it goes on the wire (RFC 5322, UTF-8 plain text).
 pub fn message(m: &Mail, from: &str) -> Result<lettre::Message, String> {
     let from = from.parse().map_err(|e| format!("mail.from {from:?}: {e}"))?;
