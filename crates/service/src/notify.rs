@@ -16,7 +16,7 @@
 //! who are not disabled get mail.
 
 use chrono::NaiveDate;
-use hyoka_model::db::collections::{self, Collection, NewCollection, Standing};
+use hyoka_model::db::collections::{self, Collection, NewCollection};
 use hyoka_model::db::companies::{self, Company};
 use hyoka_model::db::mail::{self, Language, NewMail, Recipient};
 use hyoka_model::db::submissions::Submission;
@@ -85,7 +85,10 @@ pub mod texts {
             ),
             (
                 format!("FY{y} self-assessment due in {days} day(s)"),
-                format!("To {}\n\nYour self-assessment for fiscal year {y} is not submitted yet. It is due on {d}.", company.name),
+                format!(
+                    "To {}\n\nYour self-assessment for fiscal year {y} is not submitted yet. It is due on {d}.",
+                    company.name
+                ),
             ),
         )
     }
@@ -98,11 +101,17 @@ pub mod texts {
             lang,
             (
                 format!("{y}年度 自己評価の提出期限を過ぎています"),
-                format!("{} 御中\n\n{y}年度の自己評価の提出期限（{d}）を過ぎましたが、まだ提出されていません。至急ご提出ください。", company.name),
+                format!(
+                    "{} 御中\n\n{y}年度の自己評価の提出期限（{d}）を過ぎましたが、まだ提出されていません。至急ご提出ください。",
+                    company.name
+                ),
             ),
             (
                 format!("FY{y} self-assessment overdue"),
-                format!("To {}\n\nYour self-assessment for fiscal year {y} was due on {d} and is not submitted yet. Please submit it now.", company.name),
+                format!(
+                    "To {}\n\nYour self-assessment for fiscal year {y} was due on {d} and is not submitted yet. Please submit it now.",
+                    company.name
+                ),
             ),
         )
     }
@@ -117,11 +126,17 @@ pub mod texts {
             lang,
             (
                 format!("{y}年度 自己評価が差し戻されました"),
-                format!("{} 御中\n\n{y}年度の自己評価（第{r}版）が差し戻されました。指摘を確認し、修正版を提出してください。{msg_ja}", company.name),
+                format!(
+                    "{} 御中\n\n{y}年度の自己評価（第{r}版）が差し戻されました。指摘を確認し、修正版を提出してください。{msg_ja}",
+                    company.name
+                ),
             ),
             (
                 format!("FY{y} self-assessment returned"),
-                format!("To {}\n\nYour self-assessment for fiscal year {y} (revision {r}) was returned. Please read the findings and submit a corrected revision.{msg_en}", company.name),
+                format!(
+                    "To {}\n\nYour self-assessment for fiscal year {y} (revision {r}) was returned. Please read the findings and submit a corrected revision.{msg_en}",
+                    company.name
+                ),
             ),
         )
     }
@@ -138,7 +153,10 @@ pub mod texts {
             ),
             (
                 format!("FY{y} self-assessment: findings released"),
-                format!("To {}\n\nThe review findings on your self-assessment for fiscal year {y} (revision {r}) were released.", company.name),
+                format!(
+                    "To {}\n\nThe review findings on your self-assessment for fiscal year {y} (revision {r}) were released.",
+                    company.name
+                ),
             ),
         )
     }
@@ -151,23 +169,23 @@ pub mod texts {
             lang,
             (
                 format!("{} {y}年度 自己評価が再提出されました", company.code),
-                format!("{} {} が、差し戻した{y}年度の自己評価を再提出しました（第{r}版）。", company.code, company.name),
+                format!(
+                    "{} {} が、差し戻した{y}年度の自己評価を再提出しました（第{r}版）。",
+                    company.code, company.name
+                ),
             ),
             (
                 format!("{} FY{y} self-assessment resubmitted", company.code),
-                format!("{} {} resubmitted the fiscal year {y} self-assessment you returned (revision {r}).", company.code, company.name),
+                format!(
+                    "{} {} resubmitted the fiscal year {y} self-assessment you returned (revision {r}).",
+                    company.code, company.name
+                ),
             ),
         )
     }
 }
 
-fn queue(
-    conn: &mut DbConn,
-    key: String,
-    event: &'static str,
-    to: &Recipient,
-    t: Text,
-) -> Result<bool, DbError> {
+fn queue(conn: &mut DbConn, key: String, event: &'static str, to: &Recipient, t: Text) -> Result<bool, DbError> {
     mail::enqueue_in_tx(
         conn,
         &NewMail {
@@ -190,7 +208,13 @@ pub fn collection_opened_in_tx(conn: &mut DbConn, c: &Collection) -> Result<usiz
         let company = companies::get(conn, m.company_id)?;
         for r in mail::company_recipients(conn, m.company_id)? {
             let t = texts::collection_opened(r.language, c, &company);
-            n += usize::from(queue(conn, format!("collection_opened:{}:{}", c.id, r.user_id), "collection_opened", &r, t)?);
+            n += usize::from(queue(
+                conn,
+                format!("collection_opened:{}:{}", c.id, r.user_id),
+                "collection_opened",
+                &r,
+                t,
+            )?);
         }
     }
     Ok(n)
@@ -265,12 +289,17 @@ pub fn deadline_sweep(
         for c in collections::list(conn, None, 0, i64::MAX)?.0 {
             let days = (c.deadline - today).num_days();
             for p in collections::progress(conn, c.id, now)? {
-                let (event, text): (&'static str, Box<dyn Fn(Language) -> Text>) = match p.standing {
-                    Standing::Overdue => ("overdue", Box::new(|l| texts::overdue(l, &c, &p.company))),
-                    Standing::NotSubmitted if (0..=days_before).contains(&days) => {
-                        ("deadline_soon", Box::new(|l| texts::deadline_soon(l, &c, &p.company, days)))
-                    }
-                    _ => continue,
+                if p.first_uploaded_at.is_some() {
+                    continue;
+                }
+                // Nothing submitted: overdue once the deadline day is past
+                // (Japan time), else a reminder within `days_before` days.
+                let (event, text): (&'static str, Box<dyn Fn(Language) -> Text>) = if days < 0 {
+                    ("overdue", Box::new(|l| texts::overdue(l, &c, &p.company)))
+                } else if days <= days_before {
+                    ("deadline_soon", Box::new(|l| texts::deadline_soon(l, &c, &p.company, days)))
+                } else {
+                    continue;
                 };
                 for r in mail::company_recipients(conn, p.company.id)? {
                     let key = format!("{event}:{}:{}", c.id, r.user_id);

@@ -254,9 +254,7 @@ pub fn check_address(email: &str) -> Result<String, DbError> {
     if ok {
         Ok(e.to_owned())
     } else {
-        Err(DbError::Invalid(format!(
-            "{e:?} is not an e-mail address / {e:?} はメールアドレスではありません"
-        )))
+        Err(DbError::Invalid(format!("{e:?} is not an e-mail address / {e:?} はメールアドレスではありません")))
     }
 }
 
@@ -275,8 +273,7 @@ pub fn set_contact(
             .set((users::email.eq(email.as_deref()), users::language.eq(language.code())))
             .execute(conn)?;
         let after = serde_json::json!({ "email": email, "language": language.code() });
-        let change =
-            Change { entity: "user", entity_id: Some(user_id.to_string()), before: None, after: Some(after) };
+        let change = Change { entity: "user", entity_id: Some(user_id.to_string()), before: None, after: Some(after) };
         audit::append(conn, actor, "user.contact", change)?;
         Ok(())
     })
