@@ -390,7 +390,33 @@ fn the_deadline_sweep_reminds_once_per_state(db: &TestDb) {
     assert_eq!(count(&mut c, "collection_opened"), 2);
 }
 
+fn the_folder_transport_writes_one_eml_per_mail(db: &TestDb) {
+    let mut c = db.conn();
+    let a = company(&mut c, "E-1", "フォルダ株式会社");
+    user(&mut c, "e", Account::Subsidiary(a.id), Some("e@e.example"), Language::En);
+    let new = NewCollection {
+        fiscal_year: fy(2025),
+        title: "Request".into(),
+        deadline: ok(NaiveDate::from_ymd_opt(2026, 3, 31).ok_or("date")),
+        message: None,
+        members: vec![(a.id, None)],
+    };
+    ok(notify::open_collection(&mut c, Actor::System, &new));
+    let dir = ok(tempfile::tempdir());
+    let folder = Transport::Folder(dir.path().join("mail"));
+    let Sent::Sent(id) = ok(work_once(&pool(db), "w1", &folder, &settings(3))) else { panic!("sent") };
+    let files: Vec<_> = ok(std::fs::read_dir(dir.path().join("mail"))).map(|e| ok(e).file_name()).collect();
+    assert_eq!(files, vec![std::ffi::OsString::from(format!("mail-{id}.eml"))]);
+    let text = String::from_utf8_lossy(&ok(std::fs::read(dir.path().join(format!("mail/mail-{id}.eml"))))).into_owned();
+    assert!(
+        text.contains("To: e@e.example") && text.contains("Subject: [hyoka] FY2025 self-assessment requested: Request"),
+        "{text}"
+    );
+    assert_eq!(ok(mail::get(&mut c, id)).state, MailState::Sent);
+}
+
 both_backends!(
+    the_folder_transport_writes_one_eml_per_mail,
     each_event_mails_the_right_people_in_their_language,
     two_workers_send_each_mail_once,
     a_closed_port_is_retried_and_recorded_never_lost,
