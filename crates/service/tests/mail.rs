@@ -160,11 +160,14 @@ fn upload(c: &mut DbConn, code: &str, file: &str) -> i64 {
     ok(store_bytes(c, &pipeline, Actor::System, file, &fixture(file), &options));
     let id = company_id(c, code);
     let sub = ok(hyoka_model::db::submissions::current(c, id, fy(2025), None));
-    sub.expect("stored").id
+    sub.map_or_else(|| panic!("stored"), |s| s.id)
 }
 
 fn company_id(c: &mut DbConn, code: &str) -> i64 {
-    ok(hyoka_model::db::companies::list(c)).into_iter().find(|x| x.code == code).expect("company").id
+    ok(hyoka_model::db::companies::list(c))
+        .into_iter()
+        .find(|x| x.code == code)
+        .map_or_else(|| panic!("company {code}"), |x| x.id)
 }
 
 /// Sends every due mail; returns the ids sent.
@@ -298,7 +301,8 @@ fn two_workers_send_each_mail_once(db: &TestDb) {
             })
         })
         .collect();
-    let mut all: Vec<i64> = handles.into_iter().flat_map(|h| h.join().expect("worker")).collect();
+    let mut all: Vec<i64> =
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| panic!("a worker panicked"))).collect();
     all.sort_unstable();
     let ids: Vec<i64> = ok(mail::list(&mut c)).iter().map(|m| m.id).collect();
     assert_eq!(all, ids, "every mail sent by exactly one worker");
