@@ -548,6 +548,36 @@ mod tests {
     }
 
     #[test]
+    fn mail_is_off_by_default_and_smtp_takes_its_credentials_from_the_environment_only() {
+        let c = Config::load(None, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.mail.transport.is_none());
+        assert_eq!(c.mail.settings.days_before, 3);
+        let on = env(&[
+            ("HYOKA_MAIL_MODE", "smtp"),
+            ("HYOKA_MAIL_HOST", "127.0.0.1"),
+            ("HYOKA_MAIL_PORT", "2525"),
+            ("HYOKA_MAIL_TLS", "none"),
+            ("HYOKA_SMTP_USER", "hyoka"),
+            ("HYOKA_SMTP_PASSWORD", "s3cret-pass"),
+        ]);
+        let c = Config::load(None, &on).unwrap_or_else(|e| panic!("{e}"));
+        let Some(hyoka_service::mail::Transport::Smtp(smtp)) = &c.mail.transport else { panic!("smtp") };
+        assert_eq!((smtp.host.as_str(), smtp.port, smtp.tls), ("127.0.0.1", 2525, hyoka_service::mail::TlsMode::None));
+        assert_eq!(smtp.credentials, Some(("hyoka".to_owned(), "s3cret-pass".to_owned())));
+        assert!(!format!("{c:?}").contains("s3cret-pass"), "the password is never shown");
+        for (bad, says) in [
+            (vec![("HYOKA_MAIL_MODE", "smtp")], "set mail.host"),
+            (vec![("HYOKA_MAIL_MODE", "pigeon")], "off, smtp or folder"),
+            (vec![("HYOKA_MAIL_MODE", "folder"), ("HYOKA_MAIL_FROM", "not an address")], "mail.from"),
+            (vec![("HYOKA_SMTP_USER", "only-user")], "HYOKA_SMTP_PASSWORD"),
+            (vec![("HYOKA_MAIL_DAYS_BEFORE_DEADLINE", "99")], "0–60"),
+        ] {
+            let e = Config::load(None, &env(&bad)).err().unwrap_or_else(|| panic!("{bad:?} accepted"));
+            assert!(e.to_string().contains(says), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
     fn defaults_are_valid() {
         let c = Config::load(None, &[]).map_err(|e| e.to_string());
         assert!(c.is_ok(), "{c:?}");
