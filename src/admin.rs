@@ -51,6 +51,24 @@ pub enum AdminCommand {
         /// Read the password from the first line of standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+        /// E-mail address for notifications (none: the user gets no mail).
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
+        /// Language of the user's mail: ja (default) or en.
+        #[arg(long, default_value = "ja")]
+        language: String,
+    },
+    /// Set a user's e-mail address (empty: no mail) and mail language.
+    SetContact {
+        /// Login name.
+        #[arg(long)]
+        login: String,
+        /// E-mail address; "" removes it.
+        #[arg(long, value_name = "ADDRESS")]
+        email: String,
+        /// ja or en.
+        #[arg(long, default_value = "ja")]
+        language: String,
     },
     /// Set a user's password (revokes the user's tokens).
     SetPassword {
@@ -146,7 +164,11 @@ fn execute(config: &Config, command: &AdminCommand) -> anyhow::Result<ExitCode> 
         AdminCommand::CreateAdmin { login, display_name, password_stdin } => {
             create_user(&mut conn, login, Account::Admin, display_name.as_deref(), *password_stdin)?;
         }
-        AdminCommand::CreateUser { login, role, company, display_name, password_stdin } => {
+        AdminCommand::CreateUser { login, role, company, display_name, password_stdin, email, language } => {
+            let language = hyoka_model::db::mail::Language::parse(language)?;
+            if let Some(e) = email {
+                hyoka_model::db::mail::check_address(e)?;
+            }
             let role: Role = role.parse()?;
             let account = match (role, company) {
                 (Role::Subsidiary, Some(code)) => {
@@ -161,6 +183,21 @@ fn execute(config: &Config, command: &AdminCommand) -> anyhow::Result<ExitCode> 
                 (Role::Auditor, None) => Account::Auditor,
             };
             create_user(&mut conn, login, account, display_name.as_deref(), *password_stdin)?;
+            if email.is_some() || language != hyoka_model::db::mail::Language::Ja {
+                let user = find(&mut conn, login)?;
+                hyoka_model::db::mail::set_contact(&mut conn, Actor::System, user.id, email.as_deref(), language)?;
+            }
+        }
+        AdminCommand::SetContact { login, email, language } => {
+            let language = hyoka_model::db::mail::Language::parse(language)?;
+            let user = find(&mut conn, login)?;
+            hyoka_model::db::mail::set_contact(&mut conn, Actor::System, user.id, Some(email.as_str()), language)?;
+            println!(
+                "mail of {} set: {} ({})",
+                user.login,
+                if email.trim().is_empty() { "none" } else { email.trim() },
+                language.code()
+            );
         }
         AdminCommand::SetPassword { login, password_stdin } => {
             let user = find(&mut conn, login)?;

@@ -28,6 +28,21 @@ pub struct Config {
     pub web: hyoka_web::Settings,
     /// The analysis worker (`[analysis]`).
     pub analysis: Analysis,
+    /// Notification mail (`[mail]`).
+    pub mail: Mail,
+}
+
+/// `[mail]`: notification mail, sent by a worker of `hyoka serve` from the
+/// outbox in the database.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// Where mails go; `None` when mail is off (mails are still queued, and
+    /// sent once a process with mail on works the outbox).
+    pub transport: Option<hyoka_service::mail::Transport>,
+    /// How often an idle worker looks for a due mail.
+    pub poll: std::time::Duration,
+    /// Sender, retries, reminders.
+    pub settings: hyoka_service::mail::MailSettings,
 }
 
 /// `[analysis]`: the worker that runs the group analysis jobs.
@@ -92,6 +107,24 @@ struct Raw {
     #[serde(default)]
     web: RawWeb,
     analysis: RawAnalysis,
+    mail: RawMail,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    mode: String,
+    host: String,
+    port: i64,
+    tls: String,
+    from: String,
+    folder: String,
+    days_before_deadline: i64,
+    poll_secs: i64,
+    max_attempts: i64,
+    retry_secs: i64,
+    stale_secs: i64,
+    timeout_secs: i64,
 }
 
 #[derive(Deserialize)]
@@ -185,7 +218,9 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Environment variables that start with `HYOKA_` but are not settings.
-const NOT_SETTINGS: &[&str] = &["HYOKA_CONFIG"];
+/// The SMTP credentials are read from the environment only (never from a
+/// file, never logged).
+const NOT_SETTINGS: &[&str] = &["HYOKA_CONFIG", "HYOKA_SMTP_USER", "HYOKA_SMTP_PASSWORD"];
 
 impl Config {
     /// Loads the defaults, then `file` (if any), then the environment.
@@ -201,7 +236,16 @@ impl Config {
         }
         apply_env(&mut table, env)?;
         let raw: Raw = toml::Value::Table(table).try_into().map_err(|e| ConfigError(format!("{e}")))?;
-        Config::validate(raw)
+        let var = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+        let credentials = match (var("HYOKA_SMTP_USER"), var("HYOKA_SMTP_PASSWORD")) {
+            (Some(u), Some(p)) => Some((u, p)),
+            (None, None) => None,
+            _ => return Err(ConfigError("set both HYOKA_SMTP_USER and HYOKA_SMTP_PASSWORD, or neither".into())),
+        };
+        let mail = validate_mail(&raw.mail, credentials)?;
+        let mut config = Config::validate(raw)?;
+        config.mail = mail;
+        Ok(config)
     }
 
     fn validate(raw: Raw) -> Result<Config, ConfigError> {
@@ -279,6 +323,7 @@ impl Config {
             api,
             web,
             analysis,
+            mail: validate_mail(&raw.mail, None)?,
         })
     }
 }
@@ -294,6 +339,52 @@ fn validate_web(raw: &RawWeb) -> Result<hyoka_web::Settings, ConfigError> {
         lifetimes: hyoka_web::session::Lifetimes {
             absolute: chrono::Duration::hours(hours),
             idle: chrono::Duration::minutes(idle),
+        },
+    })
+}
+
+fn validate_mail(raw: &RawMail, credentials: Option<(String, String)>) -> Result<Mail, ConfigError> {
+    use hyoka_service::mail::{Smtp, Transport};
+    let within = |key: &str, v: i64, min: i64, max: i64| {
+        if (min..=max).contains(&v) { Ok(v) } else { Err(ConfigError(format!("mail.{key} is {v}; use {min}–{max}"))) }
+    };
+    let days = within("days_before_deadline", raw.days_before_deadline, 0, 60)?;
+    let poll = within("poll_secs", raw.poll_secs, 1, 3600)?;
+    let attempts = within("max_attempts", raw.max_attempts, 1, 100)?;
+    let retry = within("retry_secs", raw.retry_secs, 0, 24 * 3600)?;
+    let stale = within("stale_secs", raw.stale_secs, 10, 24 * 3600)?;
+    let timeout = within("timeout_secs", raw.timeout_secs, 1, 600)?;
+    let port = u16::try_from(within("port", raw.port, 1, 65535)?).unwrap_or(25);
+    let secs = |n: i64| std::time::Duration::from_secs(u64::try_from(n).unwrap_or(0));
+    let transport = match raw.mode.as_str() {
+        "off" => None,
+        "folder" => {
+            if raw.folder.trim().is_empty() {
+                return Err(ConfigError("mail.mode is \"folder\"; set mail.folder".into()));
+            }
+            Some(Transport::Folder(raw.folder.clone().into()))
+        }
+        "smtp" => {
+            if raw.host.trim().is_empty() {
+                return Err(ConfigError("mail.mode is \"smtp\"; set mail.host".into()));
+            }
+            let tls = raw.tls.parse().map_err(|e| ConfigError(format!("mail.tls: {e}")))?;
+            Some(Transport::Smtp(Smtp { host: raw.host.clone(), port, tls, credentials, timeout: secs(timeout) }))
+        }
+        other => return Err(ConfigError(format!("mail.mode is {other:?}; use off, smtp or folder"))),
+    };
+    if transport.is_some() {
+        hyoka_service::mail::check_from(&raw.from).map_err(ConfigError)?;
+    }
+    Ok(Mail {
+        transport,
+        poll: secs(poll),
+        settings: hyoka_service::mail::MailSettings {
+            from: raw.from.clone(),
+            max_attempts: i32::try_from(attempts).unwrap_or(5),
+            backoff: chrono::Duration::seconds(retry),
+            stale_after: chrono::Duration::seconds(stale),
+            days_before: days,
         },
     })
 }
@@ -454,6 +545,36 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn mail_is_off_by_default_and_smtp_takes_its_credentials_from_the_environment_only() {
+        let c = Config::load(None, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.mail.transport.is_none());
+        assert_eq!(c.mail.settings.days_before, 3);
+        let on = env(&[
+            ("HYOKA_MAIL_MODE", "smtp"),
+            ("HYOKA_MAIL_HOST", "127.0.0.1"),
+            ("HYOKA_MAIL_PORT", "2525"),
+            ("HYOKA_MAIL_TLS", "none"),
+            ("HYOKA_SMTP_USER", "hyoka"),
+            ("HYOKA_SMTP_PASSWORD", "s3cret-pass"),
+        ]);
+        let c = Config::load(None, &on).unwrap_or_else(|e| panic!("{e}"));
+        let Some(hyoka_service::mail::Transport::Smtp(smtp)) = &c.mail.transport else { panic!("smtp") };
+        assert_eq!((smtp.host.as_str(), smtp.port, smtp.tls), ("127.0.0.1", 2525, hyoka_service::mail::TlsMode::None));
+        assert_eq!(smtp.credentials, Some(("hyoka".to_owned(), "s3cret-pass".to_owned())));
+        assert!(!format!("{c:?}").contains("s3cret-pass"), "the password is never shown");
+        for (bad, says) in [
+            (vec![("HYOKA_MAIL_MODE", "smtp")], "set mail.host"),
+            (vec![("HYOKA_MAIL_MODE", "pigeon")], "off, smtp or folder"),
+            (vec![("HYOKA_MAIL_MODE", "folder"), ("HYOKA_MAIL_FROM", "not an address")], "mail.from"),
+            (vec![("HYOKA_SMTP_USER", "only-user")], "HYOKA_SMTP_PASSWORD"),
+            (vec![("HYOKA_MAIL_DAYS_BEFORE_DEADLINE", "99")], "0–60"),
+        ] {
+            let e = Config::load(None, &env(&bad)).err().unwrap_or_else(|| panic!("{bad:?} accepted"));
+            assert!(e.to_string().contains(says), "{bad:?}: {e}");
+        }
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub fn serve(config: &Config, pool: Pool) -> anyhow::Result<()> {
     if config.analysis.worker {
         spawn_worker(pool.clone(), config.analysis.clone(), Arc::clone(&stop))?;
     }
+    if config.mail.transport.is_some() {
+        spawn_mail_worker(pool.clone(), config.mail.clone(), Arc::clone(&stop))?;
+    }
     let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
     let served = actix_web::rt::System::new().block_on(async move {
         let server = server.run();
@@ -143,6 +146,61 @@ fn spawn_worker(pool: Pool, analysis: Analysis, stop: Arc<AtomicBool>) -> anyhow
             }
         })
         .context("cannot start the analysis worker")?;
+    Ok(())
+}
+
+/// The mail worker: runs the day's deadline sweep (once a day, whichever
+/// process claims the day) and sends due mails from the outbox until `stop`.
+/// A failing mail server only delays mail: every failure is recorded on the
+/// mail and retried.
+fn spawn_mail_worker(pool: Pool, mail: crate::config::Mail, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let Some(transport) = mail.transport.clone() else { return Ok(()) };
+    let name = worker_name();
+    tracing::info!(worker = %name, transport = ?transport, "mail worker started");
+    std::thread::Builder::new()
+        .name("mail-worker".into())
+        .spawn(move || {
+            let mut swept: Option<chrono::NaiveDate> = None;
+            while !stop.load(Ordering::Relaxed) {
+                let today = hyoka_model::time::now().with_timezone(&hyoka_model::time::JST).date_naive();
+                if swept != Some(today) {
+                    match pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                        hyoka_service::mail::sweep_today(&mut c, &name, &mail.settings).map_err(|e| e.to_string())
+                    }) {
+                        Ok(queued) => {
+                            if let Some(n) = queued {
+                                tracing::info!(queued = n, "deadline reminders swept");
+                            }
+                            swept = Some(today);
+                        }
+                        Err(error) => tracing::warn!(%error, "mail worker: the deadline sweep failed; tried again"),
+                    }
+                }
+                let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    hyoka_service::mail::work_once(&pool, &name, &transport, &mail.settings)
+                }));
+                let idle = match turn {
+                    Ok(Ok(hyoka_service::mail::Sent::Idle)) => true,
+                    Ok(Ok(hyoka_service::mail::Sent::Failed(..))) => true,
+                    Ok(Ok(_)) => false,
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "mail worker: no mail claimed");
+                        true
+                    }
+                    Err(_) => {
+                        tracing::error!("mail worker: a send panicked");
+                        true
+                    }
+                };
+                if idle {
+                    let until = std::time::Instant::now() + mail.poll;
+                    while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < until {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            }
+        })
+        .context("cannot start the mail worker")?;
     Ok(())
 }
 

@@ -31,6 +31,8 @@ pub mod detect;
 mod error;
 pub mod jobs;
 pub mod login;
+pub mod mail;
+pub mod notify;
 mod pipeline;
 pub mod review;
 pub mod sheets;

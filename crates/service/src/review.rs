@@ -39,6 +39,16 @@ pub fn transition(
     if action == Action::Accept {
         return accept(conn, actor, submission_id, None);
     }
+    if action == Action::Return {
+        // The subsidiary's users are told, in the return's transaction.
+        return Ok(write_tx(conn, |conn| -> Result<Submission, DbError> {
+            let sub = submissions::get(conn, submission_id)?;
+            let after = submissions::transition_in_tx(conn, actor, &sub, action, message)?;
+            summaries::refresh_in_tx(conn, after.company_id, after.fiscal_year)?;
+            crate::notify::returned_in_tx(conn, &after, message)?;
+            Ok(after)
+        })?);
+    }
     Ok(writes::transition(conn, actor, submission_id, action, message)?)
 }
 
@@ -112,7 +122,15 @@ fn audit_choice(conn: &mut DbConn, actor: Actor, sub: &Submission, choice: &str,
     audit::append(conn, actor, "submission.accept_open_flags", change).map(|_| ())
 }
 
-/// Releases a sheet's flags to its subsidiary.
+/// Releases a sheet's flags to its subsidiary; its users are told (once, in
+/// the release's transaction).
 pub fn release_flags(conn: &mut DbConn, actor: Actor, submission_id: i64) -> Result<Release, ServiceError> {
-    Ok(review::release_flags(conn, actor, submission_id)?)
+    Ok(write_tx(conn, |conn| -> Result<Release, DbError> {
+        let (release, new) = review::release_flags_in_tx(conn, actor, submission_id)?;
+        if new {
+            let sub = submissions::get(conn, submission_id)?;
+            crate::notify::released_in_tx(conn, &sub)?;
+        }
+        Ok(release)
+    })?)
 }

@@ -292,6 +292,8 @@ fn judge_in_tx(
     detect::check_and_store_in_tx(conn, &pipeline.detector, &pipeline.catalog, submission, answers, conditions, size)?;
     if let Some(previous) = superseded {
         flags::carry_over_in_tx(conn, actor, *previous, submission.id)?;
+        // A returned sheet come back: the reviewer who returned it is told.
+        crate::notify::resubmitted_in_tx(conn, *previous, submission)?;
     }
     summaries::refresh_in_tx(conn, submission.company_id, submission.fiscal_year)
 }

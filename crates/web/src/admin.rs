@@ -478,7 +478,9 @@ async fn open_collection(req: HttpRequest, viewer: Viewer, form: Fields) -> Http
                 members,
             };
             let actor = viewer.user.actor();
-            let c = viewer.db(move |conn| writes::open_collection(conn, actor, &new).map_err(db_refused(lang))).await?;
+            let c = viewer
+                .db(move |conn| hyoka_service::notify::open_collection(conn, actor, &new).map_err(db_refused(lang)))
+                .await?;
             Ok(see_other(&format!("/ui/collections/{}", c.id)))
         }
         .await

@@ -85,7 +85,7 @@ pub async fn open_collection(
             None => companies::list(conn)?.into_iter().map(|c| (c.id, None)).collect(),
         };
         let new = NewCollection { fiscal_year, title, deadline, message: req.message, members };
-        Ok(writes::open_collection(conn, caller.actor(), &new)?)
+        Ok(hyoka_service::notify::open_collection(conn, caller.actor(), &new)?)
     })
     .await?;
     Ok(HttpResponse::Created().json(CollectionDto::from(&c)))

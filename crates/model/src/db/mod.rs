@@ -37,6 +37,7 @@ pub mod import;
 pub mod integrity;
 pub mod jobs;
 pub mod logins;
+pub mod mail;
 pub mod ops;
 pub mod review;
 pub mod schema;

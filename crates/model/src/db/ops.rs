@@ -25,7 +25,7 @@ use super::{DbConn, DbError, DbUrl};
 
 /// The schema version this binary writes (raise it with every migration
 /// that changes what a binary may rely on).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The oldest binary schema version that may run against the schema this
 /// binary leaves behind: equal to [`SCHEMA_VERSION`] only after a contract

@@ -51,24 +51,28 @@ pub(crate) fn parent_only(actor: Actor, what: &str) -> Result<(), DbError> {
 
 /// Releases a submission's flags to its subsidiary (again: nothing changes).
 pub fn release_flags(conn: &mut DbConn, actor: Actor, submission_id: i64) -> Result<Release, DbError> {
+    write_tx(conn, |conn| release_flags_in_tx(conn, actor, submission_id).map(|(r, _)| r))
+}
+
+/// [`release_flags`] in the caller's write transaction; `true` beside the
+/// release when this call made it (`false`: it was released already).
+pub fn release_flags_in_tx(conn: &mut DbConn, actor: Actor, submission_id: i64) -> Result<(Release, bool), DbError> {
     parent_only(actor, "release flags")?;
-    write_tx(conn, |conn| {
-        subs::get(conn, submission_id)?;
-        if let Some(r) = release_of(conn, submission_id)? {
-            return Ok(r);
-        }
-        let at = crate::time::now().naive_utc();
-        diesel::insert_into(flag_releases::table)
-            .values((
-                flag_releases::submission_id.eq(submission_id),
-                flag_releases::released_by.eq(actor.user_id()),
-                flag_releases::released_at.eq(at),
-            ))
-            .execute(conn)?;
-        let r = Release { submission_id, released_by: actor.user_id(), released_at: crate::time::from_db(at) };
-        audit::append(conn, actor, "flags.release", Change::created("submission", submission_id, &r))?;
-        Ok(r)
-    })
+    subs::get(conn, submission_id)?;
+    if let Some(r) = release_of(conn, submission_id)? {
+        return Ok((r, false));
+    }
+    let at = crate::time::now().naive_utc();
+    diesel::insert_into(flag_releases::table)
+        .values((
+            flag_releases::submission_id.eq(submission_id),
+            flag_releases::released_by.eq(actor.user_id()),
+            flag_releases::released_at.eq(at),
+        ))
+        .execute(conn)?;
+    let r = Release { submission_id, released_by: actor.user_id(), released_at: crate::time::from_db(at) };
+    audit::append(conn, actor, "flags.release", Change::created("submission", submission_id, &r))?;
+    Ok((r, true))
 }
 
 /// The release of a submission's flags, if any.

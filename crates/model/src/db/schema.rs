@@ -78,6 +78,8 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         login_key -> Nullable<Text>,
+        email -> Nullable<Text>,
+        language -> Text,
     }
 }
 
@@ -386,5 +388,35 @@ diesel::table! {
         run_id -> Nullable<BigInt>,
         sheets -> Nullable<Integer>,
         new_flags -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        dedupe_key -> Text,
+        event -> Text,
+        user_id -> Nullable<BigInt>,
+        to_address -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        run_after -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_sweeps (day) {
+        day -> Date,
+        swept_by -> Text,
+        swept_at -> Timestamp,
+        queued -> Integer,
     }
 }
