@@ -100,7 +100,7 @@ fn readiness_on_every_basis_with_roles_and_a_safe_csv(db: &TestDb) {
     assert_eq!(g["most_missed"][0]["id"], not_met[0]["id"]);
 
     // The CSV: BOM, the formula neutralised, Japanese intact.
-    let r = api.get(&format!("{}", q("self")).replace("readiness?", "readiness.csv?"), Some(&rev)).expect(200);
+    let r = api.get(&q("self").replace("readiness?", "readiness.csv?"), Some(&rev)).expect(200);
     assert!(r.bytes.starts_with(b"\xEF\xBB\xBF"));
     let text = String::from_utf8(r.bytes[3..].to_vec()).unwrap_or_default();
     let mut csv = csv::Reader::from_reader(text.as_bytes());

@@ -282,6 +282,6 @@ pub fn group(
         .filter(|(_, n)| *n > 0)
         .map(|(c, n)| CriterionGap { id: c.id.clone(), star: c.star, companies: n })
         .collect();
-    most_missed.sort_by(|a, b| b.companies.cmp(&a.companies));
+    most_missed.sort_by_key(|g| std::cmp::Reverse(g.companies));
     Ok(GroupReadiness { fiscal_year: year, companies: lines, most_missed, closest })
 }
