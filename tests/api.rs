@@ -19,6 +19,7 @@
 //! - `password`: every user changes their own password (`POST /me/password`):
 //!   the calling token survives, the others and the old password do not, a
 //!   wrong current password is refused and counts toward the lockout;
+//! - `scs`: SCS readiness on each basis, roles, the CSV's formula guard;
 //! - `residual`: the residual risk after review on the submission, overview, queue and flag export;
 //! - `security`: hardening headers, unknown query parameters, upload turns (503), the capped problem list, no database
 //!   password printed;
@@ -52,6 +53,8 @@ mod exports;
 mod password;
 #[path = "api/residual.rs"]
 mod residual;
+#[path = "api/scs.rs"]
+mod scs;
 #[path = "api/security.rs"]
 mod security;
 #[path = "api/uploads.rs"]

@@ -95,6 +95,9 @@ fn allowed() -> BTreeMap<&'static str, &'static [Who]> {
         ("get_review_queue", GROUP),
         ("get_trend", GROUP),
         ("get_item_dashboard", GROUP),
+        ("get_readiness", SEES_OWN),
+        ("get_readiness_csv", SEES_OWN),
+        ("get_group", GROUP),
     ])
 }
 
@@ -262,6 +265,12 @@ fn call(op: &str, w: &World, who: Who, conn: &mut DbConn) -> (&'static str, Stri
         "get_review_queue" => ("GET", "/api/v1/dashboards/review-queue?fiscal_year=2000".into(), Body::None),
         "get_trend" => ("GET", format!("/api/v1/dashboards/trend?company_id={a}"), Body::None),
         "get_item_dashboard" => ("GET", "/api/v1/dashboards/items?fiscal_year=2000".into(), Body::None),
+        "get_readiness" | "get_readiness_csv" => {
+            let s = fresh(conn);
+            let path = if op == "get_readiness" { "readiness" } else { "readiness.csv" };
+            ("GET", format!("/api/v1/scs/{path}?fiscal_year={}&company_id={a}", s.fiscal_year.get()), Body::None)
+        }
+        "get_group" => ("GET", "/api/v1/scs/group?fiscal_year=2000".into(), Body::None),
         other => panic!("operation {other} has no request in this test: add it to `call` and `allowed`"),
     }
 }

@@ -153,6 +153,7 @@ impl AppState {
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "dashboards", description = "Group figures per year, the review queue, the trend, items across the group"),
         (name = "exports", description = "CSV and Excel files for auditors and subsidiaries"),
+        (name = "scs", description = "METI SCS ★3 / ★4 readiness from the JAMA answers"),
     )
 )]
 struct ApiDoc;

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::handlers::{
-    analysis, audit, collections, companies, dashboards, exports, flags, session, submissions, users,
+    analysis, audit, collections, companies, dashboards, exports, flags, scs, session, submissions, users,
 };
 
 /// Registers every route.
@@ -47,6 +47,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(dashboards::get_overview)
             .service(dashboards::get_review_queue)
             .service(dashboards::get_trend)
+            .service(scs::get_readiness)
+            .service(scs::get_readiness_csv)
+            .service(scs::get_group)
             .service(dashboards::get_item_dashboard)
             .service(flags::list_flags)
             .service(flags::get_flag)

@@ -2,7 +2,7 @@
 //!
 //! The domain of hyoka: the JAMA/JAPIA guideline's items and levels
 //! ([`catalog`]), the values a check sheet holds ([`domain`], [`sheet`]),
-//! the three achievement rates ([`scoring`]), the submission workflow
+//! the three achievement rates ([`scoring`]), METI SCS readiness ([`scs`]), the submission workflow
 //! ([`workflow`]), and — with the default features — credentials
 //! (`credentials`) and storage on SQLite or PostgreSQL (`db`).
 //!
@@ -25,6 +25,7 @@ pub mod error;
 pub mod limits;
 pub mod risk;
 pub mod scoring;
+pub mod scs;
 pub mod sheet;
 pub mod summary;
 pub mod text;

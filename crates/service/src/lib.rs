@@ -10,6 +10,7 @@
 //!   run; [`jobs`]: the same as database jobs, asked for by uploads
 //!   (debounced) and reviewers, run by the worker of `hyoka serve`;
 //! - [`review`]: decide a flag, move a sheet through the workflow;
+//! - [`scs`]: METI SCS ★3 / ★4 readiness from the kept summaries;
 //! - [`compare`]: a sheet beside another revision or last year's, item by item;
 //! - [`detect`]: the glue between the pure detector and storage;
 //! - [`login`]: whether a login name and password are accepted (the shared
@@ -35,6 +36,7 @@ pub mod mail;
 pub mod notify;
 mod pipeline;
 pub mod review;
+pub mod scs;
 pub mod sheets;
 
 pub use error::ServiceError;

@@ -9,6 +9,7 @@ pub mod companies;
 pub mod dashboards;
 pub mod exports;
 pub mod flags;
+pub mod scs;
 pub mod session;
 pub mod submissions;
 pub mod users;

@@ -52,7 +52,7 @@ use crate::summary::{FlagFacts, SheetFacts};
 pub use crate::summary::{CompanyYearSummary, FlagCounts, ItemCode, Metric, Scope, View, ViewRates, YearTotals};
 
 /// The current sheets of a company-year.
-fn current_sheets(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<Vec<Submission>, DbError> {
+pub fn current_sheets(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<Vec<Submission>, DbError> {
     let ids: Vec<i64> = submissions::table
         .filter(submissions::company_id.eq(company_id))
         .filter(submissions::fiscal_year.eq(year.get()))
