@@ -126,6 +126,11 @@ struct Plan {
     overdue: Option<usize>,
 }
 
+/// Groups of at most this many companies have their earlier years
+/// reviewed and accepted (two steps per sheet); larger ones (the load-test
+/// group of `--companies 10000`) keep them as uploaded, so they fill fast.
+const REVIEWED_HISTORY: usize = 200;
+
 const OVER_RATING_TARGETS: [Target; 9] = [
     Target::Returned,
     Target::InReview,
@@ -242,7 +247,12 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
             if stop.load(Ordering::SeqCst) {
                 return Ok(filled);
             }
-            let target = if Some(year) == group.last_year() { plan.current[company.index] } else { Target::Accepted };
+            let target = match (Some(year) == group.last_year(), group.companies().len() <= REVIEWED_HISTORY) {
+                (true, _) => plan.current[company.index],
+                (false, true) => Target::Accepted,
+                // A load-test group keeps its earlier years as uploaded.
+                (false, false) => Target::Submitted,
+            };
             if target == Target::NotSubmitted || !submits(&plan, &group, company.index, year) {
                 continue;
             }
