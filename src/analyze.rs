@@ -9,7 +9,10 @@ use crate::config::Config;
 pub fn run(config: &Config, year: FiscalYear, framework: &str) -> anyhow::Result<()> {
     hyoka_model::db::migrate(&config.database.url)?;
     let mut conn = config.database.url.connect()?;
-    let o = hyoka_service::analysis::analyze_stored(&mut conn, framework, year)?;
+    let spinner = crate::progress::spinner(&format!("グループ分析 / group analysis {framework} {year}"));
+    let o = hyoka_service::analysis::analyze_stored(&mut conn, framework, year);
+    spinner.finish_and_clear();
+    let o = o?;
     hyoka_model::db::optimize(&mut conn)?;
     println!(
         "analysis run {} for {framework} {year}: {} sheets, {} findings, {} new flags stored ({} on sheets already reviewed)",

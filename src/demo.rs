@@ -1,5 +1,7 @@
 //! `hyoka demo`: add whatever part of the fixed demo group is missing, one
-//! submission per transaction, then serve it.
+//! short transaction per step, then serve it: a group whose current year
+//! has about a third of the companies over-rating, its group analysis run
+//! for every year, and the current year caught mid-review.
 //!
 //! Safe to interrupt at any moment: a killed demo leaves only whole
 //! submissions behind, and the next run adds the rest. SIGTERM or Ctrl-C
@@ -9,15 +11,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
-use hyoka_generator::{Generator, GroupSpec, SyntheticCompany, demo_group, write_csv_utf8_bom};
+use hyoka_generator::{DemoGroup, GroupSpec, SyntheticCompany, demo_group, write_csv_utf8_bom};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::credentials;
 use hyoka_model::db::users::{self, Account};
-use hyoka_model::db::{self, DbConn, companies, submissions};
-use hyoka_model::domain::{FiscalYear, Role};
-use hyoka_model::workflow::Actor;
+use hyoka_model::db::{self, DbConn, companies, flags, jobs, submissions};
+use hyoka_model::domain::{Decision, FiscalYear, Points, Role};
+use hyoka_model::sheet::Sheet;
+use hyoka_model::workflow::{Action, Actor, SubmissionStatus};
 use hyoka_service::Pipeline;
-use hyoka_service::sheets;
+use hyoka_service::review::{self, OpenFlags};
+use hyoka_service::{analysis, sheets};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -43,9 +47,20 @@ pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
         fill(&mut conn, options, &stop)?
     };
     println!(
-        "demo group: {} companies × {} fiscal years; {} submissions added now, {} were already there",
-        filled.companies, filled.years, filled.added, filled.present
+        "demo group: {} companies × {} fiscal years; {} submissions added now, {} were already there; \
+         {} analysis runs and {} review steps now",
+        filled.companies, filled.years, filled.added, filled.present, filled.analysed, filled.reviewed
     );
+    let flagged = {
+        let mut conn = pool.get()?;
+        flagged(&mut conn, options)?
+    };
+    if let Some(f) = &flagged {
+        println!(
+            "{}: {} flags of medium severity or above on {} of {} companies; highest risk {}",
+            f.year, f.flags, f.companies, filled.companies, f.highest_risk
+        );
+    }
     if stop.load(Ordering::SeqCst) {
         println!("stopped by a signal; run `hyoka demo` again to add the rest");
         return Ok(());
@@ -72,15 +87,104 @@ pub struct Filled {
     pub companies: usize,
     /// Fiscal years per company.
     pub years: usize,
-    /// Submissions stored by this run.
+    /// Submissions stored by this run (revisions included).
     pub added: usize,
-    /// Submissions that were there already.
+    /// Company-years whose first sheet was there already.
     pub present: usize,
+    /// Group analysis runs recorded by this run.
+    pub analysed: usize,
+    /// Review steps (start, decide, return, reply, resubmit, accept) taken
+    /// by this run.
+    pub reviewed: usize,
 }
 
-/// Adds every missing company, size record and submission of the demo group.
-/// Each company-year is one transaction. Returns early (with what it did)
-/// once `stop` is set.
+/// Where a demo sheet of the current year is to stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// As uploaded.
+    Submitted,
+    /// In review, with some flags decided.
+    InReview,
+    /// Returned with a message, one flag confirmed and the subsidiary's
+    /// reply on it.
+    Returned,
+    /// Returned, replied to, corrected, resubmitted and accepted.
+    Resubmitted,
+    /// Reviewed and accepted.
+    Accepted,
+    /// No sheet yet.
+    NotSubmitted,
+}
+
+/// What each company's sheet of each year is to go through: earlier years
+/// accepted, the current year caught mid-review. Over-rating companies, in
+/// company order, are returned, in review or resubmitted; three honest ones
+/// are accepted, three have not submitted yet; one honest company never
+/// sent last year's sheet (overdue in last year's collection).
+struct Plan {
+    current: Vec<Target>,
+    overdue: Option<usize>,
+}
+
+/// Groups of at most this many companies have their earlier years
+/// reviewed and accepted (two steps per sheet); larger ones (the load-test
+/// group of `--companies 10000`) keep them as uploaded, so they fill fast.
+const REVIEWED_HISTORY: usize = 200;
+
+const OVER_RATING_TARGETS: [Target; 9] = [
+    Target::Returned,
+    Target::InReview,
+    Target::Resubmitted,
+    Target::InReview,
+    Target::Returned,
+    Target::InReview,
+    Target::Resubmitted,
+    Target::InReview,
+    Target::Returned,
+];
+
+fn plan(group: &DemoGroup) -> Plan {
+    let n = group.companies().len();
+    let mut current = vec![Target::Submitted; n];
+    let mut over = OVER_RATING_TARGETS.iter();
+    let honest: Vec<usize> = (0..n).filter(|&i| group.kind(i).is_none()).collect();
+    for (i, target) in current.iter_mut().enumerate() {
+        if group.kind(i).is_some() {
+            *target = over.next().copied().unwrap_or(Target::Submitted);
+        }
+    }
+    // From the end of the honest companies: three not yet submitted, one
+    // overdue last year, and from the start three accepted.
+    let mut from_end = honest.iter().rev().copied().filter(|&i| i != 0);
+    for _ in 0..3 {
+        if let Some(i) = from_end.next() {
+            current[i] = Target::NotSubmitted;
+        }
+    }
+    let overdue = from_end.next();
+    for &i in honest.iter().filter(|&&i| i != 0 && Some(i) != overdue).take(3) {
+        if current[i] == Target::Submitted {
+            current[i] = Target::Accepted;
+        }
+    }
+    Plan { current, overdue }
+}
+
+/// Whether company `index` has a sheet for `year` in the demo.
+fn submits(plan: &Plan, group: &DemoGroup, index: usize, year: FiscalYear) -> bool {
+    if Some(year) == group.last_year() {
+        return plan.current.get(index) != Some(&Target::NotSubmitted);
+    }
+    let last_but_one = group.years().len().checked_sub(2).and_then(|i| group.years().get(i)).copied();
+    !(Some(year) == last_but_one && plan.overdue == Some(index))
+}
+
+/// Adds every missing part of the demo group, each step its own short
+/// transaction, so a killed run leaves only whole steps behind and the next
+/// one goes on from there: companies, their sizes and sheets (one
+/// company-year per transaction), the demo accounts, the collections of the
+/// last two years, the group analysis of every year (recorded as runs), and
+/// last the review. Returns early (with what it did) once `stop` is set.
 pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::Result<Filled> {
     let foreign = companies::count_non_demo(conn)?;
     if foreign > 0 && !options.allow_non_demo {
@@ -93,30 +197,108 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
     }
     let catalog = Catalog::builtin().context("the built-in catalog")?;
     let pipeline = Pipeline { catalog: catalog.clone(), ..Pipeline::load(conn, hyoka_ingest::Limits::default())? };
-    let generator = Generator::new(GroupSpec { companies: options.companies, ..demo_group() }, &catalog);
-    let years = generator.spec().years.clone();
-    let mut filled = Filled { companies: generator.companies().len(), years: years.len(), added: 0, present: 0 };
-    for company in generator.companies() {
+    let group = DemoGroup::new(&GroupSpec { companies: options.companies, ..demo_group() }, &catalog);
+    let plan = plan(&group);
+    let years = group.years().to_vec();
+    let mut filled = Filled {
+        companies: group.companies().len(),
+        years: years.len(),
+        added: 0,
+        present: 0,
+        analysed: 0,
+        reviewed: 0,
+    };
+    let progress = crate::progress::bar(group.companies().len() as u64, "demo companies");
+    for company in group.companies() {
+        for &year in &years {
+            if stop.load(Ordering::SeqCst) {
+                progress.abandon();
+                return Ok(filled);
+            }
+            let wanted = submits(&plan, &group, company.index, year);
+            let added = db::write_tx(conn, |conn| add_company_year(conn, &group, &pipeline, company, year, wanted))?;
+            match added {
+                Some(true) => filled.added += 1,
+                Some(false) => filled.present += 1,
+                None => {}
+            }
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let Some(first) = group.companies().first() else {
+        return Ok(filled);
+    };
+    demo_accounts(conn, &first.code)?;
+    collections(conn, &group, plan.overdue.is_some())?;
+    for &year in &years {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(filled);
+        }
+        if jobs::list(conn, Some(year), 1)?.is_empty() {
+            analysis::analyze_recorded(conn, &pipeline.detector, &catalog.framework.id, year, jobs::Trigger::Import)
+                .with_context(|| format!("the demo's group analysis of {year}"))?;
+            filled.analysed += 1;
+        }
+    }
+    let reviewer = user_actor(conn, "demo-reviewer")?;
+    for company in group.companies() {
         for &year in &years {
             if stop.load(Ordering::SeqCst) {
                 return Ok(filled);
             }
-            let added = db::write_tx(conn, |conn| add_company_year(conn, &generator, &pipeline, company, year))?;
-            if added {
-                filled.added += 1;
-                if filled.added.is_multiple_of(20) {
-                    tracing::info!(added = filled.added, "demo submissions stored");
-                }
-            } else {
-                filled.present += 1;
+            let target = match (Some(year) == group.last_year(), group.companies().len() <= REVIEWED_HISTORY) {
+                (true, _) => plan.current[company.index],
+                (false, true) => Target::Accepted,
+                // A load-test group keeps its earlier years as uploaded.
+                (false, false) => Target::Submitted,
+            };
+            if target == Target::NotSubmitted || !submits(&plan, &group, company.index, year) {
+                continue;
             }
+            filled.reviewed += review(conn, &group, &pipeline, reviewer, company, year, target)?;
         }
-    }
-    if let Some(first) = generator.companies().first() {
-        demo_accounts(conn, &first.code)?;
     }
     db::optimize(conn)?;
     Ok(filled)
+}
+
+/// What the detector found in the demo's current year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flagged {
+    /// The current year.
+    pub year: FiscalYear,
+    /// Flags of medium severity or above on its current sheets.
+    pub flags: usize,
+    /// Companies with at least one.
+    pub companies: usize,
+    /// The highest risk of its current sheets.
+    pub highest_risk: u8,
+}
+
+/// Risk threshold of the `min_risk` example the demo prints; the demo
+/// test checks that it returns sheets.
+pub const EXAMPLE_MIN_RISK: u8 = 20;
+
+/// What the detector found in the current year of the demo group.
+pub fn flagged(conn: &mut DbConn, options: Options) -> anyhow::Result<Option<Flagged>> {
+    let spec = GroupSpec { companies: options.companies, ..demo_group() };
+    let Some(&year) = spec.years.iter().max() else { return Ok(None) };
+    let mut out = Flagged { year, flags: 0, companies: 0, highest_risk: 0 };
+    for company in hyoka_generator::Generator::new(spec, &Catalog::builtin()?).companies() {
+        let Some(c) = companies::by_code(conn, &company.code)? else { continue };
+        let Some(sub) = submissions::current(conn, c.id, year, None)? else { continue };
+        let medium = flags::of_submission(conn, sub.id)?
+            .iter()
+            .filter(|f| f.flag.severity >= hyoka_model::domain::Severity::Medium)
+            .count();
+        out.flags += medium;
+        out.companies += usize::from(medium > 0);
+        if let Some(risk) = hyoka_model::db::detection::risk_of(conn, sub.id)? {
+            out.highest_risk = out.highest_risk.max(risk.score);
+        }
+    }
+    Ok(Some(out))
 }
 
 /// The demo's accounts: login, password, role. The passwords are public
@@ -170,21 +352,22 @@ fn print_login_help(config: &Config) {
         "  TOKEN=$(curl -s -X POST http://{addr}/api/v1/login -H 'Content-Type: application/json' \\\n    -d '{{\"login\":\"demo-reviewer\",\"password\":\"hyoka-demo-reviewer\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
     );
     println!(
-        "  curl -s -H \"Authorization: Bearer $TOKEN\" 'http://{addr}/api/v1/submissions?min_risk=20&current_only=true'"
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" 'http://{addr}/api/v1/submissions?min_risk={EXAMPLE_MIN_RISK}&current_only=true'"
     );
     println!("API documentation: http://{addr}/api/docs/ (OpenAPI: http://{addr}/api/openapi.json)");
 }
 
 /// One company-year in the caller's transaction: the company (if new), its
-/// size that year, and its sheet (if missing). Returns whether a sheet was
-/// stored.
+/// size that year, and its sheet (if `wanted` and missing). Returns whether
+/// a sheet was stored (`None`: the company has none that year).
 fn add_company_year(
     conn: &mut DbConn,
-    generator: &Generator,
+    group: &DemoGroup,
     pipeline: &Pipeline,
     company: &SyntheticCompany,
     year: FiscalYear,
-) -> anyhow::Result<bool> {
+    wanted: bool,
+) -> anyhow::Result<Option<bool>> {
     let company_id = match companies::by_code(conn, &company.code)? {
         Some(existing) if !existing.is_demo => bail!(
             "company code {} is taken by a company the demo did not create / 会社コード {} はデモ以外の会社が使用しています",
@@ -212,26 +395,219 @@ fn add_company_year(
         it_staff: Some(size.it_staff),
     };
     companies::set_year_in_tx(conn, Actor::System, &facts)?;
-    if submissions::current(conn, company_id, year, None)?.is_some() {
-        return Ok(false);
+    if !wanted {
+        return Ok(None);
     }
-    let sheet = generator.sheet(company.index, year)?;
+    if submissions::current(conn, company_id, year, None)?.is_some() {
+        return Ok(Some(false));
+    }
+    let sheet = group.sheet(company.index, year).with_context(|| format!("demo sheet {} {year}", company.code))?;
+    store_sheet(conn, pipeline, Actor::System, company_id, company, year, sheet, 1)?;
+    Ok(Some(true))
+}
+
+/// Stores a generated sheet as the company's next revision, judged as an
+/// upload is.
+#[expect(clippy::too_many_arguments, reason = "one sheet's facts, spelled out for two callers")]
+fn store_sheet(
+    conn: &mut DbConn,
+    pipeline: &Pipeline,
+    actor: Actor,
+    company_id: i64,
+    company: &SyntheticCompany,
+    year: FiscalYear,
+    sheet: Sheet,
+    revision: u32,
+) -> anyhow::Result<()> {
     let file = write_csv_utf8_bom(&sheet, &pipeline.catalog)?;
+    let suffix = if revision > 1 { format!("_r{revision}") } else { String::new() };
+    let size = company.size(year);
     let new = submissions::NewSubmission {
         company_id,
         fiscal_year: year,
         department_id: None,
         framework_id: sheet.framework_id.clone(),
-        source_filename: format!("{}_{}.csv", company.code, year.get()),
+        source_filename: format!("{}_{}{suffix}.csv", company.code, year.get()),
         source_sha256: hex::encode(Sha256::digest(&file)),
         answered_on: sheet.cover.answered_on,
         respondent: sheet.cover.respondent.clone(),
         answers: sheet.answers,
     };
     let company_size = hyoka_anomaly::CompanySize { employees: Some(size.employees), it_staff: Some(size.it_staff) };
-    sheets::store_new_in_tx(conn, pipeline, Actor::System, &new, company_size)
+    sheets::store_new_in_tx(conn, pipeline, actor, &new, company_size)
         .with_context(|| format!("demo sheet {} {year}", company.code))?;
-    Ok(true)
+    Ok(())
+}
+
+/// The collections of the last two years: the current year's, due three
+/// weeks after the demo was first filled (so the companies without a sheet
+/// have not submitted yet), and last year's, long due (the company that
+/// never sent its sheet is overdue). Each is opened once.
+fn collections(conn: &mut DbConn, group: &DemoGroup, with_last_year: bool) -> anyhow::Result<()> {
+    let years = group.years();
+    let today = hyoka_model::time::now().with_timezone(&hyoka_model::time::JST).date_naive();
+    let (existing, _) = hyoka_model::db::collections::list(conn, None, 0, 100)?;
+    let mut wanted = Vec::new();
+    if let Some(&current) = years.last() {
+        wanted.push((current, today + chrono::Days::new(21)));
+    }
+    if with_last_year && let Some(&last) = years.len().checked_sub(2).and_then(|i| years.get(i)) {
+        let due = chrono::NaiveDate::from_ymd_opt(last.get() + 1, 6, 30).unwrap_or_else(|| last.last_day());
+        wanted.push((last, due));
+    }
+    for (year, deadline) in wanted {
+        if existing.iter().any(|c| c.fiscal_year == year) {
+            continue;
+        }
+        let mut members = Vec::new();
+        for company in group.companies() {
+            let c = companies::by_code(conn, &company.code)?
+                .with_context(|| format!("demo company {} is missing", company.code))?;
+            members.push((c.id, None));
+        }
+        let new = hyoka_model::db::collections::NewCollection {
+            fiscal_year: year,
+            title: format!("{}年度 自己評価の提出依頼", year.get()),
+            deadline,
+            message: Some("JAMA/JAPIA ガイドラインの自己評価シートを提出してください。".to_owned()),
+            members,
+        };
+        db::writes::open_collection(conn, Actor::System, &new)?;
+    }
+    Ok(())
+}
+
+/// The actor of an existing user.
+fn user_actor(conn: &mut DbConn, login: &str) -> anyhow::Result<Actor> {
+    let user = users::by_login(conn, login)?.with_context(|| format!("demo user {login} is missing"))?;
+    Ok(actor_of(&user))
+}
+
+fn actor_of(user: &users::User) -> Actor {
+    match user.account {
+        Account::Admin => Actor::User { id: user.id, role: Role::Admin, company_id: None },
+        Account::Reviewer => Actor::User { id: user.id, role: Role::Reviewer, company_id: None },
+        Account::Auditor => Actor::User { id: user.id, role: Role::Auditor, company_id: None },
+        Account::Subsidiary(c) => Actor::User { id: user.id, role: Role::Subsidiary, company_id: Some(c) },
+    }
+}
+
+/// The subsidiary user who answers for a demo company: `demo-subsidiary`
+/// for the first, a user without a password (it cannot log in) for the
+/// others, made when first needed.
+fn subsidiary_actor(conn: &mut DbConn, company: &SyntheticCompany, company_id: i64) -> anyhow::Result<Actor> {
+    if company.index == 0 {
+        return user_actor(conn, "demo-subsidiary");
+    }
+    let login = format!("demo-{}", company.code.to_lowercase());
+    if let Some(user) = users::by_login(conn, &login)? {
+        return Ok(actor_of(&user));
+    }
+    let new = users::NewUser {
+        login,
+        display_name: format!("{} 担当者", company.name),
+        account: Account::Subsidiary(company_id),
+        password_hash: None,
+    };
+    Ok(actor_of(&users::create(conn, Actor::System, &new)?))
+}
+
+const RETURN_MESSAGE: &str = "指摘事項を確認し、根拠を補足のうえ再提出してください。 / Please check the flags, \
+     add evidence and resubmit.";
+const REPLY: &str = "ご指摘のとおり計画段階でした。評価を見直して再提出します。 / It was only planned; we will \
+     correct the score and resubmit.";
+const CONFIRM_COMMENT: &str = "根拠が評価を裏付けていません。 / The evidence does not support the score.";
+const DISMISS_COMMENT: &str = "根拠を確認し、評価は妥当と判断しました。 / Checked the evidence: the score stands.";
+
+/// Moves a company-year's sheet one step at a time (each its own
+/// transaction, through the review use cases) until it stands where
+/// `target` says. Returns the steps taken; none once it is there, so a
+/// second run takes none.
+fn review(
+    conn: &mut DbConn,
+    group: &DemoGroup,
+    pipeline: &Pipeline,
+    reviewer: Actor,
+    company: &SyntheticCompany,
+    year: FiscalYear,
+    target: Target,
+) -> anyhow::Result<usize> {
+    let company_id = companies::by_code(conn, &company.code)?
+        .with_context(|| format!("demo company {} is missing", company.code))?
+        .id;
+    let mut steps = 0;
+    // A handful of steps per sheet at most; the bound keeps a mistake from
+    // looping.
+    for _ in 0..12 {
+        let sub = submissions::current(conn, company_id, year, None)?
+            .with_context(|| format!("demo sheet {} {year} is missing", company.code))?;
+        let open = review::open_flags(conn, sub.id)?;
+        let decided = flags::latest_reviews(conn, sub.id)?;
+        let first_open = open.first().copied();
+        use SubmissionStatus as S;
+        match (target, sub.status, sub.revision) {
+            (Target::Submitted, ..) => return Ok(steps),
+            (_, S::Submitted, _) => {
+                review::transition(conn, reviewer, sub.id, Action::StartReview, None)?;
+            }
+            (Target::InReview, S::InReview, _) => {
+                // Two decisions made, the rest still open.
+                if decided.len() >= 2 || open.is_empty() {
+                    return Ok(steps);
+                }
+                let flag = flags::get(conn, open[0])?;
+                if decided.is_empty() {
+                    let score = flag.flag.suggested.unwrap_or(Points::One);
+                    review::decide(
+                        conn,
+                        reviewer,
+                        flag.id,
+                        Decision::Confirmed { reviewed_score: score },
+                        CONFIRM_COMMENT,
+                    )?;
+                } else {
+                    review::decide(conn, reviewer, flag.id, Decision::Dismissed, DISMISS_COMMENT)?;
+                }
+            }
+            (Target::Returned | Target::Resubmitted, S::InReview, 1) => match first_open {
+                Some(id) if decided.is_empty() => {
+                    let flag = flags::get(conn, id)?;
+                    let score = flag.flag.suggested.unwrap_or(Points::One);
+                    review::decide(conn, reviewer, id, Decision::Confirmed { reviewed_score: score }, CONFIRM_COMMENT)?;
+                }
+                _ => {
+                    review::transition(conn, reviewer, sub.id, Action::Return, Some(RETURN_MESSAGE))?;
+                }
+            },
+            (Target::Returned | Target::Resubmitted, S::Returned, _) => {
+                let confirmed = decided.keys().next().copied();
+                let replied = match confirmed {
+                    Some(id) => !flags::replies_of(conn, id)?.is_empty(),
+                    None => true,
+                };
+                let subsidiary = subsidiary_actor(conn, company, company_id)?;
+                if let (Some(id), false) = (confirmed, replied) {
+                    flags::reply(conn, subsidiary, id, REPLY)?;
+                } else if target == Target::Returned {
+                    return Ok(steps);
+                } else {
+                    let sheet = group
+                        .corrected_sheet(company.index, year)
+                        .with_context(|| format!("demo sheet {} {year}", company.code))?;
+                    db::write_tx(conn, |conn| {
+                        store_sheet(conn, pipeline, subsidiary, company_id, company, year, sheet, sub.revision + 1)
+                    })?;
+                }
+            }
+            (Target::Accepted | Target::Resubmitted, S::InReview, _) => {
+                let choice = (!open.is_empty()).then(|| OpenFlags::Dismiss { comment: DISMISS_COMMENT.to_owned() });
+                review::accept(conn, reviewer, sub.id, choice)?;
+            }
+            _ => return Ok(steps),
+        }
+        steps += 1;
+    }
+    Ok(steps)
 }
 
 /// Sets the returned flag on SIGTERM or Ctrl-C. The watcher lives on its

@@ -1,7 +1,7 @@
 //! `hyoka import`, `hyoka check` and `hyoka catalog import`: check sheets and
 //! the official workbook from the command line.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -161,37 +161,6 @@ fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Skipped>) {
     (out, skipped)
 }
 
-/// A one-line progress bar on stderr, drawn only on a terminal.
-struct Progress {
-    total: usize,
-    draw: bool,
-}
-
-impl Progress {
-    fn new(total: usize) -> Progress {
-        Progress { total, draw: total > 1 && std::io::stderr().is_terminal() }
-    }
-
-    fn show(&self, done: usize, name: &str) {
-        if !self.draw {
-            return;
-        }
-        const WIDTH: usize = 30;
-        let filled = WIDTH * done / self.total.max(1);
-        let name: String = name.chars().take(40).collect();
-        let mut err = std::io::stderr().lock();
-        let _ =
-            write!(err, "\r\x1b[2K[{}{}] {done}/{} {name}", "#".repeat(filled), "-".repeat(WIDTH - filled), self.total);
-        let _ = err.flush();
-    }
-
-    fn finish(&self) {
-        if self.draw {
-            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
-        }
-    }
-}
-
 /// How many problems of one file are printed.
 const SHOWN_PROBLEMS: usize = 40;
 
@@ -239,15 +208,16 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         // It runs the group analysis itself below, recorded as trigger `import`.
         enqueue_analysis: false,
     };
-    let progress = Progress::new(files.len());
+    let progress = crate::progress::bar(files.len() as u64, "");
     let mut outcomes: Vec<(PathBuf, Result<Report, Refusal>)> = Vec::with_capacity(files.len());
     for (i, path) in files.iter().enumerate() {
-        progress.show(i, &hyoka_ingest::display_name(path));
+        progress.set_position(i as u64);
+        progress.set_message(hyoka_ingest::display_name(path).chars().take(40).collect::<String>());
         let result = match store_path(&mut conn, &pipeline, Actor::System, path, &options) {
             Ok(report) => Ok(report),
             // A database failure stops the batch; what was stored stays.
             Err(ServiceError::Db(e)) => {
-                progress.finish();
+                progress.abandon();
                 return Err(anyhow::Error::new(e).context(format!("storing {}", path.display())));
             }
             Err(e) => Err(as_refusal(path, e)),
@@ -258,7 +228,7 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         }
         outcomes.push((path.clone(), result));
     }
-    progress.finish();
+    progress.finish_and_clear();
 
     let (mut imported, mut unchanged, mut refused) = (0, 0, 0);
     for (path, outcome) in &outcomes {
@@ -319,13 +289,16 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     for (framework, year) in touched {
+        let spinner = crate::progress::spinner(&format!("グループ分析 / group analysis {year}"));
         let o = hyoka_service::analysis::analyze_recorded(
             &mut conn,
             &pipeline.detector,
             &framework,
             year,
             hyoka_model::db::jobs::Trigger::Import,
-        )?;
+        );
+        spinner.finish_and_clear();
+        let o = o?;
         println!(
             "グループ分析 / group analysis {year}: {} sheets, {} new flags (run {})",
             o.sheets, o.stored, o.run_id

@@ -12,8 +12,10 @@ use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::{DbConn, companies, integrity, submissions};
 use hyoka_model::workflow::Actor;
 
-/// 40 companies × 3 fiscal years.
-const DEMO_SUBMISSIONS: i64 = 120;
+/// 40 companies × 3 fiscal years, less the three companies that have not
+/// submitted this year and the one overdue with last year's sheet, plus the
+/// two corrected revisions resubmitted this year.
+const DEMO_SUBMISSIONS: i64 = 40 * 3 - 3 - 1 + 2;
 
 fn count(conn: &mut DbConn) -> i64 {
     submissions::count(conn).unwrap_or_else(|e| panic!("{e}"))
@@ -83,6 +85,11 @@ fn killed_at_random_moments_leaves_whole_submissions_and_the_next_run_completes(
     assert_eq!(count(&mut conn), DEMO_SUBMISSIONS);
     sound(&mut conn);
     assert_eq!(companies::list(&mut conn).unwrap_or_else(|e| panic!("{e}")).len(), 40);
+    // The killed runs' review went on where it stopped: the second run adds nothing.
+    let out =
+        hyoka(&db.url_string(), dir.path()).args(["demo", "--no-serve"]).output().unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("0 analysis runs and 0 review steps now"), "{stdout}");
 }
 
 /// Empties a test database by migrating it down and up again.
@@ -108,7 +115,10 @@ fn serves_the_demo_group_and_adds_nothing_twice(db: &TestDb) {
     let out =
         hyoka(&db.url_string(), dir.path()).args(["demo", "--no-serve"]).output().unwrap_or_else(|e| panic!("{e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("0 submissions added now, 120 were already there"), "{stdout}");
+    assert!(
+        stdout.contains("0 submissions added now, 116 were already there; 0 analysis runs and 0 review steps now"),
+        "{stdout}"
+    );
     assert_eq!(count(&mut conn), DEMO_SUBMISSIONS);
 }
 
@@ -158,7 +168,112 @@ fn refuses_a_database_with_real_companies(db: &TestDb) {
     assert_eq!(count(&mut conn), DEMO_SUBMISSIONS);
 }
 
+fn shows_a_group_over_rating_analysed_and_caught_mid_review(db: &TestDb) {
+    use hyoka_model::db::collections::{self, Standing};
+    use hyoka_model::db::{detection, flags, jobs};
+    use hyoka_model::domain::{FiscalYear, Severity};
+    use hyoka_model::workflow::SubmissionStatus;
+
+    let dir = workdir();
+    let out =
+        hyoka(&db.url_string(), dir.path()).args(["demo", "--no-serve"]).output().unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut conn = db.conn();
+    sound(&mut conn);
+    let year = |y| FiscalYear::new(y).unwrap_or_else(|e| panic!("{e}"));
+    let current_year = year(2025);
+    let companies = companies::list(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(companies.len(), 40);
+    let (mut in_review, mut returned, mut accepted, mut resubmitted, mut submitted, mut missing) = (0, 0, 0, 0, 0, 0);
+    let (mut medium_flags, mut flagged, mut above_example, mut replied) = (0, 0, 0, 0);
+    for c in &companies {
+        let Some(sub) = submissions::current(&mut conn, c.id, current_year, None).unwrap_or_else(|e| panic!("{e}"))
+        else {
+            missing += 1;
+            continue;
+        };
+        match sub.status {
+            SubmissionStatus::InReview => in_review += 1,
+            SubmissionStatus::Returned => returned += 1,
+            SubmissionStatus::Accepted => accepted += 1,
+            SubmissionStatus::Submitted => submitted += 1,
+            other => panic!("{} is {other}", c.code),
+        }
+        if sub.revision == 2 {
+            assert_eq!(sub.status, SubmissionStatus::Accepted, "{}", c.code);
+            resubmitted += 1;
+        }
+        let found = flags::of_submission(&mut conn, sub.id).unwrap_or_else(|e| panic!("{e}"));
+        let medium = found.iter().filter(|f| f.flag.severity >= Severity::Medium).count();
+        medium_flags += medium;
+        flagged += usize::from(medium > 0);
+        let risk = detection::risk_of(&mut conn, sub.id).unwrap_or_else(|e| panic!("{e}")).map_or(0, |r| r.score);
+        above_example += usize::from(risk >= 20);
+        if sub.status == SubmissionStatus::InReview {
+            let decided = flags::latest_reviews(&mut conn, sub.id).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(decided.len(), 2, "{}: two flags decided, the rest open", c.code);
+        }
+        if sub.status == SubmissionStatus::Returned {
+            let decided = flags::latest_reviews(&mut conn, sub.id).unwrap_or_else(|e| panic!("{e}"));
+            for id in decided.keys() {
+                replied += usize::from(!flags::replies_of(&mut conn, *id).unwrap_or_else(|e| panic!("{e}")).is_empty());
+            }
+        }
+    }
+    // The plan the demo follows: 9 over-rating companies in review (4),
+    // returned (3) or resubmitted and accepted (2), 3 honest ones accepted,
+    // 3 not submitted, the rest as uploaded.
+    assert_eq!((in_review, returned, accepted, resubmitted, missing), (4, 3, 5, 2, 3));
+    assert_eq!(submitted, 40 - 4 - 3 - 5 - 3);
+    assert_eq!(replied, 3, "each returned sheet has the subsidiary's reply on its confirmed flag");
+    // About a third of the group over-rates (14 companies are made to); the
+    // detector flags them at medium or above, and barely anyone else.
+    assert!((10..=18).contains(&flagged), "{flagged} of 40 companies flagged");
+    assert!(medium_flags >= flagged, "{medium_flags}");
+    assert!(above_example > 0, "the printed min_risk=20 example returns sheets");
+    assert!(stdout.contains("min_risk=20"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("FY2025: {medium_flags} flags of medium severity or above on {flagged} of 40")),
+        "{stdout}"
+    );
+    // The group analysis ran for every year, recorded as runs.
+    for y in [2023, 2024, 2025] {
+        let runs = jobs::list(&mut conn, Some(year(y)), 10).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(runs.len(), 1, "{y}: {runs:?}");
+        assert_eq!(runs[0].trigger, jobs::Trigger::Import);
+        assert!(runs[0].finished_at.is_some() && runs[0].run_id.is_some(), "{runs:?}");
+    }
+    // Collections: this year's still open (3 not submitted), last year's
+    // long due with one company overdue.
+    let (list, _) = collections::list(&mut conn, None, 0, 10).unwrap_or_else(|e| panic!("{e}"));
+    let mut standings = Vec::new();
+    for c in &list {
+        for p in collections::progress(&mut conn, c.id, hyoka_model::time::now()).unwrap_or_else(|e| panic!("{e}")) {
+            standings.push((c.fiscal_year.get(), p.standing));
+        }
+    }
+    let count_of = |y: i32, s: Standing| standings.iter().filter(|&&(fy, st)| fy == y && st == s).count();
+    assert_eq!(count_of(2025, Standing::NotSubmitted), 3);
+    assert_eq!(count_of(2025, Standing::Overdue), 0);
+    assert_eq!(count_of(2024, Standing::Overdue), 1);
+    // Idempotent: a second run adds nothing.
+    let before = count(&mut conn);
+    let out =
+        hyoka(&db.url_string(), dir.path()).args(["demo", "--no-serve"]).output().unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("0 submissions added now") && stdout.contains("0 analysis runs and 0 review steps"),
+        "{stdout}"
+    );
+    assert_eq!(count(&mut conn), before);
+    for y in [2023, 2024, 2025] {
+        assert_eq!(jobs::list(&mut conn, Some(year(y)), 10).unwrap_or_else(|e| panic!("{e}")).len(), 1);
+    }
+}
+
 both_backends!(
+    shows_a_group_over_rating_analysed_and_caught_mid_review,
     killed_at_random_moments_leaves_whole_submissions_and_the_next_run_completes,
     serves_the_demo_group_and_adds_nothing_twice,
     sigterm_while_generating_stops_within_ten_seconds,

@@ -283,6 +283,7 @@ pub(crate) mod stream {
     pub const OVERRATING: u64 = 10;
     pub const LABELS: u64 = 11;
     pub const SCENARIO: u64 = 12;
+    pub const DEMO: u64 = 13;
 }
 
 const PLACES: &[&str] = &[

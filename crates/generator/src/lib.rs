@@ -26,6 +26,8 @@
 //!   and 0→2 jumps keeping last year's evidence, each with ground truth
 //!   ([`SheetTruth`]), next to honest look-alikes: group-wide
 //!   [`Rollout`]s and the generator's own year-over-year progress.
+//! - [`DemoGroup`]: the demo group of `hyoka demo`, whose last year has
+//!   about a third of the companies over-rating ([`DemoKind`]).
 //! - Writers: [`write_xlsx`] (official-like workbook with cover sheet,
 //!   two-row header and pulldown), [`write_csv_cp932`] and
 //!   [`write_csv_utf8_bom`].
@@ -50,6 +52,7 @@
 
 mod company;
 mod csv_out;
+mod demo;
 mod error;
 mod evidence;
 mod group;
@@ -63,6 +66,7 @@ mod xlsx;
 
 pub use company::{Industry, SizeClass, SyntheticCompany, YearSize};
 pub use csv_out::{CSV_HEADER, encode_cp932, write_csv_cp932, write_csv_utf8_bom};
+pub use demo::{DemoGroup, DemoKind};
 pub use error::GeneratorError;
 pub use group::{
     DEMO_COMPANIES, DEMO_FIRST_YEAR, DEMO_SEED, DEMO_YEARS, GeneratedSheet, Generator, Group, GroupSpec, demo_group,

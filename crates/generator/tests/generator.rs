@@ -401,3 +401,32 @@ fn a_thousand_sheets_build_quickly_and_stay_encodable() {
         ok(write_csv_cp932(&s.sheet, &catalog));
     }
 }
+
+#[test]
+fn the_demo_group_over_rates_a_third_of_its_companies_deterministically() {
+    use hyoka_generator::{DemoGroup, DemoKind};
+    let catalog = hyoka_model::catalog::Catalog::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let spec = hyoka_generator::demo_group();
+    let group = DemoGroup::new(&spec, &catalog);
+    let again = DemoGroup::new(&spec, &catalog);
+    let kinds: Vec<Option<DemoKind>> = (0..40).map(|i| group.kind(i)).collect();
+    // 2 uniform, 3 copying, 3 jumping, 2 cohort and 4 item by item.
+    assert_eq!(kinds.iter().flatten().count(), 14, "{kinds:?}");
+    assert_eq!(kinds[0], Some(DemoKind::Items), "the demo subsidiary's own company over-rates");
+    assert!(kinds.iter().flatten().filter(|k| **k == DemoKind::Items).count() == 4, "{kinds:?}");
+    let last = group.last_year().unwrap_or_else(|| panic!("years"));
+    for i in 0..40 {
+        for &y in group.years() {
+            let sheet = group.sheet(i, y).unwrap_or_else(|| panic!("{i} {y}"));
+            assert_eq!(Some(sheet.clone()), again.sheet(i, y));
+            assert_eq!(sheet.cover.company_code.as_deref(), Some(group.companies()[i].code.as_str()));
+        }
+    }
+    // The corrected sheet of the first company scores less than it claimed.
+    let points = |s: &hyoka_model::sheet::Sheet| {
+        s.answers.iter().filter_map(|a| a.evaluation.points()).map(u32::from).sum::<u32>()
+    };
+    let claimed = group.sheet(0, last).unwrap_or_else(|| panic!("sheet"));
+    let corrected = group.corrected_sheet(0, last).unwrap_or_else(|| panic!("sheet"));
+    assert!(points(&corrected) < points(&claimed), "{} vs {}", points(&corrected), points(&claimed));
+}
