@@ -108,6 +108,9 @@ pub fn accept(
         }
         let after = submissions::transition_in_tx(conn, actor, &sub, Action::Accept, None)?;
         summaries::refresh_in_tx(conn, after.company_id, after.fiscal_year)?;
+        // Accepting shows the subsidiary its findings: its users are told,
+        // once (the same mail as an explicit release, by its dedupe key).
+        crate::notify::released_in_tx(conn, &after)?;
         Ok(after)
     })
 }

@@ -419,7 +419,33 @@ fn the_folder_transport_writes_one_eml_per_mail(db: &TestDb) {
     assert_eq!(ok(mail::get(&mut c, id)).state, MailState::Sent);
 }
 
+/// Accepting a sheet shows its findings to the subsidiary: its users with an
+/// address are told once, and a later explicit release adds no second mail.
+fn accepting_a_sheet_tells_its_users_once(db: &TestDb) {
+    let mut c = db.conn();
+    let a = company(&mut c, "K-1", "かもめ部品株式会社");
+    user(&mut c, "kaito", Account::Subsidiary(a.id), Some("kaito@kamome.example"), Language::Ja);
+    user(&mut c, "kim", Account::Subsidiary(a.id), Some("kim@kamome.example"), Language::En);
+    let rev = user(&mut c, "rev", Account::Reviewer, Some("rev@parent.example"), Language::Ja);
+    let reviewer = ok(users::get(&mut c, rev)).actor();
+    let sheet = upload(&mut c, "K-1", "utf8_bom.csv");
+    ok(review::transition(&mut c, reviewer, sheet, Action::StartReview, None));
+    assert!(ok(mail::list(&mut c)).is_empty(), "nothing to tell before the decision");
+    ok(review::accept(&mut c, reviewer, sheet, Some(review::OpenFlags::Keep)));
+    ok(review::release_flags(&mut c, reviewer, sheet));
+    let got: Vec<(String, String, Language)> =
+        ok(mail::list(&mut c)).into_iter().map(|m| (m.event, m.to, m.language)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("released".to_owned(), "kaito@kamome.example".to_owned(), Language::Ja),
+            ("released".to_owned(), "kim@kamome.example".to_owned(), Language::En),
+        ]
+    );
+}
+
 both_backends!(
+    accepting_a_sheet_tells_its_users_once,
     the_folder_transport_writes_one_eml_per_mail,
     each_event_mails_the_right_people_in_their_language,
     two_workers_send_each_mail_once,
