@@ -645,3 +645,42 @@ mod tests {
         );
     }
 }
+
+/// One `id` column of a raw query's rows.
+#[derive(QueryableByName)]
+pub(crate) struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub(crate) id: i64,
+}
+
+/// Claims one row of a queue table for `worker` (analysis jobs, mails):
+/// `update(lock)` is an `UPDATE … WHERE id = (SELECT … LIMIT 1{lock})
+/// RETURNING id` written with `$1` = the worker and `$2…` = `times`; on
+/// PostgreSQL `lock` is ` FOR UPDATE SKIP LOCKED`, so concurrent claimers
+/// pass over a row another is taking, and SQLite's write transaction
+/// already lets one writer in at a time. Call it inside [`write_tx`].
+pub(crate) fn claim_one(
+    conn: &mut DbConn,
+    update: impl Fn(&str) -> String,
+    worker: &str,
+    times: &[chrono::NaiveDateTime],
+) -> Result<Option<i64>, DbError> {
+    use diesel::sql_types::{Text, Timestamp};
+    let rows: Vec<IdRow> = match conn {
+        DbConn::Pg(c) => {
+            let mut q = diesel::sql_query(update(" FOR UPDATE SKIP LOCKED")).into_boxed().bind::<Text, _>(worker);
+            for t in times {
+                q = q.bind::<Timestamp, _>(*t);
+            }
+            q.load(c)?
+        }
+        DbConn::Sqlite(c) => {
+            let mut q = diesel::sql_query(update("").replace('$', "?")).into_boxed().bind::<Text, _>(worker);
+            for t in times {
+                q = q.bind::<Timestamp, _>(*t);
+            }
+            q.load(c)?
+        }
+    };
+    Ok(rows.first().map(|r| r.id))
+}

@@ -21,6 +21,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use super::conn::IdRow;
 use super::schema::analysis_jobs;
 use super::{DbConn, DbError};
 use crate::domain::FiscalYear;
@@ -197,12 +198,6 @@ pub fn list(conn: &mut DbConn, year: Option<FiscalYear>, limit: i64) -> Result<V
     q.order(analysis_jobs::id.desc()).limit(limit).load::<JobRow>(conn)?.into_iter().map(from_row).collect()
 }
 
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
 /// Asks for a run of `framework` and `year`, in the caller's write
 /// transaction. Joins the queued job of that year if there is one (its
 /// `requested_at` moves to now, so the quiet period starts again; a manual
@@ -316,24 +311,9 @@ pub fn claim(conn: &mut DbConn, worker: &str, policy: &ClaimPolicy) -> Result<Op
                  WHERE id = ({pick}{lock}) RETURNING id"
             )
         };
-        let claimed: Vec<IdRow> = match conn {
-            DbConn::Pg(c) => diesel::sql_query(update(" FOR UPDATE SKIP LOCKED"))
-                .bind::<Text, _>(worker)
-                .bind::<Timestamp, _>(now)
-                .bind::<Timestamp, _>(quiet_before)
-                .bind::<Timestamp, _>(waited_before)
-                .bind::<Timestamp, _>(stale_before)
-                .load(c)?,
-            DbConn::Sqlite(c) => diesel::sql_query(update("").replace('$', "?"))
-                .bind::<Text, _>(worker)
-                .bind::<Timestamp, _>(now)
-                .bind::<Timestamp, _>(quiet_before)
-                .bind::<Timestamp, _>(waited_before)
-                .bind::<Timestamp, _>(stale_before)
-                .load(c)?,
-        };
-        match claimed.first() {
-            Some(row) => Ok(Some(get(conn, row.id)?)),
+        let times = [now, quiet_before, waited_before, stale_before];
+        match super::conn::claim_one(conn, update, worker, &times)? {
+            Some(id) => Ok(Some(get(conn, id)?)),
             None => Ok(None),
         }
     })

@@ -21,6 +21,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::audit::{self, Change};
+use super::conn::IdRow;
 use super::schema::{mail_outbox, mail_sweeps, submission_transitions, users};
 use super::{DbConn, DbError, write_tx};
 use crate::workflow::Actor;
@@ -279,12 +280,6 @@ pub fn set_contact(
     })
 }
 
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
 /// Queues a mail in the caller's write transaction. `false` (and nothing
 /// changed) when a mail with its dedupe key is queued or sent already.
 pub fn enqueue_in_tx(conn: &mut DbConn, mail: &NewMail) -> Result<bool, DbError> {
@@ -328,20 +323,8 @@ pub fn claim(conn: &mut DbConn, worker: &str, stale_after: Duration) -> Result<O
                  attempts = attempts + 1 WHERE id = ({pick}{lock}) RETURNING id"
             )
         };
-        let claimed: Vec<IdRow> = match conn {
-            DbConn::Pg(c) => diesel::sql_query(update(" FOR UPDATE SKIP LOCKED"))
-                .bind::<Text, _>(worker)
-                .bind::<Timestamp, _>(now)
-                .bind::<Timestamp, _>(stale_before)
-                .load(c)?,
-            DbConn::Sqlite(c) => diesel::sql_query(update("").replace('$', "?"))
-                .bind::<Text, _>(worker)
-                .bind::<Timestamp, _>(now)
-                .bind::<Timestamp, _>(stale_before)
-                .load(c)?,
-        };
-        match claimed.first() {
-            Some(row) => Ok(Some(get(conn, row.id)?)),
+        match super::conn::claim_one(conn, update, worker, &[now, stale_before])? {
+            Some(id) => Ok(Some(get(conn, id)?)),
             None => Ok(None),
         }
     })
