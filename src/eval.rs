@@ -168,12 +168,18 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let detector = match &options.detector {
         None => Detector::builtin()?,
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("{}: {e} / 検出設定を読めません", path.display()))?;
-            Detector::new(
-                hyoka_anomaly::DetectorConfig::from_toml(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e} / 検出設定が正しくありません", path.display()))?,
-            )
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: 検出設定を読めません / cannot read the detector configuration: {e}",
+                    path.display()
+                )
+            })?;
+            Detector::new(hyoka_anomaly::DetectorConfig::from_toml(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: 検出設定が正しくありません / the detector configuration is not valid: {e}",
+                    path.display()
+                )
+            })?)
         }
     };
     progress(started, 1, "the hand-labelled item set", "手作業でラベルを付けた項目");
