@@ -9,6 +9,7 @@
 //!   (`schema`: the checker, with its own tests);
 //! - `analysis_runs`: uploads queue one debounced group-analysis run that
 //!   the server's worker runs (flags appear); reviewers ask for runs;
+//! - `contact`: admins set a user's mail address and language; the next mail goes there;
 //! - `accept`: accepting with undecided medium-or-higher flags (409, dismiss, keep);
 //! - `audit`: a tampered audit entry is reported by the API and the CLI;
 //! - `exports`: the flagged-items CSV and JSON, the audit log as CSV and the
@@ -45,6 +46,8 @@ mod audit;
 mod authz;
 #[path = "api/concurrent.rs"]
 mod concurrent;
+#[path = "api/contact.rs"]
+mod contact;
 #[path = "api/dashboards.rs"]
 mod dashboards;
 #[path = "api/exports.rs"]

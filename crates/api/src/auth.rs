@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub use crate::handlers::session::issue as issue_token;
-pub use crate::handlers::users::account;
+pub use crate::handlers::users::{account, mail_language};
 
 pub use hyoka_model::credentials::{
     MIN_PASSWORD_CHARS, NewSecretToken, Secret, SecretError, TOKEN_PREFIX, burn_verification, hash_password,

@@ -827,17 +827,25 @@ async fn create_user(req: HttpRequest, viewer: Viewer, form: Fields) -> HttpResp
                 account,
                 password_hash,
             };
+            let email = given(&q, "email").map(str::to_owned);
+            let language =
+                hyoka_api::auth::mail_language(given(&q, "language")).map_err(api_failure(lang))?.unwrap_or_default();
             let actor = viewer.user.actor();
-            viewer.db(move |conn| users::create(conn, actor, &new).map_err(db_refused(lang))).await?;
+            viewer
+                .db(move |conn| {
+                    users::create_with_contact(conn, actor, &new, email.as_deref(), language).map_err(db_refused(lang))
+                })
+                .await?;
             Ok(see_other("/ui/admin/users?flash=saved"))
         }
         .await
     )
 }
 
-/// Disables, enables, sets the password of or moves an account, as
-/// `PATCH /api/v1/users/{id}`: each revokes the account's tokens but
-/// enabling; the last active admin is never disabled.
+/// Disables, enables, sets the password of, moves or sets the mail address
+/// and language of an account, as `PATCH /api/v1/users/{id}`: each revokes
+/// the account's tokens but enabling and the mail settings; the last active
+/// admin is never disabled.
 async fn change_user(req: HttpRequest, viewer: Viewer, path: web::Path<(i64, String)>, form: Fields) -> HttpResponse {
     let (id, action) = path.into_inner();
     let q = fields_map(&form.into_inner());
@@ -851,6 +859,7 @@ async fn change_user(req: HttpRequest, viewer: Viewer, path: web::Path<(i64, Str
                 Disabled(bool),
                 Password(hyoka_model::credentials::PasswordHash),
                 Company(i64),
+                Contact(String, users::Language),
             }
             let change = match action.as_str() {
                 "disable" => Change::Disabled(true),
@@ -859,6 +868,12 @@ async fn change_user(req: HttpRequest, viewer: Viewer, path: web::Path<(i64, Str
                 "company" => {
                     Change::Company(parsed(&q, "company_id")?.ok_or(PageFailure::Invalid("company_id".into()))?)
                 }
+                "contact" => Change::Contact(
+                    q.get("email").cloned().unwrap_or_default(),
+                    hyoka_api::auth::mail_language(given(&q, "language"))
+                        .map_err(api_failure(lang))?
+                        .unwrap_or_default(),
+                ),
                 _ => return Err(PageFailure::NotFound),
             };
             let actor = viewer.user.actor();
@@ -867,7 +882,7 @@ async fn change_user(req: HttpRequest, viewer: Viewer, path: web::Path<(i64, Str
                 .db(move |conn| {
                     let refuse = db_refused(lang);
                     let account = users::get(conn, id)?.account;
-                    let revoke = !matches!(change, Change::Disabled(false));
+                    let revoke = !matches!(change, Change::Disabled(false) | Change::Contact(..));
                     match change {
                         Change::Disabled(d) => {
                             users::update(conn, actor, id, None, None, Some(d)).map_err(&refuse)?;
@@ -879,6 +894,10 @@ async fn change_user(req: HttpRequest, viewer: Viewer, path: web::Path<(i64, Str
                             }
                             companies::get(conn, c)?;
                             users::update(conn, actor, id, None, Some(Account::Subsidiary(c)), None)
+                                .map_err(&refuse)?;
+                        }
+                        Change::Contact(email, language) => {
+                            hyoka_model::db::mail::set_contact(conn, actor, id, Some(&email), language)
                                 .map_err(&refuse)?;
                         }
                     }

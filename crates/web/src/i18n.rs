@@ -389,6 +389,13 @@ texts! {
     disable: "無効にする", "Disable";
     reset_password: "パスワードを再設定", "Set the password";
     bind_company: "会社を変更", "Bind to the company";
+    mail_address: "通知メールの宛先", "Notification e-mail";
+    mail_address_help: "空欄ならメールを送りません", "Leave blank for no mail";
+    mail_language: "メールの言語", "Mail language";
+    lang_ja: "日本語", "Japanese";
+    lang_en: "英語", "English";
+    save_mail: "メール設定を保存", "Save mail settings";
+    no_mail: "なし", "none";
     create_user: "ユーザーを作成", "Create a user";
     company_for_subsidiary: "会社（子会社ユーザーのみ）", "Company (subsidiary users only)";
     min_password: "10文字以上", "10 characters or more";

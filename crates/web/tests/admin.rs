@@ -201,6 +201,7 @@ fn posts(w: &World) -> Vec<PostCase> {
         (format!("/ui/admin/users/{v}/enable"), vec![], only_admin),
         (format!("/ui/admin/users/{v}/password"), vec![("password", "another-long-password")], only_admin),
         (format!("/ui/admin/users/{v}/company"), vec![("company_id", "{a}")], only_admin),
+        (format!("/ui/admin/users/{v}/contact"), vec![("email", "victim@example.com"), ("language", "en")], only_admin),
         (
             "/ui/admin/companies".into(),
             vec![("code", "N-{role}"), ("name", "新会社 {role}"), ("target_level", "2"), ("impact_tier", "3")],
@@ -588,6 +589,8 @@ fn administration_keeps_the_apis_rules(db: &TestDb) {
                     ("role", "subsidiary"),
                     ("company_id", &company),
                     ("password", "a-long-enough-password"),
+                    ("email", "tanto@a.example.jp"),
+                    ("language", "en"),
                 ]),
             ),
         )
@@ -596,6 +599,7 @@ fn administration_keeps_the_apis_rules(db: &TestDb) {
         let mut conn = ok(w.pool.get());
         let made = ok(users::by_login(&mut conn, "new-sub")).unwrap_or_else(|| panic!("not made"));
         assert_eq!(made.account, Account::Subsidiary(w.a.id));
+        assert_eq!((made.email.as_deref(), made.language), (Some("tanto@a.example.jp"), users::Language::En));
         let policy = hyoka_api::Settings::default().login_policy;
         let pw = hyoka_model::credentials::Secret::new("a-long-enough-password");
         let signed = ok(hyoka_service::login::authenticate(&mut conn, policy, "new-sub", &pw, None));
@@ -620,8 +624,35 @@ fn administration_keeps_the_apis_rules(db: &TestDb) {
             let mut conn = ok(w.pool.get());
             assert_eq!(ok(users::get(&mut conn, made.id)).disabled, disabled);
         }
+        // Its mail settings: a bad address is refused in the page's language and changes
+        // nothing; a good one is kept, and (unlike a password) ends no session.
+        let contact = format!("/ui/admin/users/{}/contact", made.id);
+        let r = call(&app, &b, post(&contact, &pairs(&[("email", "not an address"), ("language", "ja")]))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("メールアドレスではありません"), "{}", r.body);
+        let r = call(&app, &b, post(&contact, &pairs(&[("email", "x@example.com"), ("language", "de")]))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let mut conn = ok(w.pool.get());
+        assert_eq!(ok(users::get(&mut conn, made.id)).email.as_deref(), Some("tanto@a.example.jp"));
+        let signed = ok(users::get(&mut conn, made.id));
+        let secret = ok(session::create(&mut conn, &signed, None, settings().lifetimes));
+        drop(conn);
+        let r = call(&app, &b, post(&contact, &pairs(&[("email", "it-desk@a.example.jp"), ("language", "ja")]))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let mut conn = ok(w.pool.get());
+        let now = ok(users::get(&mut conn, made.id));
+        assert_eq!((now.email.as_deref(), now.language), (Some("it-desk@a.example.jp"), users::Language::Ja));
+        assert!(ok(session::find(&mut conn, &secret, hyoka_model::time::now(), settings().lifetimes)).is_some());
+        drop(conn);
         let list = call(&app, &b, TestRequest::get().uri("/ui/admin/users")).await;
         assert!(list.body.contains("new-sub") && list.body.contains("新しい担当"));
+        assert!(list.body.contains("it-desk@a.example.jp"), "the address is listed");
+        // Blank: no more mail.
+        let r = call(&app, &b, post(&contact, &pairs(&[("email", " "), ("language", "ja")]))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let mut conn = ok(w.pool.get());
+        assert_eq!(ok(users::get(&mut conn, made.id)).email, None);
+        drop(conn);
         // A company edited and its size recorded.
         let a = w.a.id;
         let r = call(

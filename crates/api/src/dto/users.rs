@@ -24,6 +24,10 @@ pub struct UserDto {
     pub disabled: bool,
     /// Created (+09:00).
     pub created_at: String,
+    /// Where the user's mail goes (`null`: it gets none).
+    pub email: Option<String>,
+    /// The language of its mail: `ja` or `en`.
+    pub language: String,
 }
 
 impl From<&User> for UserDto {
@@ -36,6 +40,8 @@ impl From<&User> for UserDto {
             company_id: u.account.company_id(),
             disabled: u.disabled,
             created_at: t(u.created_at),
+            email: u.email.clone(),
+            language: u.language.code().to_owned(),
         }
     }
 }
@@ -54,6 +60,10 @@ pub struct CreateUserRequest {
     /// Initial password (at least 10 characters).
     #[schema(value_type = String, format = Password)]
     pub password: Secret,
+    /// Where the user's mail goes (absent or blank: it gets none).
+    pub email: Option<String>,
+    /// The language of its mail: `ja` (the default) or `en`.
+    pub language: Option<String>,
 }
 
 /// `PATCH /api/v1/users/{id}`; absent fields stay as they are.
@@ -70,6 +80,10 @@ pub struct UpdateUserRequest {
     /// New password (revokes the user's tokens).
     #[schema(value_type = Option<String>, format = Password)]
     pub password: Option<Secret>,
+    /// New address for the user's mail; blank removes it (no more mail).
+    pub email: Option<String>,
+    /// New language of its mail: `ja` or `en`.
+    pub language: Option<String>,
 }
 
 /// `POST /api/v1/me/password`: the caller's own password.

@@ -1,8 +1,8 @@
 //! Accounts (admins only).
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use hyoka_model::db::tokens;
 use hyoka_model::db::users::{self, Account, NewUser};
+use hyoka_model::db::{mail, tokens};
 use hyoka_model::domain::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -45,6 +45,11 @@ pub fn account(role: &str, company_id: Option<i64>) -> Result<Account, ApiError>
     }
 }
 
+/// A mail language as asked (`ja`, `en`), checked.
+pub fn mail_language(asked: Option<&str>) -> Result<Option<users::Language>, ApiError> {
+    asked.map(users::Language::parse).transpose().map_err(|e| ApiError::Invalid(e.to_string()))
+}
+
 /// Every account, by login.
 #[utoipa::path(tag = "users", security(("bearer" = [])), params(UserQuery), responses((status = 200, body = Page<UserDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/users")]
@@ -79,16 +84,18 @@ pub async fn create_user(
     caller.require(&[Role::Admin])?;
     let req = body.into_inner();
     let account = account(&req.role, req.company_id)?;
+    let language = mail_language(req.language.as_deref())?.unwrap_or_default();
     let user = db(&state, move |conn| {
         let hash = hash_password(&req.password).map_err(|e| ApiError::Invalid(e.to_string()))?;
         let new = NewUser { login: req.login, display_name: req.display_name, account, password_hash: Some(hash) };
-        Ok(users::create(conn, caller.actor(), &new)?)
+        Ok(users::create_with_contact(conn, caller.actor(), &new, req.email.as_deref(), language)?)
     })
     .await?;
     Ok(HttpResponse::Created().json(UserDto::from(&user)))
 }
 
-/// Change an account: display name, role and company, disabled, password.
+/// Change an account: display name, role and company, disabled, password,
+/// the address and language of its mail.
 /// Disabling it or setting a password revokes its tokens. `company_id` alone
 /// moves a subsidiary user (422 for another role); a change that leaves no
 /// active admin is refused (409).
@@ -111,6 +118,7 @@ pub async fn update_user(
         Some(p) => Some(hash_password(p).map_err(|e| ApiError::Invalid(e.to_string()))?),
         None => None,
     };
+    let language = mail_language(req.language.as_deref())?;
     let actor = caller.actor();
     let user = db(&state, move |conn| {
         // `company_id` alone moves a subsidiary user to another company; for
@@ -128,12 +136,17 @@ pub async fn update_user(
             },
             (account, _) => account,
         };
-        let user = users::update(conn, actor, id, req.display_name.as_deref(), account, req.disabled)?;
+        let mut user = users::update(conn, actor, id, req.display_name.as_deref(), account, req.disabled)?;
         if let Some(h) = &hash {
             users::set_password(conn, actor, id, h)?;
         }
         if hash.is_some() || req.disabled == Some(true) || account.is_some() {
             tokens::revoke_all_of(conn, actor, id)?;
+        }
+        if req.email.is_some() || language.is_some() {
+            let email = req.email.as_deref().or(user.email.as_deref());
+            mail::set_contact(conn, actor, id, email, language.unwrap_or(user.language))?;
+            user = users::get(conn, id)?;
         }
         Ok(user)
     })

@@ -259,6 +259,12 @@ pub fn check_address(email: &str) -> Result<String, DbError> {
     }
 }
 
+/// An address as typed for a user's mail: blank is none, anything else must
+/// pass [`check_address`].
+pub fn checked_contact(email: Option<&str>) -> Result<Option<String>, DbError> {
+    email.map(str::trim).filter(|e| !e.is_empty()).map(check_address).transpose()
+}
+
 /// Sets a user's e-mail address (`None`: no mail) and language, audited.
 pub fn set_contact(
     conn: &mut DbConn,
@@ -267,7 +273,7 @@ pub fn set_contact(
     email: Option<&str>,
     language: Language,
 ) -> Result<(), DbError> {
-    let email = email.map(str::trim).filter(|e| !e.is_empty()).map(check_address).transpose()?;
+    let email = checked_contact(email)?;
     write_tx(conn, |conn| {
         super::users::get(conn, user_id)?;
         diesel::update(users::table.find(user_id))

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, Change};
+pub use super::mail::Language;
 use super::schema::users;
 use super::{DbConn, DbError, found, write_tx};
 use crate::domain::Role;
@@ -73,6 +74,10 @@ pub struct User {
     pub disabled: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Where its mail goes (`None`: it gets none).
+    pub email: Option<String>,
+    /// The language of its mail.
+    pub language: Language,
 }
 
 impl User {
@@ -107,11 +112,34 @@ struct UserRow {
     company_id: Option<i64>,
     disabled: bool,
     created_at: chrono::NaiveDateTime,
+    email: Option<String>,
+    language: String,
 }
 
-fn cols()
--> (users::id, users::login, users::display_name, users::role, users::company_id, users::disabled, users::created_at) {
-    (users::id, users::login, users::display_name, users::role, users::company_id, users::disabled, users::created_at)
+type Cols = (
+    users::id,
+    users::login,
+    users::display_name,
+    users::role,
+    users::company_id,
+    users::disabled,
+    users::created_at,
+    users::email,
+    users::language,
+);
+
+fn cols() -> Cols {
+    (
+        users::id,
+        users::login,
+        users::display_name,
+        users::role,
+        users::company_id,
+        users::disabled,
+        users::created_at,
+        users::email,
+        users::language,
+    )
 }
 
 fn from_row(r: UserRow) -> Result<User, DbError> {
@@ -122,6 +150,8 @@ fn from_row(r: UserRow) -> Result<User, DbError> {
         account: Account::from_parts(&r.role, r.company_id)?,
         disabled: r.disabled,
         created_at: crate::time::from_db(r.created_at),
+        email: r.email,
+        language: Language::parse(&r.language)?,
     })
 }
 
@@ -134,6 +164,19 @@ pub fn fold_login(login: &str) -> String {
 /// Creates a user. Logins are unique and compared after NFKC and case
 /// folding ([`fold_login`]); the login is kept as typed (after NFKC).
 pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, DbError> {
+    create_with_contact(conn, actor, new, None, Language::default())
+}
+
+/// Creates a user with the address and language of its mail (see
+/// [`super::mail::set_contact`]), in one transaction and one audit entry.
+pub fn create_with_contact(
+    conn: &mut DbConn,
+    actor: Actor,
+    new: &NewUser,
+    email: Option<&str>,
+    language: Language,
+) -> Result<User, DbError> {
+    let email = super::mail::checked_contact(email)?;
     let login = crate::text::normalize_compact(&new.login);
     if login.is_empty() {
         return Err(DbError::Invalid("a user needs a login / ログイン名が必要です".into()));
@@ -157,6 +200,8 @@ pub fn create(conn: &mut DbConn, actor: Actor, new: &NewUser) -> Result<User, Db
                 users::password_hash.eq(new.password_hash.as_ref().map(|h| h.0.as_str())),
                 users::disabled.eq(false),
                 users::created_at.eq(crate::time::now().naive_utc()),
+                users::email.eq(email.as_deref()),
+                users::language.eq(language.code()),
             ))
             .returning(cols())
             .get_result(conn)?;
