@@ -39,6 +39,9 @@ pub struct Mail {
     /// Where mails go; `None` when mail is off (mails are still queued, and
     /// sent once a process with mail on works the outbox).
     pub transport: Option<hyoka_service::mail::Transport>,
+    /// `mail.folder`, whatever the mode (the demo writes its mail there
+    /// when mail is off).
+    pub folder: std::path::PathBuf,
     /// How often an idle worker looks for a due mail.
     pub poll: std::time::Duration,
     /// Sender, retries, reminders.
@@ -378,6 +381,7 @@ fn validate_mail(raw: &RawMail, credentials: Option<(String, String)>) -> Result
     }
     Ok(Mail {
         transport,
+        folder: raw.folder.clone().into(),
         poll: secs(poll),
         settings: hyoka_service::mail::MailSettings {
             from: raw.from.clone(),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
 use hyoka_generator::{DemoGroup, GroupSpec, SyntheticCompany, demo_group, write_csv_utf8_bom};
 use hyoka_model::catalog::Catalog;
 use hyoka_model::credentials;
@@ -74,6 +75,14 @@ pub fn run(config: &Config, options: Options) -> anyhow::Result<()> {
         config.web.cookie_secure = false;
     }
     print_login_help(&config);
+    if options.serve && config.mail.transport.is_none() && !config.mail.folder.as_os_str().is_empty() {
+        // Mail is off: the demo shows its mails as files instead.
+        println!(
+            "mail: each mail is written as an .eml file to {}/ (mail.mode is off; set it to smtp to send)",
+            config.mail.folder.display()
+        );
+        config.mail.transport = Some(hyoka_service::mail::Transport::Folder(config.mail.folder.clone()));
+    }
     if options.serve {
         crate::serve::serve(&config, pool)?;
     }
@@ -181,10 +190,12 @@ fn submits(plan: &Plan, group: &DemoGroup, index: usize, year: FiscalYear) -> bo
 
 /// Adds every missing part of the demo group, each step its own short
 /// transaction, so a killed run leaves only whole steps behind and the next
-/// one goes on from there: companies, their sizes and sheets (one
-/// company-year per transaction), the demo accounts, the collections of the
-/// last two years, the group analysis of every year (recorded as runs), and
-/// last the review. Returns early (with what it did) once `stop` is set.
+/// one goes on from there. Year by year: the collection (the last two
+/// years), the companies, their sizes and sheets (one company-year per
+/// transaction), the demo accounts, the group analysis (recorded as a run)
+/// and the review; earlier years as of their own dates ([`History`]), the
+/// current year now, after every demo user has a (reserved `.invalid`) mail
+/// address. Returns early (with what it did) once `stop` is set.
 pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::Result<Filled> {
     let foreign = companies::count_non_demo(conn)?;
     if foreign > 0 && !options.allow_non_demo {
@@ -208,46 +219,64 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
         analysed: 0,
         reviewed: 0,
     };
-    let progress = crate::progress::bar(group.companies().len() as u64, "demo companies");
-    for company in group.companies() {
-        for &year in &years {
+    let progress = crate::progress::bar((group.companies().len() * years.len()) as u64, "demo company-years");
+    let small = group.companies().len() <= REVIEWED_HISTORY;
+    // Year by year, each written as of its own dates (`History`): last
+    // year's collection opened in April, its sheets uploaded in May (before
+    // its deadline), analysed and reviewed in July; the current year now.
+    for &year in &years {
+        let current = Some(year) == group.last_year();
+        let dates = History::of(year, current);
+        if current && small {
+            // Everyone the current year's mail is for has an address first.
+            contacts(conn, &group)?;
+        }
+        if current || (plan.overdue.is_some() && FiscalYear::new(year.get() + 1).ok() == group.last_year()) {
+            dates.at(dates.opened, || open_collection(conn, &group, year, dates.deadline))?;
+        }
+        for company in group.companies() {
             if stop.load(Ordering::SeqCst) {
                 progress.abandon();
                 return Ok(filled);
             }
             let wanted = submits(&plan, &group, company.index, year);
-            let added = db::write_tx(conn, |conn| add_company_year(conn, &group, &pipeline, company, year, wanted))?;
+            let added = dates.at(dates.uploaded, || {
+                db::write_tx(conn, |conn| add_company_year(conn, &group, &pipeline, company, year, wanted))
+            })?;
             match added {
                 Some(true) => filled.added += 1,
                 Some(false) => filled.present += 1,
                 None => {}
             }
+            progress.inc(1);
         }
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-    let Some(first) = group.companies().first() else {
-        return Ok(filled);
-    };
-    demo_accounts(conn, &first.code)?;
-    collections(conn, &group, plan.overdue.is_some())?;
-    for &year in &years {
+        let Some(first) = group.companies().first() else {
+            return Ok(filled);
+        };
+        dates.at(dates.uploaded, || demo_accounts(conn, &first.code))?;
         if stop.load(Ordering::SeqCst) {
             return Ok(filled);
         }
         if jobs::list(conn, Some(year), 1)?.is_empty() {
-            analysis::analyze_recorded(conn, &pipeline.detector, &catalog.framework.id, year, jobs::Trigger::Import)
+            dates
+                .at(dates.analysed, || {
+                    analysis::analyze_recorded(
+                        conn,
+                        &pipeline.detector,
+                        &catalog.framework.id,
+                        year,
+                        jobs::Trigger::Import,
+                    )
+                })
                 .with_context(|| format!("the demo's group analysis of {year}"))?;
             filled.analysed += 1;
         }
-    }
-    let reviewer = user_actor(conn, "demo-reviewer")?;
-    for company in group.companies() {
-        for &year in &years {
+        let reviewer = user_actor(conn, "demo-reviewer")?;
+        for company in group.companies() {
             if stop.load(Ordering::SeqCst) {
                 return Ok(filled);
             }
-            let target = match (Some(year) == group.last_year(), group.companies().len() <= REVIEWED_HISTORY) {
+            let target = match (current, small) {
                 (true, _) => plan.current[company.index],
                 (false, true) => Target::Accepted,
                 // A load-test group keeps its earlier years as uploaded.
@@ -256,9 +285,11 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
             if target == Target::NotSubmitted || !submits(&plan, &group, company.index, year) {
                 continue;
             }
-            filled.reviewed += review(conn, &group, &pipeline, reviewer, company, year, target)?;
+            filled.reviewed +=
+                dates.at(dates.reviewed, || review(conn, &group, &pipeline, reviewer, company, year, target))?;
         }
     }
+    progress.finish_and_clear();
     db::optimize(conn)?;
     Ok(filled)
 }
@@ -439,40 +470,110 @@ fn store_sheet(
     Ok(())
 }
 
-/// The collections of the last two years: the current year's, due three
-/// weeks after the demo was first filled (so the companies without a sheet
-/// have not submitted yet), and last year's, long due (the company that
-/// never sent its sheet is overdue). Each is opened once.
-fn collections(conn: &mut DbConn, group: &DemoGroup, with_last_year: bool) -> anyhow::Result<()> {
-    let years = group.years();
-    let today = hyoka_model::time::now().with_timezone(&hyoka_model::time::JST).date_naive();
-    let (existing, _) = hyoka_model::db::collections::list(conn, None, 0, 100)?;
-    let mut wanted = Vec::new();
-    if let Some(&current) = years.last() {
-        wanted.push((current, today + chrono::Days::new(21)));
-    }
-    if with_last_year && let Some(&last) = years.len().checked_sub(2).and_then(|i| years.get(i)) {
-        let due = chrono::NaiveDate::from_ymd_opt(last.get() + 1, 6, 30).unwrap_or_else(|| last.last_day());
-        wanted.push((last, due));
-    }
-    for (year, deadline) in wanted {
-        if existing.iter().any(|c| c.fiscal_year == year) {
-            continue;
+/// When the demo writes each part of a year: an earlier year as of the
+/// dates its history would have had, the current year now.
+struct History {
+    /// `None`: the current year (real time throughout).
+    past: bool,
+    /// Its collection opened.
+    opened: DateTime<Utc>,
+    /// Its sheets uploaded (before the deadline).
+    uploaded: DateTime<Utc>,
+    /// Its group analysis.
+    analysed: DateTime<Utc>,
+    /// Its review.
+    reviewed: DateTime<Utc>,
+    /// Its collection's deadline.
+    deadline: chrono::NaiveDate,
+}
+
+impl History {
+    fn of(year: FiscalYear, current: bool) -> History {
+        let now = hyoka_model::time::now();
+        if current {
+            // Due three weeks after the demo was first filled, so the
+            // companies without a sheet have not submitted yet.
+            let deadline = hyoka_model::time::japan_date(now) + chrono::Days::new(21);
+            return History { past: false, opened: now, uploaded: now, analysed: now, reviewed: now, deadline };
         }
-        let mut members = Vec::new();
-        for company in group.companies() {
-            let c = companies::by_code(conn, &company.code)?
-                .with_context(|| format!("demo company {} is missing", company.code))?;
-            members.push((c.id, None));
-        }
-        let new = hyoka_model::db::collections::NewCollection {
-            fiscal_year: year,
-            title: format!("{}年度 自己評価の提出依頼", year.get()),
-            deadline,
-            message: Some("JAMA/JAPIA ガイドラインの自己評価シートを提出してください。".to_owned()),
-            members,
+        // Fiscal year Y ends on 31 March of Y + 1; its sheet is asked for in
+        // April and due at the end of June (09:00 JST = 00:00 UTC).
+        let day = |month, day| {
+            chrono::NaiveDate::from_ymd_opt(year.get() + 1, month, day)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map_or(now, |t| t.and_utc())
         };
-        db::writes::open_collection(conn, Actor::System, &new)?;
+        let deadline = chrono::NaiveDate::from_ymd_opt(year.get() + 1, 6, 30).unwrap_or_else(|| year.last_day());
+        History {
+            past: true,
+            opened: day(4, 1),
+            uploaded: day(5, 15),
+            analysed: day(7, 1),
+            reviewed: day(7, 10),
+            deadline,
+        }
+    }
+
+    /// Runs `f` as of `at` for an earlier year, now for the current one.
+    fn at<T>(&self, at: DateTime<Utc>, f: impl FnOnce() -> T) -> T {
+        if self.past { hyoka_model::time::as_of(at, f) } else { f() }
+    }
+}
+
+/// Opens `year`'s collection for every demo company, once.
+fn open_collection(
+    conn: &mut DbConn,
+    group: &DemoGroup,
+    year: FiscalYear,
+    deadline: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    let (existing, _) = hyoka_model::db::collections::list(conn, None, 0, 100)?;
+    if existing.iter().any(|c| c.fiscal_year == year) {
+        return Ok(());
+    }
+    let mut members = Vec::new();
+    for company in group.companies() {
+        // The first year's pass creates the companies; later years find them.
+        let Some(c) = companies::by_code(conn, &company.code)? else { continue };
+        members.push((c.id, None));
+    }
+    let new = hyoka_model::db::collections::NewCollection {
+        fiscal_year: year,
+        title: format!("{}年度 自己評価の提出依頼", year.get()),
+        deadline,
+        message: Some("JAMA/JAPIA ガイドラインの自己評価シートを提出してください。".to_owned()),
+        members,
+    };
+    // Through the service, so the companies' users are told (mail).
+    hyoka_service::notify::open_collection(conn, Actor::System, &new)?;
+    Ok(())
+}
+
+/// The demo's mail address of a login (`.invalid` is reserved: it reaches
+/// no one, whatever the mail settings).
+fn demo_address(login: &str) -> String {
+    format!("{login}@example.invalid")
+}
+
+/// Gives every demo account and every company's subsidiary user an address
+/// (where it has none), so the current year's events are mailed.
+fn contacts(conn: &mut DbConn, group: &DemoGroup) -> anyhow::Result<()> {
+    for company in group.companies() {
+        let Some(c) = companies::by_code(conn, &company.code)? else { continue };
+        subsidiary_actor(conn, company, c.id, true)?;
+    }
+    let mut logins: Vec<String> = DEMO_ACCOUNTS.iter().map(|(login, ..)| (*login).to_owned()).collect();
+    logins.extend(group.companies().iter().map(company_login));
+    for user in users::list(conn)? {
+        if logins.contains(&user.login) && user.email.is_none() {
+            hyoka_model::db::mail::set_contact(
+                conn,
+                Actor::System,
+                user.id,
+                Some(&demo_address(&user.login)),
+                user.language,
+            )?;
+        }
     }
     Ok(())
 }
@@ -492,14 +593,24 @@ fn actor_of(user: &users::User) -> Actor {
     }
 }
 
+/// The login of the user who answers for a demo company (but the first).
+fn company_login(company: &SyntheticCompany) -> String {
+    format!("demo-{}", company.code.to_lowercase())
+}
+
 /// The subsidiary user who answers for a demo company: `demo-subsidiary`
 /// for the first, a user without a password (it cannot log in) for the
 /// others, made when first needed.
-fn subsidiary_actor(conn: &mut DbConn, company: &SyntheticCompany, company_id: i64) -> anyhow::Result<Actor> {
+fn subsidiary_actor(
+    conn: &mut DbConn,
+    company: &SyntheticCompany,
+    company_id: i64,
+    with_mail: bool,
+) -> anyhow::Result<Actor> {
     if company.index == 0 {
         return user_actor(conn, "demo-subsidiary");
     }
-    let login = format!("demo-{}", company.code.to_lowercase());
+    let login = company_login(company);
     if let Some(user) = users::by_login(conn, &login)? {
         return Ok(actor_of(&user));
     }
@@ -509,7 +620,8 @@ fn subsidiary_actor(conn: &mut DbConn, company: &SyntheticCompany, company_id: i
         account: Account::Subsidiary(company_id),
         password_hash: None,
     };
-    Ok(actor_of(&users::create(conn, Actor::System, &new)?))
+    let email = with_mail.then(|| demo_address(&new.login));
+    Ok(actor_of(&users::create_with_contact(conn, Actor::System, &new, email.as_deref(), users::Language::Ja)?))
 }
 
 const RETURN_MESSAGE: &str = "指摘事項を確認し、根拠を補足のうえ再提出してください。 / Please check the flags, \
@@ -585,7 +697,7 @@ fn review(
                     Some(id) => !flags::replies_of(conn, id)?.is_empty(),
                     None => true,
                 };
-                let subsidiary = subsidiary_actor(conn, company, company_id)?;
+                let subsidiary = subsidiary_actor(conn, company, company_id, false)?;
                 if let (Some(id), false) = (confirmed, replied) {
                     flags::reply(conn, subsidiary, id, REPLY)?;
                 } else if target == Target::Returned {

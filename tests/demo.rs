@@ -110,6 +110,18 @@ fn serves_the_demo_group_and_adds_nothing_twice(db: &TestDb) {
     let mut conn = db.conn();
     assert_eq!(count(&mut conn), DEMO_SUBMISSIONS);
     sound(&mut conn);
+    // Mail is off by default: the served demo writes its mails as files.
+    let folder = dir.path().join("data/mail");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let emls = || {
+        std::fs::read_dir(&folder).map_or(0, |d| {
+            d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "eml")).count()
+        })
+    };
+    while emls() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(emls() > 0, "no .eml file in {}", folder.display());
     let exit = server.terminate(Duration::from_secs(10));
     assert!(exit.is_some_and(|s| s.success()), "{exit:?}");
     let out =
@@ -257,6 +269,20 @@ fn shows_a_group_over_rating_analysed_and_caught_mid_review(db: &TestDb) {
     assert_eq!(count_of(2025, Standing::NotSubmitted), 3);
     assert_eq!(count_of(2025, Standing::Overdue), 0);
     assert_eq!(count_of(2024, Standing::Overdue), 1);
+    // Last year's sheets went in before its deadline (written as of May).
+    assert_eq!((count_of(2024, Standing::Submitted), count_of(2024, Standing::SubmittedLate)), (39, 0));
+    // The current year's mail: the collection to every company's user, each
+    // returned sheet to its company (addresses that reach no one); nothing
+    // of the earlier years' history.
+    let mails = hyoka_model::db::mail::list(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+    assert!(mails.iter().all(|m| m.to.ends_with("@example.invalid")), "{mails:?}");
+    let current = list.iter().find(|c| c.fiscal_year == current_year).unwrap_or_else(|| panic!("{list:?}"));
+    let opened: Vec<_> = mails.iter().filter(|m| m.event == "collection_opened").collect();
+    assert_eq!(opened.len(), 40, "one per company user");
+    assert!(opened.iter().all(|m| m.dedupe_key.starts_with(&format!("collection_opened:{}:", current.id))));
+    let returned = mails.iter().filter(|m| m.event == "returned").count();
+    assert_eq!(returned, 3 + 2, "the returned sheets and the resubmitted ones (returned first)");
+    assert!(mails.iter().any(|m| m.event == "resubmitted"), "the reviewer hears of each resubmission");
     // Idempotent: a second run adds nothing.
     let before = count(&mut conn);
     let out =
