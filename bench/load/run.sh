@@ -5,7 +5,7 @@
 #   bench/load/run.sh sqlite   [companies=10000] [duration=30s] [scripts]
 #   bench/load/run.sh postgres [companies=10000] [duration=30s] [scripts]
 #
-# scripts: which of overview, flags, export (JSON API, bearer token) and
+# scripts: which of overview, flags, export, scs (JSON API, bearer token) and
 # queue, workspace, overview-page (web UI, session cookie) to run; all by
 # default.
 #
@@ -19,16 +19,17 @@ set -euo pipefail
 backend=${1:-sqlite}
 companies=${2:-10000}
 duration=${3:-30s}
-scripts=${4:-overview flags export queue workspace overview-page}
+scripts=${4:-overview flags export scs queue workspace overview-page}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export LOAD_DIR="$root/bench/load"
-bin="$root/target/release/hyoka"
+# HYOKA_BIN: a release binary built beforehand (then nothing is rebuilt).
+bin=${HYOKA_BIN:-$root/target/release/hyoka}
 work="$root/data/load"
 port=${LOAD_PORT:-18080}
 mkdir -p "$work"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-(cd "$root" && cargo build --release --locked)
+[ -n "${HYOKA_BIN:-}" ] || (cd "$root" && cargo build --release --locked)
 
 case "$backend" in
   sqlite) export DATABASE_URL="sqlite://$work/hyoka-$companies.db" ;;
