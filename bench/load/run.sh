@@ -22,14 +22,14 @@ duration=${3:-30s}
 scripts=${4:-overview flags export scs queue workspace overview-page}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export LOAD_DIR="$root/bench/load"
-# HYOKA_BIN: a release binary built beforehand (then nothing is rebuilt).
-bin=${HYOKA_BIN:-$root/target/release/hyoka}
+# LOAD_BIN: a release binary built beforehand (then nothing is rebuilt).
+bin=${LOAD_BIN:-$root/target/release/hyoka}
 work="$root/data/load"
 port=${LOAD_PORT:-18080}
 mkdir -p "$work"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-[ -n "${HYOKA_BIN:-}" ] || (cd "$root" && cargo build --release --locked)
+[ -n "${LOAD_BIN:-}" ] || (cd "$root" && cargo build --release --locked)
 
 case "$backend" in
   sqlite) export DATABASE_URL="sqlite://$work/hyoka-$companies.db" ;;

@@ -17,13 +17,13 @@ backend=${1:-sqlite}
 companies=${2:-10000}
 uploads=${3:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-# HYOKA_BIN: a release binary built beforehand (then nothing is rebuilt).
-bin=${HYOKA_BIN:-$root/target/release/hyoka}
+# LOAD_BIN: a release binary built beforehand (then nothing is rebuilt).
+bin=${LOAD_BIN:-$root/target/release/hyoka}
 work="$root/data/load"
 port=${LOAD_PORT:-18081}
 sheets="$work/upload-sheets"
 [ -e "$work/filled-$backend-$companies" ] || { echo "run bench/load/run.sh $backend $companies first" >&2; exit 2; }
-[ -n "${HYOKA_BIN:-}" ] || (cd "$root" && cargo build --release --locked)
+[ -n "${LOAD_BIN:-}" ] || (cd "$root" && cargo build --release --locked)
 
 case "$backend" in
   sqlite) export DATABASE_URL="sqlite://$work/hyoka-$companies.db" ;;
