@@ -15,6 +15,7 @@
 pub mod feedback;
 
 pub use crate::handlers::exports::{audit_csv, flags_csv};
+pub use crate::handlers::scs::readiness_csv as scs_readiness_csv;
 
 use std::borrow::Cow;
 

@@ -9,7 +9,9 @@
 //! flags are released.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
+use hyoka_model::catalog::Catalog;
 use hyoka_model::db::companies::{self, Company};
 use hyoka_model::db::{DbConn, dashboards, summaries};
 use hyoka_model::domain::{Evaluation, FiscalYear};
@@ -19,11 +21,25 @@ use hyoka_model::summary::CompanyYearSummary;
 use crate::ServiceError;
 use crate::access::Access;
 
+/// The built-in mapping, checked against the built-in catalog once.
+static BUILTIN: LazyLock<Result<Mapping, String>> = LazyLock::new(|| {
+    let catalog = Catalog::builtin().map_err(|e| e.to_string())?;
+    Mapping::builtin(&catalog).map_err(|e| e.to_string())
+});
+
+/// The built-in mapping (`config/frameworks/`), loaded and checked against
+/// the built-in catalog on first use; the API and the web UI share it.
+pub fn builtin_mapping() -> Result<&'static Mapping, &'static str> {
+    BUILTIN.as_ref().map_err(String::as_str)
+}
+
 /// A flag on a cited item, as the caller may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemFlag {
     /// Flag id.
     pub id: i64,
+    /// The sheet it is on.
+    pub submission_id: i64,
     /// Rule id.
     pub rule: String,
     /// Severity code.
@@ -152,6 +168,7 @@ pub fn readiness(
                 for (f, review) in fs {
                     flags.entry(n).or_default().push(ItemFlag {
                         id: f.id,
+                        submission_id: sheet.id,
                         rule: f.flag.rule.clone(),
                         severity: f.flag.severity.code(),
                         decision: review.map(|r| r.decision.code()),

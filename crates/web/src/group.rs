@@ -158,6 +158,8 @@ pub struct HeatRow {
     pub residual: String,
     /// Lv1, Lv2, Lv3, target, overall; empty when it has not submitted.
     pub cells: Vec<Cell>,
+    /// SCS ★3 readiness on the estimated basis, or a dash.
+    pub scs: String,
 }
 
 /// One figure of the year.
@@ -363,10 +365,11 @@ async fn overview(viewer: Viewer, q: Query) -> HttpResponse {
                 Figure { label: t.open_flags, value: g.flags.open.to_string(), id: "fig-open-flags" },
                 Figure { label: t.fig_mean_risk, value: mean(g.mean_risk), id: "fig-mean-risk" },
             ];
+            let scs_mapping = super::scs::mapping()?;
             let rows = lines
                 .iter()
-                .map(OverviewLineDto::from)
-                .map(|l| {
+                .map(|l| (OverviewLineDto::from(l), super::scs::star3_estimated(scs_mapping, l.summary.as_ref())))
+                .map(|(l, scs)| {
                     let status_code = l.year.as_ref().map_or("not_submitted".to_owned(), |y| y.status.clone());
                     HeatRow {
                         id: l.company.id,
@@ -380,6 +383,7 @@ async fn overview(viewer: Viewer, q: Query) -> HttpResponse {
                             .and_then(|y| y.residual_risk)
                             .map_or_else(|| "—".into(), |r| r.to_string()),
                         cells: l.year.as_ref().map(|y| cells(y, &ask.view)).unwrap_or_default(),
+                        scs,
                         code: l.company.code,
                         name: l.company.name,
                     }
@@ -626,6 +630,7 @@ struct CompanyPage {
     compare: Option<i64>,
     area_year: String,
     areas: Vec<AreaRow>,
+    scs: Option<super::scs::Section>,
     generated: String,
 }
 
@@ -668,10 +673,14 @@ async fn company(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpResponse {
                         }
                         None => Vec::new(),
                     };
-                    Ok((company, sizes, years, shown, group, sheets, area_year, area_shown, areas))
+                    let scs = match area_year {
+                        Some(y) => super::scs::load(conn, &access, id, y, area_shown)?,
+                        None => None,
+                    };
+                    Ok((company, sizes, years, shown, group, sheets, area_year, area_shown, areas, scs))
                 })
                 .await?;
-            let (company, sizes, years, shown, group, sheets, area_year, area_shown, areas) = data;
+            let (company, sizes, years, shown, group, sheets, area_year, area_shown, areas, scs) = data;
             let lang = viewer.lang;
             let t = lang.texts();
             let figures: Vec<CompanyYearFigures> = years.iter().map(CompanyYearFigures::from).collect();
@@ -760,6 +769,7 @@ async fn company(viewer: Viewer, id: web::Path<i64>, q: Query) -> HttpResponse {
                 compare: years.last().map(|s| s.submission_id),
                 area_year: area_year.map(|y| i18n::fiscal_year(lang, y.get())).unwrap_or_default(),
                 areas: area_rows(t, &areas, area_shown),
+                scs: scs.as_ref().map(|l| super::scs::section(lang, id, l, area_shown)),
                 generated: i18n::time_jst(hyoka_model::time::now()),
                 c: viewer.chrome(),
             };

@@ -479,6 +479,31 @@ texts! {
     and_more: "ほかの会社:", "Others:";
     not_listed: "一覧にない同点の会社数:", "Also at it, not listed:";
     see_flags_of_item: "指摘を見る", "See the flags";
+    scs_title: "SCS ★3 / ★4 準備度（経済産業省 サプライチェーン強化に向けたセキュリティ対策評価制度）", "SCS ★3 / ★4 readiness (METI supply-chain security scheme)";
+    scs_short: "★3準備度（推定）", "★3 readiness (estimated)";
+    scs_note: "JAMA/JAPIAガイドラインの回答から見た準備度です。★3の評価結果ではなく、その根拠の一部です。対象外の基準（JAMA項目の引用なし）は別途の確認が必要で、達成には数えません。", "Readiness as read from the JAMA/JAPIA answers: evidence towards ★3, not a ★3 result. Criteria not covered (METI cites no JAMA item) need their own assessment and never count as met.";
+    scs_hidden: "推定とレビュー後の準備度は、指摘の公開後に表示されます。", "The estimated and reviewed readiness are shown once the flags are released.";
+    scs_no_sheet: "この年度のシートはありません。", "No sheet for this year.";
+    scs_basis: "基準", "Basis";
+    scs_star3: "★3", "★3";
+    scs_star34: "★3＋★4", "★3 + ★4";
+    scs_met: "達成", "Met";
+    scs_partly: "一部達成", "Partly";
+    scs_not_met: "未達成", "Not met";
+    scs_not_covered: "対象外", "Not covered";
+    scs_readiness: "準備度", "Readiness";
+    scs_counts_caption: "基準ごとの数と準備度（達成 ÷ 対象の基準）", "Criteria per status and readiness (met ÷ covered)";
+    scs_gaps3: "★3で満たしていない基準", "★3 criteria not fully met";
+    scs_gaps4: "★4で満たしていない基準", "★4 criteria not fully met";
+    scs_judged_on: "判定の基準:", "Judged on:";
+    scs_all_met: "対象の基準はすべて達成しています。", "Every covered criterion is met.";
+    scs_criterion: "基準", "Criterion";
+    scs_requirement: "要求事項", "Requirement";
+    scs_items: "JAMA項目", "JAMA items";
+    scs_iso: "ISO/IEC 27001:2022", "ISO/IEC 27001:2022";
+    scs_short_item: "未達の項目", "item short";
+    scs_source: "対応表:", "Mapping:";
+    scs_csv: "CSV", "CSV";
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ pub fn scope() -> actix_web::Scope {
         .route("/flags/{id}/reply", web::post().to(reply))
         .configure(admin::routes)
         .configure(group::routes)
+        .configure(scs::routes)
         .default_service(web::to(not_found))
 }
 
@@ -289,6 +290,8 @@ macro_rules! page {
 
 #[path = "group.rs"]
 mod group;
+#[path = "scs.rs"]
+mod scs;
 
 // ---------------------------------------------------------------- door
 

@@ -164,6 +164,20 @@ fn journey(driver: &Driver, base: &str, g: &fixture::Group, profiles: &Path) -> 
         })(),
     )?;
     step(
+        "scs",
+        (|| {
+            // A's sheet is all 2 as claimed; ten Lv1 items are suggested 0.
+            b.wait_for_text("#scs-self", "100%")?;
+            b.find("#scs-estimated")?;
+            b.find("#scs-gaps-3[open] tr[id^='scs-c-']")?;
+            b.click("#scs-gaps-4 summary")?;
+            b.find("#scs-gaps-4[open] tr[id^='scs-c-']")?;
+            b.js("document.querySelector('#scs').scrollIntoView(); return true;")?;
+            keep(&b, "company-scs")?;
+            axe(&b, "company-scs", &axe_js)
+        })(),
+    )?;
+    step(
         "items",
         (|| {
             b.click("header.top nav a[href='/ui/items']")?;

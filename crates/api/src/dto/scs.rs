@@ -44,6 +44,8 @@ pub(crate) fn score(e: Option<Evaluation>) -> Option<String> {
 pub struct ScsFlagDto {
     /// Flag id.
     pub id: i64,
+    /// The sheet (submission) it is on.
+    pub submission_id: i64,
     /// Rule id.
     pub rule: String,
     /// Severity.
@@ -84,6 +86,7 @@ impl From<&CitedItem> for ScsItemDto {
                 .iter()
                 .map(|f| ScsFlagDto {
                     id: f.id,
+                    submission_id: f.submission_id,
                     rule: f.rule.clone(),
                     severity: f.severity.into(),
                     decision: f.decision.map(Into::into),

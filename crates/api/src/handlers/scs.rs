@@ -2,10 +2,7 @@
 //! for auditors), and the group's view of a year. Who sees what is
 //! `hyoka_service::access`'s rule, applied in `hyoka_service::scs`.
 
-use std::sync::LazyLock;
-
 use actix_web::{HttpResponse, get, web};
-use hyoka_model::catalog::Catalog;
 use hyoka_model::scs::{Basis, Mapping};
 use hyoka_service::scs;
 use serde::Deserialize;
@@ -20,14 +17,8 @@ use crate::dto::{ScsGroupDto, ScsReadinessDto, score};
 use crate::error::{ApiError, ErrorBody};
 use crate::export::{CSV_CONTENT_TYPE, csv_bytes, file_response};
 
-/// The built-in mapping, checked against the built-in catalog once.
-static MAPPING: LazyLock<Result<Mapping, String>> = LazyLock::new(|| {
-    let catalog = Catalog::builtin().map_err(|e| e.to_string())?;
-    Mapping::builtin(&catalog).map_err(|e| e.to_string())
-});
-
 fn mapping() -> Result<&'static Mapping, ApiError> {
-    MAPPING.as_ref().map_err(|e| {
+    scs::builtin_mapping().map_err(|e| {
         tracing::error!(error = %e, "SCS mapping");
         ApiError::Internal
     })
@@ -85,6 +76,12 @@ pub async fn get_readiness_csv(
     q: web::Query<ReadinessQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let r = load(&state, &caller, &q).await?;
+    readiness_csv(&r)
+}
+
+/// A company's readiness as the auditors' CSV (the bytes of
+/// `GET /api/v1/scs/readiness.csv`; the web UI answers the same).
+pub fn readiness_csv(r: &scs::CompanyReadiness) -> Result<HttpResponse, ApiError> {
     let header = [
         "criterion",
         "requirement",
