@@ -49,9 +49,9 @@ PY
   ;;
   postgres) psql "$DATABASE_URL" -tA -F $'\t' -c "$query" >"$sheets/rows.tsv" ;;
 esac
-python3 - "$sheets" <<'PY'
+python3 - "$sheets" "$(date +%s)" <<'PY'
 import csv, sys, collections
-labels = {"2": "2", "1": "1", "0": "0", "na": "該当なし"}
+labels = {"2": "2", "1": "1", "0": "0", "na": "該当なし", "unanswered": ""}
 rows = collections.defaultdict(list)
 for line in open(f"{sys.argv[1]}/rows.tsv", encoding="utf-8"):
     code, item, level, ev, text = line.rstrip("\n").split("\t", 4)
@@ -63,7 +63,7 @@ for n, (code, answers) in enumerate(sorted(rows.items())):
             w.writerow(["No.", "レベル", "達成条件評価", "評価の根拠記入欄"])
             for item, level, ev, text in answers:
                 if item == 1:
-                    text = f"{text}（再提出 {k}）"
+                    text = f"{text}（再提出 {k} / {sys.argv[2]}）"
                 w.writerow([item, f"Lv{level}", labels.get(ev, ev), text])
 PY
 rm "$sheets/rows.tsv"
@@ -85,8 +85,11 @@ start_server() {
 upload() {
   local file=$1 code
   code=$(basename "$file" | sed 's/-[0-9]*\.csv$//')
-  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $TOKEN" \
-    -F "file=@$file;type=text/csv" -F "company=$code" -F "fiscal_year=2025" "http://127.0.0.1:$port/api/v1/submissions"
+  local out
+  out=$(curl -s -o "$work/upload-reply.json" -w '%{http_code} %{time_total}' -H "Authorization: Bearer $TOKEN" \
+    -F "file=@$file;type=text/csv" -F "company=$code" -F "fiscal_year=2025" "http://127.0.0.1:$port/api/v1/submissions")
+  case "$out" in 2*) ;; *) { echo "$file: $out"; cat "$work/upload-reply.json"; echo; } >>"$work/upload-refused.log" ;; esac
+  echo "$out"
 }
 stats() { # label, then "status seconds" lines on stdin
   python3 -c '
@@ -105,9 +108,9 @@ runs() {
 }
 # The runs of FY2025 as "id state" lines, newest first.
 run_states() { runs | python3 -c 'import json,sys; [print(r["id"], r["state"]) for r in json.load(sys.stdin)]'; }
-newest_run() { run_states | head -1 | cut -d" " -f1; }
+newest_run() { runs | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["id"] if r else "")'; }
 # Waits until no run of the year is queued or running.
-settle() { while run_states | grep -qvE ' (done|failed)$'; do sleep 0.5; done; }
+settle() { while [ -n "$(run_states | grep -vE ' (done|failed)$' || true)" ]; do sleep 0.5; done; }
 # The state of the run with this id.
 state_of() { run_states | awk -v id="$1" '$1 == id { print $2 }'; }
 

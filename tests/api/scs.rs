@@ -95,7 +95,13 @@ fn readiness_on_every_basis_with_roles_and_a_safe_csv(db: &TestDb) {
 
     // The group: one company, closest to ★3 with one criterion missing.
     let g = api.get("/api/v1/scs/group?fiscal_year=2025", Some(&rev)).expect(200).json();
-    assert_eq!(g["companies"][0]["code"], "S-1");
+    assert_eq!(g["companies"]["items"][0]["code"], "S-1");
+    assert_eq!((g["companies"]["total"].as_i64(), g["companies"]["per_page"].as_i64()), (Some(1), Some(50)));
+    let g2 = api.get("/api/v1/scs/group?fiscal_year=2025&page=2&per_page=1", Some(&rev)).expect(200).json();
+    assert_eq!(g2["companies"]["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(g2["closest"], g["closest"]);
+    api.get("/api/v1/scs/group?fiscal_year=2025&per_page=0", Some(&rev)).expect(400);
+    api.get("/api/v1/scs/group?fiscal_year=2025&per_page=201", Some(&rev)).expect(400);
     assert_eq!(g["closest"][0]["star3"]["not_met"], 1);
     assert_eq!(g["most_missed"][0]["id"], not_met[0]["id"]);
 

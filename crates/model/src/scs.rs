@@ -15,6 +15,7 @@
 //! met / covered.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -203,6 +204,38 @@ impl Mapping {
         }
         Readiness { star3, star4 }
     }
+}
+
+/// The built-in mapping, checked against the built-in catalog once.
+static BUILTIN: LazyLock<Result<Mapping, String>> = LazyLock::new(|| {
+    let catalog = Catalog::builtin().map_err(|e| e.to_string())?;
+    Mapping::builtin(&catalog).map_err(|e| e.to_string())
+});
+
+/// The built-in mapping, loaded and checked on first use: the one the kept
+/// summaries' SCS figures ([`kept_figures`]) are computed with.
+pub fn builtin_mapping() -> Result<&'static Mapping, &'static str> {
+    BUILTIN.as_ref().map_err(String::as_str)
+}
+
+/// What a kept summary row keeps of SCS readiness, with the built-in
+/// mapping on the estimated basis: the ★3 criteria met (the group view
+/// orders companies by it; covered criteria are the same for every company,
+/// so it orders them by readiness too) and the covered criteria partly or
+/// not met (the year's totals count them, for the criteria most often
+/// missed). `None` when the built-in mapping does not load.
+pub fn kept_figures(summary: &crate::summary::CompanyYearSummary) -> Option<(u32, Vec<&'static str>)> {
+    let m = builtin_mapping().ok()?;
+    let statuses = statuses_of(m, summary, Basis::Estimated);
+    let met = m.readiness(&statuses).star3.met;
+    let missed = m
+        .criteria
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| matches!(s, Status::Partly | Status::NotMet))
+        .map(|(c, _)| c.id.as_str())
+        .collect();
+    Some((met, missed))
 }
 
 /// Where a company stands on one criterion.

@@ -171,6 +171,9 @@ pub enum Metric {
     Risk,
     /// A rate in basis points.
     Rate(View, Scope),
+    /// Companies that miss this SCS criterion in full (partly or not met,
+    /// estimated, built-in mapping; sum = count).
+    ScsMissed(&'static str),
 }
 
 impl Metric {
@@ -183,6 +186,7 @@ impl Metric {
             Metric::Flags(f) => format!("flags:{}", f.code()),
             Metric::Risk => "risk".to_owned(),
             Metric::Rate(v, s) => format!("rate:{}:{}", v.code(), s.code()),
+            Metric::ScsMissed(id) => format!("scs_missed:{id}"),
         }
     }
 }
@@ -306,6 +310,9 @@ impl CompanyYearSummary {
                     out.push((Metric::Rate(view, scope), i64::from(bp), 1));
                 }
             }
+        }
+        if let Some((_, missed)) = crate::scs::kept_figures(self) {
+            out.extend(missed.into_iter().map(|id| (Metric::ScsMissed(id), 1, 1)));
         }
         out
     }

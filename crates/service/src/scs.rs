@@ -9,28 +9,20 @@
 //! flags are released.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
-use hyoka_model::catalog::Catalog;
 use hyoka_model::db::companies::{self, Company};
 use hyoka_model::db::{DbConn, dashboards, summaries};
 use hyoka_model::domain::{Evaluation, FiscalYear};
 use hyoka_model::scs::{Basis, Mapping, Readiness, Star, Status, statuses_of};
-use hyoka_model::summary::CompanyYearSummary;
+use hyoka_model::summary::{CompanyYearSummary, ItemCode, Metric};
 
 use crate::ServiceError;
 use crate::access::Access;
 
-/// The built-in mapping, checked against the built-in catalog once.
-static BUILTIN: LazyLock<Result<Mapping, String>> = LazyLock::new(|| {
-    let catalog = Catalog::builtin().map_err(|e| e.to_string())?;
-    Mapping::builtin(&catalog).map_err(|e| e.to_string())
-});
-
 /// The built-in mapping (`config/frameworks/`), loaded and checked against
 /// the built-in catalog on first use; the API and the web UI share it.
 pub fn builtin_mapping() -> Result<&'static Mapping, &'static str> {
-    BUILTIN.as_ref().map_err(String::as_str)
+    hyoka_model::scs::builtin_mapping()
 }
 
 /// A flag on a cited item, as the caller may see it.
@@ -241,8 +233,10 @@ pub struct CriterionGap {
 pub struct GroupReadiness {
     /// Fiscal year.
     pub fiscal_year: FiscalYear,
-    /// Every company with a sheet, by estimated ★3 readiness (highest
-    /// first), ties by code.
+    /// Companies with a sheet that year.
+    pub total: i64,
+    /// The page asked for of the companies with a sheet, by estimated ★3
+    /// readiness (highest first), ties by code.
     pub companies: Vec<GroupLine>,
     /// Covered criteria by how many companies miss them (most first), ties
     /// by the mapping's order; criteria every company meets are left out.
@@ -252,20 +246,106 @@ pub struct GroupReadiness {
     pub closest: Vec<GroupLine>,
 }
 
-/// The group view of a year, for the parent's roles only; from the kept
-/// summaries.
+/// Which page of the group's companies to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupPage {
+    /// Companies to skip.
+    pub offset: i64,
+    /// Companies to list.
+    pub limit: i64,
+    /// At most this many companies closest to ★3.
+    pub closest: usize,
+}
+
+/// A score of a kept summary's per-item codes on a basis.
+fn code_score(codes: &str, item: u16, basis: Basis) -> Option<Evaluation> {
+    let at = (usize::from(item).checked_sub(1)?) * 4 + basis.summary_index();
+    ItemCode::parse(codes.get(at..)?.chars().next()?)
+}
+
+fn line_of(mapping: &Mapping, l: summaries::ScsLine) -> GroupLine {
+    let on = |b: Basis| mapping.readiness(&mapping.statuses(|n| code_score(&l.item_codes, n.get(), b)));
+    GroupLine {
+        estimated: on(Basis::Estimated),
+        claimed: on(Basis::Claimed),
+        company_id: l.company_id,
+        code: l.code,
+        name: l.name,
+    }
+}
+
+/// The group view of a year, for the parent's roles only. With the
+/// built-in mapping it reads what the summaries keep (each row's ★3
+/// criteria met, indexed, and the year's totals of criteria missed), so a
+/// page costs the same at 10,000 companies as at ten; with another mapping,
+/// or summaries kept before those figures existed, it computes them from
+/// every summary of the year.
 pub fn group(
     conn: &mut DbConn,
     access: &Access,
     mapping: &Mapping,
     year: FiscalYear,
-    closest_limit: usize,
+    page: GroupPage,
 ) -> Result<GroupReadiness, ServiceError> {
     if !access.sees_group() {
         return Err(ServiceError::Forbidden(
             "グループ全体の表示は親会社の役割のみです / the group view is for the parent company's roles".into(),
         ));
     }
+    let builtin = builtin_mapping().is_ok_and(|b| b == mapping);
+    if builtin && summaries::scs_kept(conn, year)? {
+        group_kept(conn, mapping, year, page)
+    } else {
+        group_computed(conn, mapping, year, page)
+    }
+}
+
+fn group_kept(
+    conn: &mut DbConn,
+    mapping: &Mapping,
+    year: FiscalYear,
+    page: GroupPage,
+) -> Result<GroupReadiness, ServiceError> {
+    let totals = summaries::totals(conn, year)?;
+    let total = totals.get(Metric::Submitted).1;
+    let mut most_missed: Vec<CriterionGap> = mapping
+        .criteria
+        .iter()
+        .filter_map(|c| {
+            let (n, _) = totals.0.get(&format!("scs_missed:{}", c.id)).copied().unwrap_or_default();
+            (n > 0).then(|| CriterionGap {
+                id: c.id.clone(),
+                star: c.star,
+                companies: u32::try_from(n).unwrap_or(u32::MAX),
+            })
+        })
+        .collect();
+    most_missed.sort_by_key(|g| std::cmp::Reverse(g.companies));
+    let covered3 = mapping.criteria.iter().filter(|c| c.star == Star::Three && c.is_covered()).count();
+    let companies = summaries::by_scs3(conn, year, None, page.offset, page.limit)?
+        .into_iter()
+        .map(|l| line_of(mapping, l))
+        .collect();
+    let closest = summaries::by_scs3(
+        conn,
+        year,
+        Some(i16::try_from(covered3).unwrap_or(i16::MAX)),
+        0,
+        i64::try_from(page.closest).unwrap_or(i64::MAX),
+    )?
+    .into_iter()
+    .map(|l| line_of(mapping, l))
+    .collect();
+    Ok(GroupReadiness { fiscal_year: year, total, companies, most_missed, closest })
+}
+
+/// The group view computed from every summary of the year.
+pub fn group_computed(
+    conn: &mut DbConn,
+    mapping: &Mapping,
+    year: FiscalYear,
+    page: GroupPage,
+) -> Result<GroupReadiness, ServiceError> {
     let by_id: BTreeMap<i64, Company> = companies::list(conn)?.into_iter().map(|c| (c.id, c)).collect();
     let mut missed = vec![0u32; mapping.criteria.len()];
     let mut lines = Vec::new();
@@ -291,7 +371,7 @@ pub fn group(
     closest.sort_by(|a, b| {
         a.estimated.star3.missing().cmp(&b.estimated.star3.missing()).then_with(|| a.code.cmp(&b.code))
     });
-    closest.truncate(closest_limit);
+    closest.truncate(page.closest);
     let mut most_missed: Vec<CriterionGap> = mapping
         .criteria
         .iter()
@@ -300,5 +380,11 @@ pub fn group(
         .map(|(c, n)| CriterionGap { id: c.id.clone(), star: c.star, companies: n })
         .collect();
     most_missed.sort_by_key(|g| std::cmp::Reverse(g.companies));
-    Ok(GroupReadiness { fiscal_year: year, companies: lines, most_missed, closest })
+    let total = i64::try_from(lines.len()).unwrap_or(i64::MAX);
+    let companies = lines
+        .into_iter()
+        .skip(usize::try_from(page.offset).unwrap_or(0))
+        .take(usize::try_from(page.limit).unwrap_or(0))
+        .collect();
+    Ok(GroupReadiness { fiscal_year: year, total, companies, most_missed, closest })
 }

@@ -61,7 +61,7 @@ fn upload(c: &mut DbConn, company_id: i64, overrides: &[(u16, Evaluation)]) -> i
         department_id: None,
         framework_id: "jama-japia-2.3".into(),
         source_filename: "sheet.xlsx".into(),
-        source_sha256: format!("{company_id:064}"),
+        source_sha256: format!("{company_id:032}{:032}", overrides.len()),
         answered_on: None,
         respondent: None,
         answers,
@@ -208,7 +208,11 @@ fn a_subsidiary_sees_its_own_company_and_findings_once_released(db: &TestDb) {
     let r = ok(scs::readiness(&mut c, &sub, &mapping(), a, fy(), Basis::Estimated));
     assert_eq!(r.criteria[0].items[1].flags.len(), 1);
     // The group view is the parent's.
-    assert!(matches!(scs::group(&mut c, &sub, &mapping(), fy(), 10), Err(ServiceError::Forbidden(_))));
+    assert!(matches!(scs::group(&mut c, &sub, &mapping(), fy(), page()), Err(ServiceError::Forbidden(_))));
+}
+
+fn page() -> scs::GroupPage {
+    scs::GroupPage { offset: 0, limit: 100, closest: 10 }
 }
 
 fn group_view_orders_companies_and_criteria(db: &TestDb) {
@@ -221,7 +225,7 @@ fn group_view_orders_companies_and_criteria(db: &TestDb) {
     // C misses No.10 and No.1.
     upload(&mut c, d, &[(10, Evaluation::NOT_DONE), (1, Evaluation::NOT_DONE)]);
     let m = mapping();
-    let g = ok(scs::group(&mut c, &parent(), &m, fy(), 10));
+    let g = ok(scs::group(&mut c, &parent(), &m, fy(), page()));
     let codes = |ls: &[scs::GroupLine]| ls.iter().map(|l| l.code.clone()).collect::<Vec<_>>();
     let star3_cites = |n: u16| {
         m.criteria.iter().filter(|c| c.star == Star::Three && c.jama.iter().any(|j| j.item.get() == n)).count()
@@ -239,6 +243,24 @@ fn group_view_orders_companies_and_criteria(db: &TestDb) {
     let by10 = m.criteria.iter().filter(|c| c.jama.iter().any(|j| j.item.get() == 10)).count();
     assert!(g.most_missed.iter().take(by10).all(|gap| gap.companies == 2));
     assert_eq!(g.most_missed[0].id, "1-1-1-1");
+    // What the summaries keep gives what every summary computed gives.
+    assert_eq!(g, ok(scs::group_computed(&mut c, &m, fy(), page())));
+    assert_eq!(g.total, 3);
+    // Paged: the second company alone, the rest of the view unchanged.
+    let second = ok(scs::group(&mut c, &parent(), &m, fy(), scs::GroupPage { offset: 1, limit: 1, closest: 10 }));
+    assert_eq!((codes(&second.companies), second.total), (vec!["B".to_owned()], 3));
+    assert_eq!((&second.most_missed, &second.closest), (&g.most_missed, &g.closest));
+    // After a flag, a confirmed review and a new revision, the kept figures
+    // still equal a fresh computation, and verify finds nothing.
+    let s = upload(&mut c, a, &[(1, Evaluation::NOT_DONE)]);
+    let fl = ok(writes::insert_flags(&mut c, s, &[low_flag(9)]));
+    ok(writes::decide(&mut c, Actor::System, fl[0].id, Decision::Confirmed { reviewed_score: Points::Zero }, "無し"));
+    let g = ok(scs::group(&mut c, &parent(), &m, fy(), page()));
+    assert_eq!(g, ok(scs::group_computed(&mut c, &m, fy(), page())));
+    let mut near = codes(&g.closest);
+    near.sort();
+    assert_eq!(near, ["A", "C"]);
+    assert_eq!(ok(hyoka_model::db::summaries::verify(&mut c)), Vec::<String>::new());
 }
 
 both_backends!(

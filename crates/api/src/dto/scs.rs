@@ -1,5 +1,6 @@
 //! METI SCS ★3 / ★4 readiness (see `docs/scs.md`).
 
+use crate::pagination::{Page, PageRequest};
 use hyoka_model::domain::Evaluation;
 use hyoka_model::scs::Counts;
 use hyoka_model::summary::ItemCode;
@@ -215,19 +216,21 @@ impl From<&CriterionGap> for ScsGapDto {
 pub struct ScsGroupDto {
     /// Fiscal year.
     pub fiscal_year: i32,
-    /// Companies by estimated ★3 readiness, highest first.
-    pub companies: Vec<ScsCompanyLineDto>,
+    /// A page of the companies with a sheet, by estimated ★3 readiness,
+    /// highest first (ties by code); `total` counts them all.
+    pub companies: Page<ScsCompanyLineDto>,
     /// Criteria most often not met in full, most first.
     pub most_missed: Vec<ScsGapDto>,
     /// Companies closest to ★3 (fewest ★3 criteria missing), at most 20.
     pub closest: Vec<ScsCompanyLineDto>,
 }
 
-impl From<&GroupReadiness> for ScsGroupDto {
-    fn from(g: &GroupReadiness) -> Self {
+impl ScsGroupDto {
+    /// The group view with the page it lists.
+    pub fn of(g: &GroupReadiness, page: PageRequest) -> Self {
         ScsGroupDto {
             fiscal_year: g.fiscal_year.get(),
-            companies: g.companies.iter().map(ScsCompanyLineDto::from).collect(),
+            companies: page.page(g.companies.iter().map(ScsCompanyLineDto::from).collect(), g.total),
             most_missed: g.most_missed.iter().map(ScsGapDto::from).collect(),
             closest: g.closest.iter().map(ScsCompanyLineDto::from).collect(),
         }

@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::dto::{ScsGroupDto, ScsReadinessDto, score};
 use crate::error::{ApiError, ErrorBody};
 use crate::export::{CSV_CONTENT_TYPE, csv_bytes, file_response};
+use crate::pagination::PageRequest;
 
 fn mapping() -> Result<&'static Mapping, ApiError> {
     scs::builtin_mapping().map_err(|e| {
@@ -141,10 +142,16 @@ pub fn readiness_csv(r: &scs::CompanyReadiness) -> Result<HttpResponse, ApiError
 pub struct GroupQuery {
     /// Fiscal year (required).
     fiscal_year: i32,
+    /// Page of the companies, from 1 (default 1).
+    page: Option<u32>,
+    /// Companies per page (default 50, at most 200).
+    per_page: Option<u32>,
 }
 
-/// The group's SCS readiness of a year (estimated basis): companies by ★3
-/// readiness, the criteria most often not met, the companies closest to ★3.
+/// The group's SCS readiness of a year (estimated basis): a page of the
+/// companies by ★3 readiness (`total` companies have a sheet), the criteria
+/// most often not met, the 20 companies closest to ★3. From what the
+/// summaries keep, so a page costs the same at any group size.
 #[utoipa::path(tag = "scs", security(("bearer" = [])), params(GroupQuery), responses((status = 200, body = ScsGroupDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/scs/group")]
 pub async fn get_group(
@@ -154,8 +161,10 @@ pub async fn get_group(
 ) -> Result<web::Json<ScsGroupDto>, ApiError> {
     caller.require(GROUP_READERS)?;
     let fy = year(q.fiscal_year)?;
+    let p = PageRequest::new(q.page, q.per_page)?;
     let m = mapping()?;
     let access = caller.access(&state.settings);
-    let g = db(&state, move |conn| Ok(scs::group(conn, &access, m, fy, 20)?)).await?;
-    Ok(web::Json((&g).into()))
+    let page = scs::GroupPage { offset: p.offset(), limit: p.limit(), closest: 20 };
+    let g = db(&state, move |conn| Ok(scs::group(conn, &access, m, fy, page)?)).await?;
+    Ok(web::Json(ScsGroupDto::of(&g, p)))
 }

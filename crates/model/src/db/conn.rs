@@ -373,7 +373,9 @@ fn summarise_missing(conn: &mut DbConn) -> Result<(), DbError> {
     if backfilled > 0 {
         tracing::info!(backfilled, "risk weights kept for the residual risk");
     }
-    let missing = super::summaries::missing(conn)? + super::summaries::without_residual(conn)?;
+    let missing = super::summaries::missing(conn)?
+        + super::summaries::without_residual(conn)?
+        + super::summaries::without_scs(conn)?;
     if missing > 0 {
         let n = super::summaries::rebuild_all(conn)?;
         tracing::info!(missing, rebuilt = n, "dashboard summaries rebuilt");

@@ -345,6 +345,7 @@ diesel::table! {
         item_codes -> Text,
         priority -> Integer,
         residual -> Nullable<SmallInt>,
+        scs3_met -> Nullable<SmallInt>,
     }
 }
 

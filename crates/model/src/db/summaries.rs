@@ -288,10 +288,16 @@ fn insert(conn: &mut DbConn, s: &CompanyYearSummary) -> Result<(), DbError> {
                 cys::item_codes.eq(&s.item_codes),
                 cys::priority.eq(i32::try_from(priority).unwrap_or(i32::MAX)),
                 cys::residual.eq(s.residual.map(i16::from)),
+                cys::scs3_met.eq(scs3_met(s)),
             ),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The SCS ★3 criteria met (estimated) a row keeps.
+fn scs3_met(s: &CompanyYearSummary) -> Option<i16> {
+    crate::scs::kept_figures(s).and_then(|(met, _)| i16::try_from(met).ok())
 }
 
 /// Adds a difference to a year's stored totals.
@@ -500,6 +506,63 @@ pub fn without_residual(conn: &mut DbConn) -> Result<i64, DbError> {
     Ok(n)
 }
 
+/// How many summaries lack their kept SCS figure (kept before it existed):
+/// rebuilt after migrating.
+pub fn without_scs(conn: &mut DbConn) -> Result<i64, DbError> {
+    let n: i64 = cys::table.filter(cys::scs3_met.is_null()).count().get_result(conn)?;
+    Ok(n)
+}
+
+/// Whether a year's summaries all keep their SCS figure.
+pub fn scs_kept(conn: &mut DbConn, year: FiscalYear) -> Result<bool, DbError> {
+    use diesel::dsl::exists;
+    let any_missing: bool =
+        diesel::select(exists(cys::table.filter(cys::fiscal_year.eq(year.get())).filter(cys::scs3_met.is_null())))
+            .get_result(conn)?;
+    Ok(!any_missing)
+}
+
+/// A company in the SCS group view, as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScsLine {
+    /// Company id.
+    pub company_id: i64,
+    /// Company code.
+    pub code: String,
+    /// Company name.
+    pub name: String,
+    /// Its summary's per-item codes (see [`CompanyYearSummary::item`]).
+    pub item_codes: String,
+}
+
+/// A year's companies by kept ★3 criteria met (estimated), most first, ties
+/// by code; `below`: only those meeting fewer than that many.
+pub fn by_scs3(
+    conn: &mut DbConn,
+    year: FiscalYear,
+    below: Option<i16>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ScsLine>, DbError> {
+    let mut q = cys::table
+        .inner_join(companies_t::table.on(companies_t::id.eq(cys::company_id)))
+        .filter(cys::fiscal_year.eq(year.get()))
+        .into_boxed();
+    if let Some(b) = below {
+        q = q.filter(cys::scs3_met.lt(b));
+    }
+    let rows: Vec<(i64, String, String, String)> = q
+        .order((cys::scs3_met.desc(), companies_t::code.asc()))
+        .select((cys::company_id, companies_t::code, companies_t::name, cys::item_codes))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(company_id, code, name, item_codes)| ScsLine { company_id, code, name, item_codes })
+        .collect())
+}
+
 /// Differences between the stored summaries and totals and a fresh
 /// computation, described one per line (empty: they agree).
 pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
@@ -532,6 +595,14 @@ pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
             let got: Option<i32> = cys::table.find((company_id, y)).select(cys::priority).first(conn).optional()?;
             if got.and_then(|g| u32::try_from(g).ok()) != Some(want) {
                 problems.push(format!("company {company_id} FY{y}: stored priority {got:?}, computed {want}"));
+            }
+            let kept_scs: Option<Option<i16>> =
+                cys::table.find((company_id, y)).select(cys::scs3_met).first(conn).optional()?;
+            if kept_scs.flatten() != scs3_met(s) {
+                problems.push(format!(
+                    "company {company_id} FY{y}: stored SCS ★3 met {kept_scs:?}, computed {:?}",
+                    scs3_met(s)
+                ));
             }
         }
     }
