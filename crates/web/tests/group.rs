@@ -10,24 +10,13 @@ use actix_web::test::{self, TestRequest};
 use hyoka_api::AppState;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::domain::Level;
-use hyoka_web::{security, session};
+use hyoka_web::security;
 use serde_json::Value;
 
 #[path = "support/group.rs"]
 mod fixture;
 
-use fixture::{Group, group, levels, ok};
-
-fn settings() -> hyoka_web::Settings {
-    hyoka_web::Settings { cookie_secure: false, ..Default::default() }
-}
-
-fn cookie(g: &Group, role: &str) -> Option<String> {
-    let u = g.users.get(role)?;
-    let mut conn = ok(g.pool.get());
-    let secret = ok(session::create(&mut conn, u, None, settings().lifetimes));
-    Some(format!("hyoka_session={secret}"))
-}
+use fixture::{Group, cookie, group, levels, ok, settings};
 
 struct Got {
     status: StatusCode,

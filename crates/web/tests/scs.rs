@@ -16,24 +16,12 @@ use hyoka_model::db::testing::TestDb;
 use hyoka_model::domain::{Decision, Points};
 use hyoka_model::scs::{Mapping, Star};
 use hyoka_model::workflow::Actor;
-use hyoka_web::session;
 use serde_json::Value;
 
 #[path = "support/group.rs"]
 mod fixture;
 
-use fixture::{Group, group, ok};
-
-fn settings() -> hyoka_web::Settings {
-    hyoka_web::Settings { cookie_secure: false, ..Default::default() }
-}
-
-fn cookie(g: &Group, role: &str) -> Option<String> {
-    let u = g.users.get(role)?;
-    let mut conn = ok(g.pool.get());
-    let secret = ok(session::create(&mut conn, u, None, settings().lifetimes));
-    Some(format!("hyoka_session={secret}"))
-}
+use fixture::{Group, cookie, group, ok, settings};
 
 struct Got {
     status: StatusCode,

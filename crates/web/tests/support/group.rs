@@ -18,6 +18,19 @@ use hyoka_model::domain::{Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNu
 use hyoka_model::sheet::Answer;
 use hyoka_model::workflow::Actor;
 
+/// The web settings of the HTTP tests (no `Secure` cookie over plain HTTP).
+pub fn settings() -> hyoka_web::Settings {
+    hyoka_web::Settings { cookie_secure: false, ..Default::default() }
+}
+
+/// A session cookie for the fixture's user of `role` (none: anonymous).
+pub fn cookie(g: &Group, role: &str) -> Option<String> {
+    let u = g.users.get(role)?;
+    let mut conn = ok(g.pool.get());
+    let secret = ok(hyoka_web::session::create(&mut conn, u, None, settings().lifetimes));
+    Some(format!("hyoka_session={secret}"))
+}
+
 #[track_caller]
 pub fn ok<T, E: Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
