@@ -36,7 +36,7 @@
 //!   lowest score suggested by an undecided flag of medium severity or
 //!   above, else the claim.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 
@@ -551,16 +551,24 @@ pub fn by_scs3(
     if let Some(b) = below {
         q = q.filter(cys::scs3_met.lt(b));
     }
-    let rows: Vec<(i64, String, String, String)> = q
+    // The order on the ids alone first (the sort of a tie holds no item
+    // codes), then the rows of the page.
+    let ids: Vec<i64> = q
         .order((cys::scs3_met.desc(), companies_t::code.asc()))
-        .select((cys::company_id, companies_t::code, companies_t::name, cys::item_codes))
+        .select(cys::company_id)
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    Ok(rows
+    let mut rows: HashMap<i64, ScsLine> = cys::table
+        .inner_join(companies_t::table.on(companies_t::id.eq(cys::company_id)))
+        .filter(cys::fiscal_year.eq(year.get()))
+        .filter(cys::company_id.eq_any(&ids))
+        .select((cys::company_id, companies_t::code, companies_t::name, cys::item_codes))
+        .load::<(i64, String, String, String)>(conn)?
         .into_iter()
-        .map(|(company_id, code, name, item_codes)| ScsLine { company_id, code, name, item_codes })
-        .collect())
+        .map(|(company_id, code, name, item_codes)| (company_id, ScsLine { company_id, code, name, item_codes }))
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
 /// Differences between the stored summaries and totals and a fresh
