@@ -275,17 +275,23 @@ impl ItemCode {
     }
 }
 
+/// The four scores of one item (self, suggested, reviewed, estimate) in
+/// a summary's per-item codes, when the sheets have it.
+pub fn item_of_codes(item_codes: &str, number: u16) -> Option<[Evaluation; 4]> {
+    let start = (usize::from(number).checked_sub(1)?) * 4;
+    let codes: Vec<char> = item_codes.get(start..start + 4)?.chars().collect();
+    let mut out = [Evaluation::Unanswered; 4];
+    for (slot, c) in out.iter_mut().zip(codes) {
+        *slot = ItemCode::parse(c)?;
+    }
+    Some(out)
+}
+
 impl CompanyYearSummary {
     /// The four scores of one item (self, suggested, reviewed, estimate),
     /// when the sheets have it.
     pub fn item(&self, number: u16) -> Option<[Evaluation; 4]> {
-        let start = (usize::from(number).checked_sub(1)?) * 4;
-        let codes: Vec<char> = self.item_codes.get(start..start + 4)?.chars().collect();
-        let mut out = [Evaluation::Unanswered; 4];
-        for (slot, c) in out.iter_mut().zip(codes) {
-            *slot = ItemCode::parse(c)?;
-        }
-        Some(out)
+        item_of_codes(&self.item_codes, number)
     }
 
     /// A rate as a fraction.

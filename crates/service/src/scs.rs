@@ -14,7 +14,7 @@ use hyoka_model::db::companies::{self, Company};
 use hyoka_model::db::{DbConn, dashboards, summaries};
 use hyoka_model::domain::{Evaluation, FiscalYear};
 use hyoka_model::scs::{Basis, Mapping, Readiness, Star, Status, statuses_of};
-use hyoka_model::summary::{CompanyYearSummary, ItemCode, Metric};
+use hyoka_model::summary::{CompanyYearSummary, Metric, item_of_codes};
 
 use crate::ServiceError;
 use crate::access::Access;
@@ -257,14 +257,10 @@ pub struct GroupPage {
     pub closest: usize,
 }
 
-/// A score of a kept summary's per-item codes on a basis.
-fn code_score(codes: &str, item: u16, basis: Basis) -> Option<Evaluation> {
-    let at = (usize::from(item).checked_sub(1)?) * 4 + basis.summary_index();
-    ItemCode::parse(codes.get(at..)?.chars().next()?)
-}
-
 fn line_of(mapping: &Mapping, l: summaries::ScsLine) -> GroupLine {
-    let on = |b: Basis| mapping.readiness(&mapping.statuses(|n| code_score(&l.item_codes, n.get(), b)));
+    let on = |b: Basis| {
+        mapping.readiness(&mapping.statuses(|n| item_of_codes(&l.item_codes, n.get()).map(|s| s[b.summary_index()])))
+    };
     GroupLine {
         estimated: on(Basis::Estimated),
         claimed: on(Basis::Claimed),
