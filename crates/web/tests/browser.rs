@@ -147,13 +147,22 @@ fn journeys(driver: &Driver, base: &str, files: &Path, profiles: &Path) -> Step<
                 rev.find("#bulk-comment")?;
                 rev.type_in("#bulk-comment", "根拠を確認済み")?;
                 rev.click("#bulk-decide")?;
-                rev.find("#return-message-input")?;
             }
-            let count = rev.text("#decided-count")?;
-            let (done, total) = count.split_once(" / ").ok_or(format!("counter {count:?}"))?;
-            if !total.starts_with(done) {
-                return Err(format!("not all decided: {count}"));
+            // The bulk form posts and the page reloads; the return form was already on the old page,
+            // so wait for the counter itself rather than for an element.
+            let t = Instant::now();
+            loop {
+                let count = rev.text("#decided-count")?;
+                let (done, total) = count.split_once(" / ").ok_or(format!("counter {count:?}"))?;
+                if total.starts_with(done) {
+                    break;
+                }
+                if t.elapsed() > Duration::from_secs(10) {
+                    return Err(format!("not all decided: {count}"));
+                }
+                std::thread::sleep(Duration::from_millis(100));
             }
+            rev.find("#return-message-input")?;
             rev.js("document.getElementById('item-5') && document.getElementById('item-5').scrollIntoView();")?;
             keep(&rev, "item-side-by-side")?;
             rev.type_in("#return-message-input", "項目5の根拠を見直してください。")?;
