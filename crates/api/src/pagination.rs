@@ -63,7 +63,13 @@ impl PageRequest {
 
     /// Wraps a page of items.
     pub fn page<T>(self, items: Vec<T>, total: i64) -> Page<T> {
-        Page { items, page: self.page, per_page: self.per_page, total }
+        Page { items, page: self.page, per_page: self.per_page, total, total_capped: false }
+    }
+
+    /// Wraps a page of a long list, counted up to
+    /// [`COUNT_CAP`](hyoka_model::db::COUNT_CAP).
+    pub fn page_counted<T>(self, items: Vec<T>, total: hyoka_model::db::Total) -> Page<T> {
+        Page { items, page: self.page, per_page: self.per_page, total: total.count, total_capped: total.capped }
     }
 }
 
@@ -76,8 +82,11 @@ pub struct Page<T> {
     pub page: u32,
     /// Items per page.
     pub per_page: u32,
-    /// Items in the whole list.
+    /// Items in the whole list; with `total_capped`, at least this many.
     pub total: i64,
+    /// The long lists (flags, flagged items) count up to 10,000 rows: true
+    /// when more match (show "10,000+").
+    pub total_capped: bool,
 }
 
 #[cfg(test)]

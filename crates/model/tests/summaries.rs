@@ -4,7 +4,10 @@
 
 use hyoka_model::both_backends;
 use hyoka_model::db::testing::TestDb;
-use hyoka_model::db::{DbConn, collections, companies, dashboards, detection, flags, submissions, summaries};
+use hyoka_model::db::{
+    COUNT_CAP, DbConn, Total, collections, companies, dashboards, detection, export, flags, review, submissions,
+    summaries,
+};
 use hyoka_model::domain::{
     Decision, Evaluation, FiscalYear, FlagTarget, ImpactTier, ItemNumber, Level, Points, Severity,
 };
@@ -316,8 +319,116 @@ fn queue_follows_risk_and_business_impact(db: &TestDb) {
     agree(&mut c);
 }
 
+/// The flags holding a decision, by the flag list's filter (kept on the
+/// flag row) and by the export's, which must say the same.
+fn holding(c: &mut DbConn, d: review::DecisionFilter) -> Vec<i64> {
+    let f = review::FlagFilter { decision: Some(d), ..Default::default() };
+    let mut listed: Vec<i64> = ok(review::search_flags(c, &f, 0, 200)).0.iter().map(|f| f.id).collect();
+    listed.sort_unstable();
+    let e = export::FlagExportFilter { decision: Some(d), include_superseded: true, ..Default::default() };
+    let mut exported: Vec<i64> = ok(export::flagged_page(c, &e, 0, 200)).0.iter().map(|i| i.flag.id).collect();
+    exported.sort_unstable();
+    assert_eq!(listed, exported, "flag list and export disagree on {d:?}");
+    listed
+}
+
+/// Issue 19: the decision in force is kept on the flag row; it follows a
+/// first decision, a changed mind and a decision carried to a new
+/// revision, agrees with a fresh reading of the reviews (or is reported),
+/// and the long lists count up to the cap and say when there are more.
+fn kept_decisions_follow_every_review(db: &TestDb) {
+    use review::DecisionFilter::{Confirmed, Dismissed, Undecided};
+    let mut c = db.conn();
+    let a = company(&mut c, "A", Level::Lv2, 1);
+    let s1 = upload(&mut c, a, 2024, 'a', &[]);
+    let fl = ok(hyoka_model::db::writes::insert_flags(
+        &mut c,
+        s1,
+        &[
+            flag(4, Severity::Medium, Some(Points::Zero)),
+            flag(5, Severity::Low, Some(Points::One)),
+            flag(6, Severity::High, Some(Points::Zero)),
+        ],
+    ));
+    let ids: Vec<i64> = fl.iter().map(|f| f.id).collect();
+    assert_eq!(holding(&mut c, Undecided), ids);
+    agree(&mut c);
+
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, s1, Action::StartReview, None));
+    let confirm = Decision::Confirmed { reviewed_score: Points::One };
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, ids[0], confirm, "一部のみ"));
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, ids[1], confirm, "未実施"));
+    assert_eq!(holding(&mut c, Confirmed), vec![ids[0], ids[1]]);
+    // A changed mind: the later decision is the one in force.
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, ids[1], Decision::Dismissed, "根拠あり"));
+    assert_eq!(holding(&mut c, Confirmed), vec![ids[0]]);
+    assert_eq!(holding(&mut c, Dismissed), vec![ids[1]]);
+    assert_eq!(holding(&mut c, Undecided), vec![ids[2]]);
+    let latest = ok(flags::latest_reviews_of(&mut c, &ids));
+    assert_eq!(latest.get(&ids[1]).map(|r| r.decision), Some(Decision::Dismissed));
+    assert!(!latest.contains_key(&ids[2]));
+    agree(&mut c);
+
+    // Returned; a new revision with the same answers: its flags take the
+    // decisions over.
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, s1, Action::Return, Some("項目4を見直してください")));
+    let s2 = upload(&mut c, a, 2024, 'b', &[]);
+    let fl2 = ok(hyoka_model::db::writes::insert_flags(
+        &mut c,
+        s2,
+        &[flag(4, Severity::Medium, Some(Points::Zero)), flag(5, Severity::Low, Some(Points::One))],
+    ));
+    // As an upload does it: carried over, then the summary refreshed.
+    let carried = ok(hyoka_model::db::write_tx(&mut c, |c| {
+        let n = flags::carry_over_in_tx(c, Actor::System, s1, s2)?;
+        summaries::refresh_submission_in_tx(c, s2)?;
+        Ok::<_, hyoka_model::db::DbError>(n)
+    }));
+    assert_eq!(carried, 2);
+    assert_eq!(holding(&mut c, Confirmed), vec![ids[0], fl2[0].id]);
+    assert_eq!(holding(&mut c, Dismissed), vec![ids[1], fl2[1].id]);
+    let current = review::FlagFilter { decision: Some(Dismissed), current_only: true, ..Default::default() };
+    assert_eq!(
+        ok(review::search_flags(&mut c, &current, 0, 50)).0.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![fl2[1].id]
+    );
+    agree(&mut c);
+
+    // A kept decision that disagrees with the reviews is reported.
+    ok(diesel::connection::SimpleConnection::batch_execute(
+        &mut c,
+        &format!("UPDATE flags SET decision = 'confirmed' WHERE id = {}", ids[1]),
+    ));
+    let problems = ok(summaries::verify(&mut c));
+    assert!(problems.iter().any(|p| p.starts_with(&format!("flag {}: kept decision", ids[1]))), "{problems:?}");
+    ok(diesel::connection::SimpleConnection::batch_execute(
+        &mut c,
+        &format!("UPDATE flags SET review_id = NULL, decision = NULL WHERE id = {}", fl2[0].id),
+    ));
+    let problems = ok(summaries::verify(&mut c));
+    assert!(problems.iter().any(|p| p.starts_with(&format!("flag {}: kept decision None", fl2[0].id))), "{problems:?}");
+
+    // The long lists count up to the cap, then say there are more.
+    let total = |c: &mut DbConn| {
+        let f = review::FlagFilter { submission_id: Some(s2), ..Default::default() };
+        let listed = ok(review::search_flags(c, &f, 0, 10)).1;
+        let e = export::FlagExportFilter { include_superseded: true, ..Default::default() };
+        let exported = ok(export::flagged_page(c, &e, 0, 10)).1;
+        (listed, exported)
+    };
+    assert_eq!(total(&mut c), (Total::exact(2), Total::exact(5)));
+    let more = usize::try_from(COUNT_CAP).unwrap_or_default() - 2;
+    let rows: Vec<flags::NewFlag> = (0..more).map(|_| flag(7, Severity::Info, None)).collect();
+    ok(hyoka_model::db::write_tx(&mut c, |c| flags::insert_in_tx(c, s2, &rows)));
+    assert_eq!(total(&mut c).0, Total::exact(COUNT_CAP), "exactly the cap is still exact");
+    assert_eq!(total(&mut c).1, Total { count: COUNT_CAP, capped: true });
+    ok(hyoka_model::db::write_tx(&mut c, |c| flags::insert_in_tx(c, s2, &rows[..1])));
+    assert_eq!(total(&mut c).0, Total { count: COUNT_CAP, capped: true });
+}
+
 both_backends!(
     figures_follow_uploads_flags_decisions_and_moves,
     departments_merge_item_by_item,
-    queue_follows_risk_and_business_impact
+    queue_follows_risk_and_business_impact,
+    kept_decisions_follow_every_review
 );

@@ -150,8 +150,10 @@ pub struct Paging {
     pub page: u32,
     /// Pages in all (at least 1).
     pub pages: u32,
-    /// Rows in all.
+    /// Rows in all (at least, with `more`).
     pub total: i64,
+    /// The count stopped at its cap: more rows and pages than shown ("+").
+    pub more: bool,
     /// Query string of the previous page.
     pub prev: Option<String>,
     /// Query string of the next page.
@@ -160,6 +162,11 @@ pub struct Paging {
 
 impl Paging {
     fn new(page: u32, total: i64, filters: &[(&str, String)]) -> Paging {
+        Paging::counted(page, hyoka_model::db::Total::exact(total), filters)
+    }
+
+    fn counted(page: u32, counted: hyoka_model::db::Total, filters: &[(&str, String)]) -> Paging {
+        let total = counted.count;
         let pages = u32::try_from((total + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE)).unwrap_or(1).max(1);
         let link = |p: u32| {
             let mut pairs = filters.to_vec();
@@ -170,8 +177,9 @@ impl Paging {
             page,
             pages,
             total,
+            more: counted.capped,
             prev: (page > 1).then(|| link(page - 1)),
-            next: (page < pages).then(|| link(page + 1)),
+            next: (page < pages || counted.capped).then(|| link(page + 1)),
         }
     }
 }
@@ -325,7 +333,7 @@ async fn flags(viewer: Viewer, q: Query) -> HttpResponse {
                 companies,
                 by_rule,
                 lines,
-                paging: Paging::new(page, total, &pairs),
+                paging: Paging::counted(page, total, &pairs),
                 query: query_string(&pairs),
                 c: viewer.chrome(),
             };

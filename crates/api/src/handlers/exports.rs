@@ -97,7 +97,7 @@ impl CsvSource for FlagRows {
     const HEADER: &'static [&'static str] = FLAG_COLUMNS;
 
     fn page(&self, conn: &mut DbConn, offset: i64, limit: i64) -> Result<Records, ApiError> {
-        let (rows, _) = model::flagged_page(conn, &self.0, offset, limit)?;
+        let rows = model::flagged_rows(conn, &self.0, offset, limit)?;
         Ok(rows.iter().map(|r| FlaggedItemDto::from(r).record()).collect())
     }
 
@@ -187,7 +187,7 @@ pub async fn export_flags(
     let page = PageRequest::new(q.page, q.per_page)?;
     let (rows, total) =
         db(&state, move |conn| Ok(model::flagged_page(conn, &filter, page.offset(), page.limit())?)).await?;
-    Ok(web::Json(page.page(rows.iter().map(FlaggedItemDto::from).collect(), total)))
+    Ok(web::Json(page.page_counted(rows.iter().map(FlaggedItemDto::from).collect(), total)))
 }
 
 /// The audit log as CSV (same conventions as `flags.csv`), newest first,

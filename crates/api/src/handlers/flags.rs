@@ -87,7 +87,7 @@ pub async fn list_flags(
         Ok((flags.iter().map(|f| FlagDto::new(f, latest.get(&f.id))).collect::<Vec<_>>(), total))
     })
     .await?;
-    Ok(web::Json(page.page(items, total)))
+    Ok(web::Json(page.page_counted(items, total)))
 }
 
 /// One flag with every decision and reply.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{analysis_flags, analysis_runs, answers, companies, company_years, flags, reviews, submissions};
+use super::schema::{analysis_flags, analysis_runs, answers, companies, company_years, flags, submissions};
 use super::{DbConn, DbError};
 use crate::domain::{Evaluation, FiscalYear, ItemNumber, Level};
 use crate::sheet::Answer;
@@ -162,8 +162,9 @@ pub fn group_flags(
 /// The current submissions of a framework and year on whose flags a reviewer
 /// has decided: one query for the whole group.
 pub fn reviewed_submissions(conn: &mut DbConn, framework_id: &str, year: FiscalYear) -> Result<HashSet<i64>, DbError> {
-    let ids: Vec<i64> = reviews::table
-        .inner_join(flags::table.inner_join(submissions::table))
+    let ids: Vec<i64> = flags::table
+        .inner_join(submissions::table)
+        .filter(flags::review_id.is_not_null())
         .filter(submissions::framework_id.eq(framework_id))
         .filter(submissions::fiscal_year.eq(year.get()))
         .filter(submissions::is_current.eq(true))

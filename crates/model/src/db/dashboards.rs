@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::companies::{self, Company};
 use super::flags::{self, Flag, Review};
-use super::review::{DecisionFilter, LATEST_DECISION_SQL, decision_sql};
+use super::review::{DecisionFilter, decision_sql};
 use super::schema::{
     collection_companies, collections, companies as companies_t, company_year_summaries as cys, flags as flags_t,
     items, submissions,
@@ -564,13 +564,8 @@ pub fn items(
     if let Some(d) = filter.decision {
         q = q.filter(decision_sql(d));
     }
-    let rows: Vec<(Option<i32>, i64, Option<String>)> = q
-        .select((
-            flags_t::item_number,
-            flags_t::submission_id,
-            sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(LATEST_DECISION_SQL),
-        ))
-        .load(conn)?;
+    let rows: Vec<(Option<i32>, i64, Option<String>)> =
+        q.select((flags_t::item_number, flags_t::submission_id, flags_t::decision)).load(conn)?;
     let mut flag_counts: HashMap<i32, (ItemFlags, std::collections::HashSet<i64>)> = HashMap::new();
     for (item, submission, decision) in rows {
         let Some(item) = item else { continue };

@@ -125,9 +125,6 @@ fn item_key() -> SqlLiteral<Integer> {
     sql::<Integer>("COALESCE(flags.item_number, 0)")
 }
 
-/// The latest review of the row's flag, for the join's ON clause.
-const LATEST_REVIEW_SQL: &str = "reviews.id = (SELECT MAX(rv.id) FROM reviews rv WHERE rv.flag_id = flags.id)";
-
 /// Where to start reading.
 enum Window<'a> {
     /// Skip this many rows (a page).
@@ -157,7 +154,8 @@ macro_rules! filtered_flags {
             .left_join(items::table.on(
                 items::framework_id.eq(submissions::framework_id).and(items::number.nullable().eq(flags::item_number)),
             ))
-            .left_join(reviews::table.on(reviews::flag_id.eq(flags::id).and(sql::<Bool>(LATEST_REVIEW_SQL))))
+            // The decision in force, kept on the flag row.
+            .left_join(reviews::table.on(flags::review_id.eq(reviews::id.nullable())))
             .left_join(users::table.on(users::id.nullable().eq(reviews::reviewer_id)))
             .left_join(submission_risk::table.on(submission_risk::submission_id.eq(flags::submission_id)))
             .into_boxed();
@@ -181,9 +179,9 @@ macro_rules! filtered_flags {
         }
         q = match f.decision {
             None => q,
-            Some(DecisionFilter::Undecided) => q.filter(reviews::id.nullable().is_null()),
-            Some(DecisionFilter::Confirmed) => q.filter(reviews::decision.eq("confirmed")),
-            Some(DecisionFilter::Dismissed) => q.filter(reviews::decision.eq("dismissed")),
+            Some(DecisionFilter::Undecided) => q.filter(flags::decision.is_null()),
+            Some(DecisionFilter::Confirmed) => q.filter(flags::decision.eq("confirmed")),
+            Some(DecisionFilter::Dismissed) => q.filter(flags::decision.eq("dismissed")),
         };
         if !f.include_superseded {
             q = q.filter(submissions::is_current.eq(true));
@@ -199,9 +197,14 @@ fn fetch(
     window: Window<'_>,
     limit: i64,
     count: bool,
-) -> Result<(Vec<FlaggedItem>, Option<i64>), DbError> {
+) -> Result<(Vec<FlaggedItem>, Option<super::Total>), DbError> {
     let filtered = || filtered_flags!(f);
-    let total = if count { Some(filtered().count().get_result::<i64>(conn)?) } else { None };
+    let total = if count {
+        let read = filtered().select(flags::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
+        Some(super::Total::of_read(read))
+    } else {
+        None
+    };
     let mut q = filtered()
         .select((
             flags::all_columns,
@@ -280,15 +283,27 @@ fn flagged_from_row((fl, wh, an, rv, released): Row) -> Result<FlaggedItem, DbEr
 }
 
 /// One page of flagged items in the export's order (fiscal year newest
-/// first, company code, item, flag id), with the total.
+/// first, company code, item, flag id), with the total (counted up to
+/// [`COUNT_CAP`](super::COUNT_CAP)).
 pub fn flagged_page(
     conn: &mut DbConn,
     f: &FlagExportFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<FlaggedItem>, i64), DbError> {
+) -> Result<(Vec<FlaggedItem>, super::Total), DbError> {
     let (items, total) = fetch(conn, f, Window::Offset(offset), limit, true)?;
-    Ok((items, total.unwrap_or_default()))
+    Ok((items, total.unwrap_or(super::Total::exact(0))))
+}
+
+/// One page of flagged items in the export's order, without counting them
+/// (a CSV page has no total).
+pub fn flagged_rows(
+    conn: &mut DbConn,
+    f: &FlagExportFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<FlaggedItem>, DbError> {
+    Ok(fetch(conn, f, Window::Offset(offset), limit, false)?.0)
 }
 
 /// At most `limit` flagged items after `after` (from the start without it),

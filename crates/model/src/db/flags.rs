@@ -63,7 +63,6 @@ impl Flag {
     }
 }
 
-/// A `flags` row as selected with `flags::all_columns`.
 /// A `flags` row, in the order of `flags::all_columns`.
 #[derive(Queryable)]
 pub(crate) struct FlagRow {
@@ -79,6 +78,9 @@ pub(crate) struct FlagRow {
     pub(crate) detector_version: String,
     pub(crate) config_hash: String,
     pub(crate) created_at: NaiveDateTime,
+    /// The kept decision in force (its review), read through queries only.
+    pub(crate) _review_id: Option<i64>,
+    pub(crate) _decision: Option<String>,
 }
 
 /// A flag from its row.
@@ -219,7 +221,51 @@ fn insert_review(
         ))
         .returning(reviews::all_columns)
         .get_result(conn)?;
+    // The decision in force, kept on the flag in the same transaction: a
+    // review is never deleted, so the newest is the latest.
+    diesel::update(flags::table.find(flag_id))
+        .set((flags::review_id.eq(row.id), flags::decision.eq(decision.code())))
+        .execute(conn)?;
     review_from_row(row)
+}
+
+/// Flags whose kept decision (`flags.review_id`, `flags.decision`) differs
+/// from a fresh reading of their reviews; at most `limit`, for
+/// `hyoka admin check-summaries`.
+pub fn verify_kept_decisions(conn: &mut DbConn, limit: i64) -> Result<Vec<String>, DbError> {
+    #[derive(QueryableByName)]
+    struct Bad {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        kept_review: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        kept_decision: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        latest_review: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        latest_decision: Option<String>,
+    }
+    let rows: Vec<Bad> = diesel::sql_query(format!(
+        "SELECT f.id, f.review_id AS kept_review, f.decision AS kept_decision, \
+                l.latest_review, rv.decision AS latest_decision \
+         FROM flags f \
+         LEFT JOIN (SELECT flag_id, MAX(id) AS latest_review FROM reviews GROUP BY flag_id) l ON l.flag_id = f.id \
+         LEFT JOIN reviews rv ON rv.id = l.latest_review \
+         WHERE COALESCE(f.review_id, 0) <> COALESCE(l.latest_review, 0) \
+            OR COALESCE(f.decision, '') <> COALESCE(rv.decision, '') \
+         ORDER BY f.id LIMIT {limit}"
+    ))
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|b| {
+            format!(
+                "flag {}: kept decision {:?} (review {:?}), latest {:?} (review {:?})",
+                b.id, b.kept_decision, b.kept_review, b.latest_decision, b.latest_review
+            )
+        })
+        .collect())
 }
 
 /// Records a decision on a flag inside the caller's write transaction. A
@@ -252,30 +298,22 @@ pub fn reviews_of(conn: &mut DbConn, flag_id: i64) -> Result<Vec<Review>, DbErro
 
 /// The latest decision on each of some flags, by flag id (one query).
 pub fn latest_reviews_of(conn: &mut DbConn, flag_ids: &[i64]) -> Result<BTreeMap<i64, Review>, DbError> {
-    let rows: Vec<ReviewRow> =
-        reviews::table.filter(reviews::flag_id.eq_any(flag_ids)).order(reviews::id).load(conn)?;
-    let mut latest = BTreeMap::new();
-    for r in rows {
-        let review = review_from_row(r)?;
-        latest.insert(review.flag_id, review);
-    }
-    Ok(latest)
+    let rows: Vec<ReviewRow> = reviews::table
+        .inner_join(flags::table.on(flags::review_id.eq(reviews::id.nullable())))
+        .filter(flags::id.eq_any(flag_ids))
+        .select(reviews::all_columns)
+        .load(conn)?;
+    rows.into_iter().map(|r| review_from_row(r).map(|review| (review.flag_id, review))).collect()
 }
 
 /// The latest decision on each flag of a submission, by flag id.
 pub fn latest_reviews(conn: &mut DbConn, submission_id: i64) -> Result<BTreeMap<i64, Review>, DbError> {
     let rows: Vec<ReviewRow> = reviews::table
-        .inner_join(flags::table)
+        .inner_join(flags::table.on(flags::review_id.eq(reviews::id.nullable())))
         .filter(flags::submission_id.eq(submission_id))
-        .order(reviews::id)
         .select(reviews::all_columns)
         .load(conn)?;
-    let mut latest = BTreeMap::new();
-    for r in rows {
-        let review = review_from_row(r)?;
-        latest.insert(review.flag_id, review);
-    }
-    Ok(latest)
+    rows.into_iter().map(|r| review_from_row(r).map(|review| (review.flag_id, review))).collect()
 }
 
 /// The confirmed scores of a submission (latest decision per flag), for the

@@ -58,6 +58,35 @@ pub use diesel::result::{DatabaseErrorKind as QueryErrorKind, Error as QueryErro
 use crate::error::ParseError;
 use crate::workflow::WorkflowError;
 
+/// The long lists (flags, flagged items) count their rows exactly up to
+/// this many and then say "10,000+": past it a reviewer narrows the filter
+/// rather than reads the figure, and counting a year's 100,000 flags on
+/// every page was most of the page's time (docs/performance.md, issue 19).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many rows match a list's filter: exact up to [`COUNT_CAP`], else at
+/// least that many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Total {
+    /// The rows counted (at most [`COUNT_CAP`]).
+    pub count: i64,
+    /// More rows match than were counted.
+    pub capped: bool,
+}
+
+impl Total {
+    /// An exact count.
+    pub fn exact(count: i64) -> Total {
+        Total { count, capped: false }
+    }
+
+    /// From the rows a query read with `LIMIT COUNT_CAP + 1`.
+    pub(crate) fn of_read(read: usize) -> Total {
+        let read = i64::try_from(read).unwrap_or(i64::MAX);
+        Total { count: read.min(COUNT_CAP), capped: read > COUNT_CAP }
+    }
+}
+
 /// A storage error.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

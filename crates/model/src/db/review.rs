@@ -129,16 +129,13 @@ impl std::str::FromStr for DecisionFilter {
     }
 }
 
-/// SQL: the latest decision on the row's flag (`flags`), NULL when none.
-pub(crate) const LATEST_DECISION_SQL: &str =
-    "(SELECT rv.decision FROM reviews rv WHERE rv.flag_id = flags.id ORDER BY rv.id DESC LIMIT 1)";
-
-/// SQL condition: the row's flag (`flags`) holds decision `d`.
+/// SQL condition: the row's flag (`flags`) holds decision `d` (the decision
+/// in force, kept on the flag row by `flags::insert_review`).
 pub(crate) fn decision_sql(d: DecisionFilter) -> diesel::expression::SqlLiteral<Bool> {
-    sql::<Bool>(&match d {
-        DecisionFilter::Undecided => "NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.flag_id = flags.id)".to_owned(),
-        DecisionFilter::Confirmed => format!("{LATEST_DECISION_SQL} = 'confirmed'"),
-        DecisionFilter::Dismissed => format!("{LATEST_DECISION_SQL} = 'dismissed'"),
+    sql::<Bool>(match d {
+        DecisionFilter::Undecided => "flags.decision IS NULL",
+        DecisionFilter::Confirmed => "flags.decision = 'confirmed'",
+        DecisionFilter::Dismissed => "flags.decision = 'dismissed'",
     })
 }
 
@@ -167,8 +164,14 @@ pub struct FlagFilter {
     pub released_only: bool,
 }
 
-/// Flags matching a filter, by submission, item and id; with the total.
-pub fn search_flags(conn: &mut DbConn, f: &FlagFilter, offset: i64, limit: i64) -> Result<(Vec<Flag>, i64), DbError> {
+/// Flags matching a filter, by submission, item and id; with the total
+/// (counted up to [`COUNT_CAP`](super::COUNT_CAP)).
+pub fn search_flags(
+    conn: &mut DbConn,
+    f: &FlagFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Flag>, super::Total), DbError> {
     let filtered = || {
         let mut q = flags_t::table.inner_join(submissions::table).into_boxed();
         if let Some(s) = f.submission_id {
@@ -210,7 +213,8 @@ pub fn search_flags(conn: &mut DbConn, f: &FlagFilter, offset: i64, limit: i64) 
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
+    let read = filtered().select(flags_t::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
+    let total = super::Total::of_read(read);
     let rows: Vec<flags::FlagRow> = filtered()
         .select(flags_t::all_columns)
         // submissions.id (= flags.submission_id): walks a year's sheets in

@@ -141,6 +141,8 @@ diesel::table! {
         detector_version -> Text,
         config_hash -> Text,
         created_at -> Timestamp,
+        review_id -> Nullable<BigInt>,
+        decision -> Nullable<Text>,
     }
 }
 

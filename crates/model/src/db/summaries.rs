@@ -571,8 +571,9 @@ pub fn by_scs3(
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
-/// Differences between the stored summaries and totals and a fresh
-/// computation, described one per line (empty: they agree).
+/// Differences between the stored summaries and totals (and the decisions
+/// kept on flag rows) and a fresh computation, described one per line
+/// (empty: they agree).
 pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
     let mut problems = Vec::new();
     let keys: Vec<(i64, i32)> = submissions::table
@@ -628,5 +629,6 @@ pub fn verify(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
             problems.push(format!("{name}: stored {got:?}, counted {want}"));
         }
     }
+    problems.extend(super::flags::verify_kept_decisions(conn, 100)?);
     Ok(problems)
 }

@@ -1,0 +1,2 @@
+ALTER TABLE flags DROP COLUMN decision;
+ALTER TABLE flags DROP COLUMN review_id;
