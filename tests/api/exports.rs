@@ -428,6 +428,36 @@ fn flag_exports_filter_page_and_neutralise(db: &TestDb) {
     }
     assert_eq!(paged, want(&|_: &Expect| true));
 
+    // The same pages by cursor: each full page names the next one's start
+    // (`next`, passed as `after`), the last one none; the company codes in
+    // the cursor survive the URL.
+    let (mut walked, mut after, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let path = match &after {
+            None => "/api/v1/exports/flags?per_page=5&include_superseded=true".to_owned(),
+            Some(a) => format!("/api/v1/exports/flags?per_page=5&include_superseded=true&after={a}"),
+        };
+        let page = api.get(&path, Some(&w.auditor)).expect(200).json();
+        assert_eq!((page["total"].clone(), page["total_capped"].clone()), (json!(all.len()), json!(false)));
+        walked.extend(json_ids(&page));
+        pages += 1;
+        match page["next"].as_str() {
+            Some(n) => after = Some(n.to_owned()),
+            None => break,
+        }
+        assert!(pages <= all.len(), "the cursor walk does not end");
+    }
+    assert_eq!(walked, all.iter().map(|e| e.flag_id).collect::<Vec<_>>());
+    assert_eq!(pages, all.len() / 5 + 1, "a full last page still names a next, which reads empty");
+    for bad in ["x", "2025.1.2", "2025.1.2.zz", "2025.1.2.4"] {
+        let r = api.get(&format!("/api/v1/exports/flags?after={bad}"), Some(&w.auditor)).expect(400);
+        assert_eq!(r.json()["error"], "invalid_query", "after={bad}");
+    }
+    assert_eq!(
+        api.get("/api/v1/exports/flags.csv?after=2025.1.2.41", Some(&w.auditor)).expect(400).json()["error"],
+        "invalid_query"
+    );
+
     // Batches read by keyset give the same rows in the same order.
     let mut conn = db.conn();
     let filter = FlagExportFilter { include_superseded: true, ..FlagExportFilter::default() };

@@ -197,6 +197,30 @@ fn walk_the_yearly_path(db: &TestDb) {
         api.get(&format!("/api/v1/flags?submission_id={s1}&decision=confirmed"), Some(&reviewer)).expect(200).json();
     assert_eq!(undecided["total"], 2);
 
+    // The flag list by page number and by cursor: the same flags in the same
+    // order; a short page names no next.
+    let by_page: Vec<Value> = (1..=20)
+        .map(|n| {
+            api.get(&format!("/api/v1/flags?submission_id={s1}&per_page=2&page={n}"), Some(&reviewer))
+                .expect(200)
+                .json()
+        })
+        .take_while(|p| p["items"].as_array().is_some_and(|i| !i.is_empty()))
+        .flat_map(|p| p["items"].as_array().cloned().unwrap_or_default())
+        .map(|f| f["id"].clone())
+        .collect();
+    assert!(by_page.len() >= 3, "{by_page:?}");
+    let (mut by_cursor, mut after) = (Vec::new(), String::new());
+    for _ in 0..20 {
+        let p =
+            api.get(&format!("/api/v1/flags?submission_id={s1}&per_page=2{after}"), Some(&reviewer)).expect(200).json();
+        by_cursor.extend(p["items"].as_array().cloned().unwrap_or_default().into_iter().map(|f| f["id"].clone()));
+        let Some(next) = p["next"].as_str() else { break };
+        after = format!("&after={next}");
+    }
+    assert_eq!(by_cursor, by_page);
+    assert_eq!(api.get("/api/v1/flags?after=1.2", Some(&reviewer)).expect(400).json()["error"], "invalid_query");
+
     // 6. Return with a message: the subsidiary now sees the flags and replies.
     assert_eq!(
         api.post(&format!("{s1_path}/return"), Some(&reviewer), &json!({"message": " "})).expect(422).json()["error"],

@@ -63,13 +63,55 @@ impl PageRequest {
 
     /// Wraps a page of items.
     pub fn page<T>(self, items: Vec<T>, total: i64) -> Page<T> {
-        Page { items, page: self.page, per_page: self.per_page, total, total_capped: false }
+        Page { items, page: self.page, per_page: self.per_page, total, total_capped: false, next: None }
     }
 
     /// Wraps a page of a long list, counted up to
-    /// [`COUNT_CAP`](hyoka_model::db::COUNT_CAP).
-    pub fn page_counted<T>(self, items: Vec<T>, total: hyoka_model::db::Total) -> Page<T> {
-        Page { items, page: self.page, per_page: self.per_page, total: total.count, total_capped: total.capped }
+    /// [`COUNT_CAP`](hyoka_model::db::COUNT_CAP), with the cursor of its
+    /// last row as `next` when the page is full (more rows may follow).
+    pub fn page_counted<T>(
+        self,
+        items: Vec<T>,
+        total: hyoka_model::db::Total,
+        cursor: impl Fn(&T) -> String,
+    ) -> Page<T> {
+        let full = items.len() >= self.per_page as usize;
+        let next = if full { items.last().map(cursor) } else { None };
+        Page { items, page: self.page, per_page: self.per_page, total: total.count, total_capped: total.capped, next }
+    }
+
+    /// Where the page starts: after the cursor `after` when given (then
+    /// `page` only labels the answer), else after `(page - 1) × per_page`
+    /// rows.
+    pub fn start<K: std::str::FromStr<Err = hyoka_model::error::ParseError>>(
+        self,
+        after: Option<&str>,
+    ) -> Result<Start<K>, ApiError> {
+        match after {
+            None => Ok(Start::Offset(self.offset())),
+            Some(a) => a.parse().map(Start::After).map_err(|e: hyoka_model::error::ParseError| {
+                ApiError::BadRequest("invalid_query", format!("{e} / after には前のページの next を指定してください"))
+            }),
+        }
+    }
+}
+
+/// Where a page starts, owning its cursor.
+#[derive(Debug, Clone)]
+pub enum Start<K> {
+    /// Skip this many rows.
+    Offset(i64),
+    /// The rows after this position.
+    After(K),
+}
+
+impl<K> Start<K> {
+    /// As the storage layer takes it.
+    pub fn as_db(&self) -> hyoka_model::db::Start<'_, K> {
+        match self {
+            Start::Offset(n) => hyoka_model::db::Start::Offset(*n),
+            Start::After(k) => hyoka_model::db::Start::After(k),
+        }
     }
 }
 
@@ -87,6 +129,10 @@ pub struct Page<T> {
     /// The long lists (flags, flagged items) count up to 10,000 rows: true
     /// when more match (show "10,000+").
     pub total_capped: bool,
+    /// The long lists: when this page is full, the cursor of its last row;
+    /// pass it as `after=` for the next page (as fast as the first). Null
+    /// on a short page and on the other lists.
+    pub next: Option<String>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use hyoka_model::both_backends;
 use hyoka_model::db::testing::TestDb;
 use hyoka_model::db::{
-    COUNT_CAP, DbConn, Total, collections, companies, dashboards, detection, export, flags, review, submissions,
+    COUNT_CAP, DbConn, Start, Total, collections, companies, dashboards, detection, export, flags, review, submissions,
     summaries,
 };
 use hyoka_model::domain::{
@@ -323,10 +323,11 @@ fn queue_follows_risk_and_business_impact(db: &TestDb) {
 /// flag row) and by the export's, which must say the same.
 fn holding(c: &mut DbConn, d: review::DecisionFilter) -> Vec<i64> {
     let f = review::FlagFilter { decision: Some(d), ..Default::default() };
-    let mut listed: Vec<i64> = ok(review::search_flags(c, &f, 0, 200)).0.iter().map(|f| f.id).collect();
+    let mut listed: Vec<i64> = ok(review::search_flags(c, &f, Start::Offset(0), 200)).0.iter().map(|f| f.id).collect();
     listed.sort_unstable();
     let e = export::FlagExportFilter { decision: Some(d), include_superseded: true, ..Default::default() };
-    let mut exported: Vec<i64> = ok(export::flagged_page(c, &e, 0, 200)).0.iter().map(|i| i.flag.id).collect();
+    let mut exported: Vec<i64> =
+        ok(export::flagged_page(c, &e, Start::Offset(0), 200)).0.iter().map(|i| i.flag.id).collect();
     exported.sort_unstable();
     assert_eq!(listed, exported, "flag list and export disagree on {d:?}");
     listed
@@ -389,7 +390,7 @@ fn kept_decisions_follow_every_review(db: &TestDb) {
     assert_eq!(holding(&mut c, Dismissed), vec![ids[1], fl2[1].id]);
     let current = review::FlagFilter { decision: Some(Dismissed), current_only: true, ..Default::default() };
     assert_eq!(
-        ok(review::search_flags(&mut c, &current, 0, 50)).0.iter().map(|f| f.id).collect::<Vec<_>>(),
+        ok(review::search_flags(&mut c, &current, Start::Offset(0), 50)).0.iter().map(|f| f.id).collect::<Vec<_>>(),
         vec![fl2[1].id]
     );
     agree(&mut c);
@@ -411,9 +412,9 @@ fn kept_decisions_follow_every_review(db: &TestDb) {
     // The long lists count up to the cap, then say there are more.
     let total = |c: &mut DbConn| {
         let f = review::FlagFilter { submission_id: Some(s2), ..Default::default() };
-        let listed = ok(review::search_flags(c, &f, 0, 10)).1;
+        let listed = ok(review::search_flags(c, &f, Start::Offset(0), 10)).1;
         let e = export::FlagExportFilter { include_superseded: true, ..Default::default() };
-        let exported = ok(export::flagged_page(c, &e, 0, 10)).1;
+        let exported = ok(export::flagged_page(c, &e, Start::Offset(0), 10)).1;
         (listed, exported)
     };
     assert_eq!(total(&mut c), (Total::exact(2), Total::exact(5)));

@@ -17,7 +17,7 @@ use hyoka_model::db::companies::{self, CompanyChanges, CompanyYear, NewCompany};
 use hyoka_model::db::export::{self as model_export, FlagExportFilter};
 use hyoka_model::db::review::AuditFilter;
 use hyoka_model::db::users::{self, Account, NewUser};
-use hyoka_model::db::{audit, tokens, writes};
+use hyoka_model::db::{Start, audit, tokens, writes};
 use hyoka_model::domain::{FiscalYear, ImpactTier, ItemNumber, Level, Role};
 use hyoka_service::ServiceError;
 
@@ -162,10 +162,16 @@ pub struct Paging {
 
 impl Paging {
     fn new(page: u32, total: i64, filters: &[(&str, String)]) -> Paging {
-        Paging::counted(page, hyoka_model::db::Total::exact(total), filters)
+        Paging::counted(page, hyoka_model::db::Total::exact(total), filters, None)
     }
 
-    fn counted(page: u32, counted: hyoka_model::db::Total, filters: &[(&str, String)]) -> Paging {
+    /// With `next_after`, the next page's link starts after that cursor.
+    fn counted(
+        page: u32,
+        counted: hyoka_model::db::Total,
+        filters: &[(&str, String)],
+        next_after: Option<String>,
+    ) -> Paging {
         let total = counted.count;
         let pages = u32::try_from((total + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE)).unwrap_or(1).max(1);
         let link = |p: u32| {
@@ -179,7 +185,10 @@ impl Paging {
             total,
             more: counted.capped,
             prev: (page > 1).then(|| link(page - 1)),
-            next: (page < pages || counted.capped).then(|| link(page + 1)),
+            next: (page < pages || counted.capped).then(|| match next_after {
+                Some(after) => format!("{}&{}", link(page + 1), query_string(&[("after", after)])),
+                None => link(page + 1),
+            }),
         }
     }
 }
@@ -288,15 +297,20 @@ async fn flags(viewer: Viewer, q: Query) -> HttpResponse {
             viewer.require(FLAG_READERS)?;
             let (filter, pairs) = flag_filter(&q)?;
             let (page, req) = page_of(&q)?;
+            // "Next" carries the last row's cursor: a later page costs what the first does.
+            let after: Option<model_export::FlagKey> = parsed(&q, "after")?;
             let lang = viewer.lang;
             let counts_filter = FlagExportFilter { rule: None, ..filter.clone() };
             let (rows, total, counts, companies) = viewer
                 .db(move |conn| {
-                    let (rows, total) = model_export::flagged_page(conn, &filter, req.offset(), req.limit())?;
+                    let start = after.as_ref().map_or(Start::Offset(req.offset()), Start::After);
+                    let (rows, total) = model_export::flagged_page(conn, &filter, start, req.limit())?;
                     let counts = model_export::flagged_counts_by_rule(conn, &counts_filter)?;
                     Ok((rows, total, counts, companies_for_select(conn)?))
                 })
                 .await?;
+            let next_after =
+                (rows.len() >= PER_PAGE as usize).then(|| rows.last().map(|r| r.key().to_string())).flatten();
             let t = lang.texts();
             let lines = rows
                 .iter()
@@ -333,7 +347,7 @@ async fn flags(viewer: Viewer, q: Query) -> HttpResponse {
                 companies,
                 by_rule,
                 lines,
-                paging: Paging::counted(page, total, &pairs),
+                paging: Paging::counted(page, total, &pairs, next_after),
                 query: query_string(&pairs),
                 c: viewer.chrome(),
             };

@@ -3,6 +3,8 @@
 //! (xlsx) for its subsidiary. CSV conventions and the formula-injection rule
 //! are in [`crate::export`].
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, get, web};
 use hyoka_model::db::DbConn;
 use hyoka_model::db::export::{self as model, FlagExportFilter, FlagKey, FlaggedItem};
@@ -34,6 +36,8 @@ pub struct FlagExportQuery {
     page: Option<u32>,
     /// Items per page (1–200, default 50).
     per_page: Option<u32>,
+    /// JSON pages: start after this cursor (a page's `next`) instead of at `page`.
+    after: Option<String>,
     /// Only this fiscal year.
     fiscal_year: Option<i32>,
     /// Only this company.
@@ -147,6 +151,11 @@ pub async fn export_flags_csv(
     q: web::Query<FlagExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(FLAG_READERS)?;
+    if q.after.is_some() {
+        return Err(bad_query(
+            "`after` is for the JSON pages (GET /exports/flags); the whole CSV is read in one download",
+        ));
+    }
     let filter = q.filter()?;
     let page = csv_page(q.page, q.per_page)?;
     flags_csv(state, filter, page).await
@@ -185,9 +194,14 @@ pub async fn export_flags(
     caller.require(FLAG_READERS)?;
     let filter = q.filter()?;
     let page = PageRequest::new(q.page, q.per_page)?;
+    let start = page.start::<FlagKey>(q.after.as_deref())?;
     let (rows, total) =
-        db(&state, move |conn| Ok(model::flagged_page(conn, &filter, page.offset(), page.limit())?)).await?;
-    Ok(web::Json(page.page_counted(rows.iter().map(FlaggedItemDto::from).collect(), total)))
+        db(&state, move |conn| Ok(model::flagged_page(conn, &filter, start.as_db(), page.limit())?)).await?;
+    let keys: HashMap<i64, String> = rows.iter().map(|r| (r.flag.id, r.key().to_string())).collect();
+    let items = rows.iter().map(FlaggedItemDto::from).collect();
+    Ok(web::Json(
+        page.page_counted(items, total, |d: &FlaggedItemDto| keys.get(&d.flag_id).cloned().unwrap_or_default()),
+    ))
 }
 
 /// The audit log as CSV (same conventions as `flags.csv`), newest first,

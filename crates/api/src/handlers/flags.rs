@@ -3,7 +3,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use hyoka_model::db::flags as model_flags;
-use hyoka_model::db::review::{self, DecisionFilter, FlagFilter};
+use std::collections::HashMap;
+
+use hyoka_model::db::review::{self, DecisionFilter, FlagFilter, FlagPosition};
 use hyoka_model::domain::{Decision, ItemNumber, Level, Points, Role, Severity};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -24,6 +26,8 @@ pub struct FlagQuery {
     page: Option<u32>,
     /// Items per page (1–200, default 50).
     per_page: Option<u32>,
+    /// Start after this cursor (a page's `next`) instead of at `page`.
+    after: Option<String>,
     /// Only this submission.
     submission_id: Option<i64>,
     /// Only this company.
@@ -80,14 +84,18 @@ pub async fn list_flags(
         current_only: q.current_only,
         released_only: !caller.access(&state.settings).sees_findings_when(false),
     };
-    let (items, total) = db(&state, move |conn| {
-        let (flags, total) = review::search_flags(conn, &filter, page.offset(), page.limit())?;
+    let start = page.start::<FlagPosition>(q.after.as_deref())?;
+    let (items, total, positions) = db(&state, move |conn| {
+        let (flags, total) = review::search_flags(conn, &filter, start.as_db(), page.limit())?;
         let ids: Vec<i64> = flags.iter().map(|f| f.id).collect();
         let latest = model_flags::latest_reviews_of(conn, &ids)?;
-        Ok((flags.iter().map(|f| FlagDto::new(f, latest.get(&f.id))).collect::<Vec<_>>(), total))
+        let positions: HashMap<i64, FlagPosition> = flags.iter().map(|f| (f.id, FlagPosition::of(f))).collect();
+        Ok((flags.iter().map(|f| FlagDto::new(f, latest.get(&f.id))).collect::<Vec<_>>(), total, positions))
     })
     .await?;
-    Ok(web::Json(page.page_counted(items, total)))
+    Ok(web::Json(
+        page.page_counted(items, total, |f| positions.get(&f.id).map(ToString::to_string).unwrap_or_default()),
+    ))
 }
 
 /// One flag with every decision and reply.

@@ -119,6 +119,39 @@ pub struct FlagKey {
     flag_id: i64,
 }
 
+/// As a cursor: `year.item.flag.` then the company code in hex (any text
+/// a code holds stays URL-safe).
+impl std::fmt::Display for FlagKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}.", self.fiscal_year, self.item, self.flag_id)?;
+        self.company_code.bytes().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl std::str::FromStr for FlagKey {
+    type Err = crate::error::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || crate::error::ParseError::new("after", s, "a cursor from a page's `next`");
+        let mut parts = s.splitn(4, '.');
+        let mut next = || parts.next().ok_or_else(bad);
+        let (year, item, flag, code) = (next()?, next()?, next()?, next()?);
+        if code.len() % 2 != 0 || !code.is_ascii() {
+            return Err(bad());
+        }
+        let bytes = (0..code.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&code[i..i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|_| bad())?;
+        Ok(FlagKey {
+            fiscal_year: year.parse().map_err(|_| bad())?,
+            company_code: String::from_utf8(bytes).map_err(|_| bad())?,
+            item: item.parse().map_err(|_| bad())?,
+            flag_id: flag.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
 /// The item number as the export sorts it: a whole-sheet flag as 0, so both
 /// backends put it first (they disagree on where NULL sorts).
 fn item_key() -> SqlLiteral<Integer> {
@@ -288,10 +321,14 @@ fn flagged_from_row((fl, wh, an, rv, released): Row) -> Result<FlaggedItem, DbEr
 pub fn flagged_page(
     conn: &mut DbConn,
     f: &FlagExportFilter,
-    offset: i64,
+    start: super::Start<'_, FlagKey>,
     limit: i64,
 ) -> Result<(Vec<FlaggedItem>, super::Total), DbError> {
-    let (items, total) = fetch(conn, f, Window::Offset(offset), limit, true)?;
+    let window = match start {
+        super::Start::Offset(n) => Window::Offset(n),
+        super::Start::After(k) => Window::After(Some(k)),
+    };
+    let (items, total) = fetch(conn, f, window, limit, true)?;
     Ok((items, total.unwrap_or(super::Total::exact(0))))
 }
 

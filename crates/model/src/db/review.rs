@@ -164,12 +164,57 @@ pub struct FlagFilter {
     pub released_only: bool,
 }
 
-/// Flags matching a filter, by submission, item and id; with the total
-/// (counted up to [`COUNT_CAP`](super::COUNT_CAP)).
+/// A flag's position in the flag list's order (newest sheet first, then
+/// item — a whole-sheet flag as 0 — then id); as a cursor `s.i.f`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlagPosition {
+    submission_id: i64,
+    item: i32,
+    flag_id: i64,
+}
+
+impl FlagPosition {
+    /// The position of a flag in the list.
+    pub fn of(flag: &Flag) -> FlagPosition {
+        FlagPosition {
+            submission_id: flag.submission_id,
+            item: flag.flag.target.item().map_or(0, i32::from),
+            flag_id: flag.id,
+        }
+    }
+}
+
+impl std::fmt::Display for FlagPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.submission_id, self.item, self.flag_id)
+    }
+}
+
+impl std::str::FromStr for FlagPosition {
+    type Err = crate::error::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || crate::error::ParseError::new("after", s, "a cursor from a page's `next`");
+        let mut parts = s.split('.');
+        let mut next = || parts.next().ok_or_else(bad);
+        let (sub, item, id) = (next()?, next()?, next()?);
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(FlagPosition {
+            submission_id: sub.parse().map_err(|_| bad())?,
+            item: item.parse().map_err(|_| bad())?,
+            flag_id: id.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// Flags matching a filter, by submission (newest first), item and id,
+/// from `start`; with the total (counted up to
+/// [`COUNT_CAP`](super::COUNT_CAP)).
 pub fn search_flags(
     conn: &mut DbConn,
     f: &FlagFilter,
-    offset: i64,
+    start: super::Start<'_, FlagPosition>,
     limit: i64,
 ) -> Result<(Vec<Flag>, super::Total), DbError> {
     let filtered = || {
@@ -215,14 +260,25 @@ pub fn search_flags(
     };
     let read = filtered().select(flags_t::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
     let total = super::Total::of_read(read);
-    let rows: Vec<flags::FlagRow> = filtered()
+    // A whole-sheet flag sorts as item 0 on both backends (they disagree on
+    // where NULL sorts).
+    let item = || sql::<diesel::sql_types::Integer>("COALESCE(flags.item_number, 0)");
+    let mut q = filtered()
         .select(flags_t::all_columns)
         // submissions.id (= flags.submission_id): walks a year's sheets in
         // index order instead of sorting every flag of the year.
-        .order((submissions::id.desc(), flags_t::item_number, flags_t::id))
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?;
+        .order((submissions::id.desc(), item(), flags_t::id))
+        .limit(limit);
+    q = match start {
+        super::Start::Offset(n) => q.offset(n),
+        super::Start::After(p) => q.filter(
+            submissions::id
+                .lt(p.submission_id)
+                .or(submissions::id.eq(p.submission_id).and(item().gt(p.item)))
+                .or(submissions::id.eq(p.submission_id).and(item().eq(p.item)).and(flags_t::id.gt(p.flag_id))),
+        ),
+    };
+    let rows: Vec<flags::FlagRow> = q.load(conn)?;
     let items = rows.into_iter().map(flags::flag_from_row).collect::<Result<Vec<_>, _>>()?;
     Ok((items, total))
 }
