@@ -67,16 +67,11 @@ impl PageRequest {
     }
 
     /// Wraps a page of a long list, counted up to
-    /// [`COUNT_CAP`](hyoka_model::db::COUNT_CAP), with the cursor of its
-    /// last row as `next` when the page is full (more rows may follow).
-    pub fn page_counted<T>(
-        self,
-        items: Vec<T>,
-        total: hyoka_model::db::Total,
-        cursor: impl Fn(&T) -> String,
-    ) -> Page<T> {
-        let full = items.len() >= self.per_page as usize;
-        let next = if full { items.last().map(cursor) } else { None };
+    /// [`COUNT_CAP`](hyoka_model::db::COUNT_CAP); `last` is the cursor of
+    /// its last row, answered as `next` when the page is full (more rows
+    /// may follow).
+    pub fn page_counted<T>(self, items: Vec<T>, total: hyoka_model::db::Total, last: Option<String>) -> Page<T> {
+        let next = if items.len() >= self.per_page as usize { last } else { None };
         Page { items, page: self.page, per_page: self.per_page, total: total.count, total_capped: total.capped, next }
     }
 
@@ -86,31 +81,13 @@ impl PageRequest {
     pub fn start<K: std::str::FromStr<Err = hyoka_model::error::ParseError>>(
         self,
         after: Option<&str>,
-    ) -> Result<Start<K>, ApiError> {
+    ) -> Result<hyoka_model::db::Start<K>, ApiError> {
+        use hyoka_model::db::Start;
         match after {
             None => Ok(Start::Offset(self.offset())),
             Some(a) => a.parse().map(Start::After).map_err(|e: hyoka_model::error::ParseError| {
                 ApiError::BadRequest("invalid_query", format!("{e} / after には前のページの next を指定してください"))
             }),
-        }
-    }
-}
-
-/// Where a page starts, owning its cursor.
-#[derive(Debug, Clone)]
-pub enum Start<K> {
-    /// Skip this many rows.
-    Offset(i64),
-    /// The rows after this position.
-    After(K),
-}
-
-impl<K> Start<K> {
-    /// As the storage layer takes it.
-    pub fn as_db(&self) -> hyoka_model::db::Start<'_, K> {
-        match self {
-            Start::Offset(n) => hyoka_model::db::Start::Offset(*n),
-            Start::After(k) => hyoka_model::db::Start::After(k),
         }
     }
 }

@@ -303,7 +303,7 @@ async fn flags(viewer: Viewer, q: Query) -> HttpResponse {
             let counts_filter = FlagExportFilter { rule: None, ..filter.clone() };
             let (rows, total, counts, companies) = viewer
                 .db(move |conn| {
-                    let start = after.as_ref().map_or(Start::Offset(req.offset()), Start::After);
+                    let start = after.map_or(Start::Offset(req.offset()), Start::After);
                     let (rows, total) = model_export::flagged_page(conn, &filter, start, req.limit())?;
                     let counts = model_export::flagged_counts_by_rule(conn, &counts_filter)?;
                     Ok((rows, total, counts, companies_for_select(conn)?))

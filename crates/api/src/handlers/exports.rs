@@ -3,8 +3,6 @@
 //! (xlsx) for its subsidiary. CSV conventions and the formula-injection rule
 //! are in [`crate::export`].
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, web};
 use hyoka_model::db::DbConn;
 use hyoka_model::db::export::{self as model, FlagExportFilter, FlagKey, FlaggedItem};
@@ -195,13 +193,9 @@ pub async fn export_flags(
     let filter = q.filter()?;
     let page = PageRequest::new(q.page, q.per_page)?;
     let start = page.start::<FlagKey>(q.after.as_deref())?;
-    let (rows, total) =
-        db(&state, move |conn| Ok(model::flagged_page(conn, &filter, start.as_db(), page.limit())?)).await?;
-    let keys: HashMap<i64, String> = rows.iter().map(|r| (r.flag.id, r.key().to_string())).collect();
-    let items = rows.iter().map(FlaggedItemDto::from).collect();
-    Ok(web::Json(
-        page.page_counted(items, total, |d: &FlaggedItemDto| keys.get(&d.flag_id).cloned().unwrap_or_default()),
-    ))
+    let (rows, total) = db(&state, move |conn| Ok(model::flagged_page(conn, &filter, start, page.limit())?)).await?;
+    let last = rows.last().map(|r| r.key().to_string());
+    Ok(web::Json(page.page_counted(rows.iter().map(FlaggedItemDto::from).collect(), total, last)))
 }
 
 /// The audit log as CSV (same conventions as `flags.csv`), newest first,

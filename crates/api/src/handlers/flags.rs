@@ -3,8 +3,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use hyoka_model::db::flags as model_flags;
-use std::collections::HashMap;
-
 use hyoka_model::db::review::{self, DecisionFilter, FlagFilter, FlagPosition};
 use hyoka_model::domain::{Decision, ItemNumber, Level, Points, Role, Severity};
 use serde::Deserialize;
@@ -85,17 +83,15 @@ pub async fn list_flags(
         released_only: !caller.access(&state.settings).sees_findings_when(false),
     };
     let start = page.start::<FlagPosition>(q.after.as_deref())?;
-    let (items, total, positions) = db(&state, move |conn| {
-        let (flags, total) = review::search_flags(conn, &filter, start.as_db(), page.limit())?;
+    let (items, total, last) = db(&state, move |conn| {
+        let (flags, total) = review::search_flags(conn, &filter, start, page.limit())?;
         let ids: Vec<i64> = flags.iter().map(|f| f.id).collect();
         let latest = model_flags::latest_reviews_of(conn, &ids)?;
-        let positions: HashMap<i64, FlagPosition> = flags.iter().map(|f| (f.id, FlagPosition::of(f))).collect();
-        Ok((flags.iter().map(|f| FlagDto::new(f, latest.get(&f.id))).collect::<Vec<_>>(), total, positions))
+        let last = flags.last().map(|f| FlagPosition::of(f).to_string());
+        Ok((flags.iter().map(|f| FlagDto::new(f, latest.get(&f.id))).collect::<Vec<_>>(), total, last))
     })
     .await?;
-    Ok(web::Json(
-        page.page_counted(items, total, |f| positions.get(&f.id).map(ToString::to_string).unwrap_or_default()),
-    ))
+    Ok(web::Json(page.page_counted(items, total, last)))
 }
 
 /// One flag with every decision and reply.

@@ -321,11 +321,11 @@ fn flagged_from_row((fl, wh, an, rv, released): Row) -> Result<FlaggedItem, DbEr
 pub fn flagged_page(
     conn: &mut DbConn,
     f: &FlagExportFilter,
-    start: super::Start<'_, FlagKey>,
+    start: super::Start<FlagKey>,
     limit: i64,
 ) -> Result<(Vec<FlaggedItem>, super::Total), DbError> {
-    let window = match start {
-        super::Start::Offset(n) => Window::Offset(n),
+    let window = match &start {
+        super::Start::Offset(n) => Window::Offset(*n),
         super::Start::After(k) => Window::After(Some(k)),
     };
     let (items, total) = fetch(conn, f, window, limit, true)?;

@@ -67,12 +67,12 @@ pub const COUNT_CAP: i64 = 10_000;
 /// Where a page of a long list starts: after so many rows (a page number),
 /// or after a row's position (a keyset cursor, `after=`), which costs the
 /// same on the last page as on the first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start<'a, K> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start<K> {
     /// Skip this many rows.
     Offset(i64),
     /// The rows after this position.
-    After(&'a K),
+    After(K),
 }
 
 /// How many rows match a list's filter: exact up to [`COUNT_CAP`], else at

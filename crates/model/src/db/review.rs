@@ -214,7 +214,7 @@ impl std::str::FromStr for FlagPosition {
 pub fn search_flags(
     conn: &mut DbConn,
     f: &FlagFilter,
-    start: super::Start<'_, FlagPosition>,
+    start: super::Start<FlagPosition>,
     limit: i64,
 ) -> Result<(Vec<Flag>, super::Total), DbError> {
     let filtered = || {
