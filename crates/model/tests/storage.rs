@@ -595,3 +595,38 @@ fn postgres_an_upgrade_names_logins_and_codes_that_fold_together() {
         an_upgrade_names_logins_and_codes_that_fold_together(&db);
     }
 }
+
+/// Issue 19: the pool does not ping a connection on every checkout; a
+/// connection the server closed is found by the statement that meets it and
+/// replaced when it goes back, so the next checkout works.
+#[test]
+fn postgres_a_connection_the_server_closed_is_replaced_without_a_ping_per_checkout() {
+    use diesel::prelude::*;
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let Some(db) = TestDb::postgres() else { return };
+    let pool = ok(hyoka_model::db::conn::pool(&db.url, 1));
+    fn pid_of(c: &mut DbConn) -> i32 {
+        ok(diesel::sql_query("SELECT pg_backend_pid() AS pid").get_result::<Pid>(c)).pid
+    }
+    let checkout = || -> hyoka_model::db::conn::PooledConn { ok(pool.get()) };
+    let first = pid_of(&mut checkout());
+    assert_eq!(pid_of(&mut checkout()), first, "a sound connection is kept");
+
+    let mut killer = db.conn();
+    ok(killer.batch_execute(&format!("SELECT pg_terminate_backend({first})")));
+    {
+        let mut conn = checkout();
+        let e = match diesel::sql_query("SELECT pg_backend_pid() AS pid").get_result::<Pid>(&mut conn) {
+            Ok(_) => panic!("a terminated connection answered"),
+            Err(e) => DbError::from(e),
+        };
+        assert!(matches!(e, DbError::Query(_)), "{e}");
+    }
+    let next = pid_of(&mut checkout());
+    assert_ne!(next, first, "the closed connection was dropped and a new one made");
+    assert_eq!(pool.state().connections, 1);
+}

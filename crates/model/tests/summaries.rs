@@ -427,9 +427,132 @@ fn kept_decisions_follow_every_review(db: &TestDb) {
     assert_eq!(total(&mut c).0, Total { count: COUNT_CAP, capped: true });
 }
 
+/// A flag of `rule` on item `n`.
+fn flag_of(n: u16, rule: &str, severity: Severity) -> flags::NewFlag {
+    flags::NewFlag { rule: rule.into(), ..flag(n, severity, Some(Points::Zero)) }
+}
+
+/// Issue 19: the long lists' kept counts (db::counts) agree with a fresh
+/// count after every kind of change: flags added, decided, a changed mind,
+/// flags released, a sheet returned and superseded with its decisions
+/// carried over, another company's sheet. The fresh count is the sum of the
+/// same filter per company, which is never kept.
+fn kept_list_counts_follow_every_change(db: &TestDb) {
+    use review::DecisionFilter::{Confirmed, Dismissed, Undecided};
+    let mut c = db.conn();
+    let a = company(&mut c, "A", Level::Lv2, 1);
+    let b = company(&mut c, "B", Level::Lv1, 2);
+    let year = Some(fy(2024));
+    let lists: Vec<review::FlagFilter> = vec![
+        review::FlagFilter { fiscal_year: year, ..Default::default() },
+        review::FlagFilter { fiscal_year: year, current_only: true, ..Default::default() },
+        review::FlagFilter { fiscal_year: year, severity: Some(Severity::Low), ..Default::default() },
+        review::FlagFilter { fiscal_year: year, rule: Some("copy".into()), current_only: true, ..Default::default() },
+        review::FlagFilter { fiscal_year: year, decision: Some(Undecided), current_only: true, ..Default::default() },
+        review::FlagFilter { fiscal_year: year, decision: Some(Confirmed), ..Default::default() },
+        review::FlagFilter { fiscal_year: year, decision: Some(Dismissed), ..Default::default() },
+        review::FlagFilter { fiscal_year: year, released_only: true, ..Default::default() },
+    ];
+    let exports: Vec<export::FlagExportFilter> = vec![
+        export::FlagExportFilter { fiscal_year: year, ..Default::default() },
+        export::FlagExportFilter { fiscal_year: year, include_superseded: true, ..Default::default() },
+        export::FlagExportFilter { fiscal_year: year, decision: Some(Undecided), ..Default::default() },
+        export::FlagExportFilter { fiscal_year: year, severity: Some(Severity::High), ..Default::default() },
+    ];
+    let check = |c: &mut DbConn, when: &str| {
+        for f in &lists {
+            let kept = ok(review::search_flags(c, f, Start::Offset(0), 5)).1;
+            let fresh: i64 = [a, b]
+                .iter()
+                .map(|&id| {
+                    let one = review::FlagFilter { company_id: Some(id), ..f.clone() };
+                    ok(review::search_flags(c, &one, Start::Offset(0), 5)).1.count
+                })
+                .sum();
+            assert_eq!(kept, Total::exact(fresh), "{when}: flag list {f:?}");
+        }
+        for f in &exports {
+            let kept = ok(export::flagged_page(c, f, Start::Offset(0), 5)).1;
+            let fresh: i64 = [a, b]
+                .iter()
+                .map(|&id| {
+                    let one = export::FlagExportFilter { company_id: Some(id), ..f.clone() };
+                    ok(export::flagged_page(c, &one, Start::Offset(0), 5)).1.count
+                })
+                .sum();
+            assert_eq!(kept, Total::exact(fresh), "{when}: export {f:?}");
+            let by_rule = ok(export::flagged_counts_by_rule(c, f));
+            let mut fresh: std::collections::BTreeMap<String, i64> = Default::default();
+            for id in [a, b] {
+                let one = export::FlagExportFilter { company_id: Some(id), ..f.clone() };
+                for (rule, n) in ok(export::flagged_counts_by_rule(c, &one)) {
+                    *fresh.entry(rule).or_default() += n;
+                }
+            }
+            let by_rule: std::collections::BTreeMap<String, i64> = by_rule.into_iter().collect();
+            assert_eq!(by_rule, fresh, "{when}: counts by rule {f:?}");
+        }
+    };
+    let kept_rows = |c: &mut DbConn| -> i64 {
+        use diesel::prelude::*;
+        ok(hyoka_model::db::schema::list_counts::table.count().get_result(c))
+    };
+
+    let s1 = upload(&mut c, a, 2024, 'a', &[]);
+    let severities = [Severity::Info, Severity::Low, Severity::Medium, Severity::High];
+    let rows: Vec<flags::NewFlag> = (1..=150)
+        .map(|n: u16| {
+            flag_of(n, if n.is_multiple_of(3) { "copy" } else { "future_tense" }, severities[usize::from(n % 4)])
+        })
+        .collect();
+    let fl = ok(hyoka_model::db::writes::insert_flags(&mut c, s1, &rows));
+    check(&mut c, "flags of A");
+    let sb = upload(&mut c, b, 2024, 'b', &[]);
+    let rows_b: Vec<flags::NewFlag> = (1..=120).map(|n| flag_of(n, "copy", severities[usize::from(n % 4)])).collect();
+    let fb = ok(hyoka_model::db::writes::insert_flags(&mut c, sb, &rows_b));
+    check(&mut c, "flags of B");
+    assert!(kept_rows(&mut c) >= 3, "the year's large counts are kept");
+    // Read twice under one generation: the kept count answers.
+    check(&mut c, "nothing changed");
+
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, s1, Action::StartReview, None));
+    check(&mut c, "A in review");
+    let confirm = Decision::Confirmed { reviewed_score: Points::One };
+    for f in &fl[..10] {
+        ok(hyoka_model::db::writes::decide(&mut c, Actor::System, f.id, confirm, "一部のみ"));
+    }
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, fl[10].id, Decision::Dismissed, "根拠あり"));
+    check(&mut c, "decisions on A");
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, fl[0].id, Decision::Dismissed, "再確認"));
+    check(&mut c, "a changed mind");
+    ok(review::release_flags(&mut c, Actor::System, sb));
+    check(&mut c, "B's flags released");
+
+    // A returned, then a new revision with the same answers takes A's
+    // flags and decisions over; the first revision's flags are superseded.
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, s1, Action::Return, Some("見直してください")));
+    check(&mut c, "A returned");
+    let s2 = upload(&mut c, a, 2024, 'c', &[]);
+    check(&mut c, "A superseded");
+    ok(hyoka_model::db::writes::insert_flags(&mut c, s2, &rows));
+    ok(hyoka_model::db::write_tx(&mut c, |c| {
+        flags::carry_over_in_tx(c, Actor::System, s1, s2)?;
+        summaries::refresh_submission_in_tx(c, s2)
+    }));
+    check(&mut c, "A's decisions carried over");
+    // Another year's change leaves this year's kept counts standing.
+    let before = ok(hyoka_model::db::counts::generation(&mut c, fy(2024)));
+    let s3 = upload(&mut c, b, 2025, 'd', &[]);
+    ok(hyoka_model::db::writes::insert_flags(&mut c, s3, &rows_b[..3]));
+    assert_eq!(ok(hyoka_model::db::counts::generation(&mut c, fy(2024))), before);
+    check(&mut c, "another year");
+    assert_eq!(fb.len(), 120);
+}
+
 both_backends!(
     figures_follow_uploads_flags_decisions_and_moves,
     departments_merge_item_by_item,
     queue_follows_risk_and_business_impact,
-    kept_decisions_follow_every_review
+    kept_decisions_follow_every_review,
+    kept_list_counts_follow_every_change
 );

@@ -295,12 +295,20 @@ impl ManageConnection for DbManager {
         self.url.connect()
     }
 
+    /// Only for a connection that sat idle in the pool (r2d2 does not call
+    /// it on checkout: `test_on_check_out(false)` in [`pool`]).
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
         conn.batch_execute("SELECT 1").map_err(DbError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// Asked as a connection goes back to the pool: one that was in use
+    /// while its thread panicked, or whose transaction state diesel gave up
+    /// on, is dropped (the pool opens a fresh one when it needs one). On
+    /// PostgreSQL that includes a connection the server closed: libpq then
+    /// reports an unknown transaction status after the failed statement,
+    /// which diesel records as a broken transaction manager.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -316,8 +324,14 @@ pub fn pool(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
     // Make one connection first so a wrong URL is reported as itself, not as
     // r2d2's "timed out waiting for connection".
     drop(url.connect()?);
+    // No `SELECT 1` on every checkout (a round trip per request on
+    // PostgreSQL): a broken connection is found by the statement that met it
+    // and dropped on its return (`has_broken`), and connections idle for a
+    // while are retired by r2d2's idle timeout.
     r2d2::Pool::builder()
         .max_size(max_size.max(1))
+        .test_on_check_out(false)
+        .idle_timeout(Some(Duration::from_secs(300)))
         .connection_timeout(Duration::from_secs(15))
         .build(DbManager { url: url.clone() })
         .map_err(|e| DbError::Connect(format!("{url}: {e}")))
@@ -555,6 +569,35 @@ pub fn check_writable(conn: &mut DbConn) -> Result<(), DbError> {
         DbConn::Pg(c) => c.batch_execute("BEGIN READ WRITE; ROLLBACK;")?,
     }
     Ok(())
+}
+
+/// How long [`try_write`] waits for a lock on PostgreSQL.
+const TRY_WRITE_LOCK_WAIT: &str = "SET LOCAL lock_timeout = '100ms'";
+
+/// Runs `f` in a write transaction that gives up at once when another writer
+/// holds the database (SQLite: no `busy_timeout`; PostgreSQL: a short
+/// `lock_timeout`): for a write a read makes in passing (a kept count),
+/// which must never make the read wait for a long write.
+pub(crate) fn try_write<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, DbError>) -> Result<T, DbError> {
+    type Tm = <DbConn as Connection>::TransactionManager;
+    if !matches!(Tm::transaction_manager_status_mut(conn).transaction_depth(), Ok(None)) {
+        // Inside the caller's transaction its settings and locks are not ours to change.
+        return Err(DbError::Conflict("a passing write inside a transaction is skipped".into()));
+    }
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.batch_execute("PRAGMA busy_timeout = 0;")?;
+            let done = write_tx(conn, f);
+            let restored = conn.batch_execute(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"));
+            let value = done?;
+            restored?;
+            Ok(value)
+        }
+        DbConn::Pg(_) => write_tx(conn, |conn| {
+            conn.batch_execute(TRY_WRITE_LOCK_WAIT)?;
+            f(conn)
+        }),
+    }
 }
 
 /// Runs `f` in a write transaction. On SQLite the transaction starts with

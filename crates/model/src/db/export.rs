@@ -233,8 +233,11 @@ fn fetch(
 ) -> Result<(Vec<FlaggedItem>, Option<super::Total>), DbError> {
     let filtered = || filtered_flags!(f);
     let total = if count {
-        let read = filtered().select(flags::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
-        Some(super::Total::of_read(read))
+        let key = format!("export {:?}", FlagExportFilter { fiscal_year: None, ..f.clone() });
+        Some(super::counts::total(conn, yearly(f), &key, |conn| {
+            let read = filtered().select(flags::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
+            Ok(super::Total::of_read(read))
+        })?)
     } else {
         None
     };
@@ -357,15 +360,25 @@ pub fn flagged_after(
 /// How many flagged items each rule raised under the export's filter, by
 /// count (most first), then rule: the rules found, then one count per rule
 /// (a boxed query cannot be grouped, and the rules are few).
+/// A year's counts are made once per change of that year (db::counts).
 pub fn flagged_counts_by_rule(conn: &mut DbConn, f: &FlagExportFilter) -> Result<Vec<(String, i64)>, DbError> {
-    let rules: Vec<String> = filtered_flags!(f).select(flags::rule).distinct().load(conn)?;
-    let mut counts = Vec::with_capacity(rules.len());
-    for rule in rules {
-        let one = FlagExportFilter { rule: Some(rule.clone()), ..f.clone() };
-        counts.push((rule, filtered_flags!(&one).count().get_result::<i64>(conn)?));
-    }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(counts)
+    let key = format!("by-rule {:?}", FlagExportFilter { fiscal_year: None, ..f.clone() });
+    super::counts::by_rule(conn, yearly(f), &key, |conn| {
+        let rules: Vec<String> = filtered_flags!(f).select(flags::rule).distinct().load(conn)?;
+        let mut counts = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let one = FlagExportFilter { rule: Some(rule.clone()), ..f.clone() };
+            counts.push((rule, filtered_flags!(&one).count().get_result::<i64>(conn)?));
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(counts)
+    })
+}
+
+/// The year whose kept counts serve a filter: a whole year's list, not one
+/// company's (whose count is small and made each time).
+fn yearly(f: &FlagExportFilter) -> Option<FiscalYear> {
+    f.fiscal_year.filter(|_| f.company_id.is_none())
 }
 
 /// At most `limit` audit entries older than entry `before` (from the newest

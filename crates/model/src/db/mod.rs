@@ -29,6 +29,7 @@ pub mod catalog;
 pub mod collections;
 pub mod companies;
 pub mod conn;
+pub mod counts;
 pub mod dashboards;
 pub mod detection;
 pub mod export;

@@ -58,10 +58,12 @@ pub fn release_flags(conn: &mut DbConn, actor: Actor, submission_id: i64) -> Res
 /// release when this call made it (`false`: it was released already).
 pub fn release_flags_in_tx(conn: &mut DbConn, actor: Actor, submission_id: i64) -> Result<(Release, bool), DbError> {
     parent_only(actor, "release flags")?;
-    subs::get(conn, submission_id)?;
+    let sub = subs::get(conn, submission_id)?;
     if let Some(r) = release_of(conn, submission_id)? {
         return Ok((r, false));
     }
+    // The released-only lists of the year change (no summary figure does).
+    super::counts::bump_in_tx(conn, sub.fiscal_year)?;
     let at = crate::time::now().naive_utc();
     diesel::insert_into(flag_releases::table)
         .values((
@@ -258,8 +260,13 @@ pub fn search_flags(
         }
         q
     };
-    let read = filtered().select(flags_t::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
-    let total = super::Total::of_read(read);
+    // A year's list is counted once per change of that year (db::counts).
+    let yearly = f.fiscal_year.filter(|_| f.submission_id.is_none() && f.company_id.is_none());
+    let key = format!("flags {:?}", FlagFilter { fiscal_year: None, ..f.clone() });
+    let total = super::counts::total(conn, yearly, &key, |conn| {
+        let read = filtered().select(flags_t::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
+        Ok(super::Total::of_read(read))
+    })?;
     // A whole-sheet flag sorts as item 0 on both backends (they disagree on
     // where NULL sorts).
     let item = || sql::<diesel::sql_types::Integer>("COALESCE(flags.item_number, 0)");

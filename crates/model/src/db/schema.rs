@@ -223,6 +223,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     company_year_summaries,
     year_totals,
     group_counts,
+    list_generations,
+    list_counts,
 );
 
 diesel::table! {
@@ -421,5 +423,23 @@ diesel::table! {
         swept_by -> Text,
         swept_at -> Timestamp,
         queued -> Integer,
+    }
+}
+
+diesel::table! {
+    list_generations (fiscal_year) {
+        fiscal_year -> Integer,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
+    list_counts (fiscal_year, filter) {
+        fiscal_year -> Integer,
+        filter -> Text,
+        generation -> BigInt,
+        n -> BigInt,
+        capped -> Bool,
+        detail -> Text,
     }
 }

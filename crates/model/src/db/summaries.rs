@@ -335,6 +335,9 @@ fn lock(conn: &mut DbConn) -> Result<(), DbError> {
 /// the caller's write transaction (call it last there).
 pub fn refresh_in_tx(conn: &mut DbConn, company_id: i64, year: FiscalYear) -> Result<(), DbError> {
     lock(conn)?;
+    // Whatever this write changed, the year's kept list counts are stale
+    // (a flag's decision or severity can change with the summary unchanged).
+    super::counts::bump_in_tx(conn, year)?;
     let old = stored(conn, company_id, year)?;
     let (new, residuals) = compute_with_residuals(conn, company_id, year)?;
     keep_residuals(conn, &residuals)?;

@@ -1,0 +1,2 @@
+DROP TABLE list_counts;
+DROP TABLE list_generations;
