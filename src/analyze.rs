@@ -18,5 +18,12 @@ pub fn run(config: &Config, year: FiscalYear, framework: &str) -> anyhow::Result
         "analysis run {} for {framework} {year}: {} sheets, {} findings, {} new flags stored ({} on sheets already reviewed)",
         o.run_id, o.sheets, o.findings, o.stored, o.new_on_reviewed
     );
+    let t = o.timings;
+    println!(
+        "time: reading {:.1} s, group rules {:.1} s, storing {:.1} s",
+        t.load.as_secs_f64(),
+        t.rules.as_secs_f64(),
+        t.write.as_secs_f64()
+    );
     Ok(())
 }

@@ -532,22 +532,54 @@ fn rarity(df: usize) -> f64 {
     1.0 / (df.saturating_sub(1).max(1) as f64)
 }
 
-/// Rarity-weighted Jaccard similarity of two 3-gram sets: the summed weight
-/// of the shared 3-grams over that of all of them.
-fn weighted_jaccard(a: &Shingles, b: &Shingles, df: &ShingleMap<usize>) -> f64 {
-    let w = |x: &u64| rarity(df.get(x).copied().unwrap_or(1));
-    let (mut inter, mut union) = (0.0, 0.0);
-    for x in a {
-        let wx = w(x);
-        union += wx;
-        if b.contains(x) {
-            inter += wx;
+/// A text's 3-grams weighed by their rarity on one item (see [`rarity`]):
+/// sorted, so two texts are compared by one merge, with no lookups.
+struct Weighted {
+    grams: Vec<(u64, f64)>,
+    total: f64,
+}
+
+impl Weighted {
+    fn of(set: &Shingles, df: &ShingleMap<usize>) -> Weighted {
+        let mut grams: Vec<(u64, f64)> = set.iter().map(|x| (*x, rarity(df.get(x).copied().unwrap_or(1)))).collect();
+        grams.sort_unstable_by_key(|g| g.0);
+        let total = grams.iter().map(|g| g.1).sum();
+        Weighted { grams, total }
+    }
+
+    /// The most [`Weighted::similarity`] can be: the shared weight is at
+    /// most the lighter text's, the union at least the heavier's.
+    fn bound(&self, other: &Weighted) -> f64 {
+        let (lo, hi) = (self.total.min(other.total), self.total.max(other.total));
+        if hi > 0.0 { lo / hi } else { 1.0 }
+    }
+
+    /// Rarity-weighted Jaccard similarity: the summed weight of the shared
+    /// 3-grams over that of all of them.
+    fn similarity(&self, other: &Weighted) -> f64 {
+        let (a, b) = (&self.grams, &other.grams);
+        let (mut i, mut j, mut inter) = (0, 0, 0.0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    inter += a[i].1;
+                    i += 1;
+                    j += 1;
+                }
+            }
         }
+        let union = self.total + other.total - inter;
+        if union > 0.0 { (inter / union).min(1.0) } else { 1.0 }
     }
-    for x in b.iter().filter(|x| !a.contains(*x)) {
-        union += w(x);
-    }
-    if union > 0.0 { inter / union } else { 1.0 }
+}
+
+/// A pair of small indices as one key for [`ShingleMap`]-style sets, mixed
+/// so that the hash table's high bits vary.
+fn pair_key(a: usize, b: usize) -> u64 {
+    let (lo, hi) = (a.min(b) as u64, a.max(b) as u64);
+    (hi << 32 | lo).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// How many companies use each 3-gram on one item (each text counted once).
@@ -946,7 +978,7 @@ fn pair_pass(
                 {
                     continue;
                 }
-                let sim = weighted_jaccard(&a.set, &b.set, &df);
+                let sim = Weighted::of(&a.set, &df).similarity(&Weighted::of(&b.set, &df));
                 if sim >= g.copy_pair_similarity {
                     out.push(((x, y), *n, sim));
                 }
@@ -981,7 +1013,8 @@ fn copies_in<'a>(
         // this item (a sheet's example answer, a common phrase say nothing
         // about copying); similarity weighs every 3-gram by its rarity.
         let common = ((companies as f64) * g.common_share).ceil().max(2.0) as usize;
-        let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+        // Keyed by (band, band hash); the band hash is already mixed.
+        let mut buckets: HashMap<(usize, u64), Vec<usize>, BuildHasherDefault<IdHasher>> = HashMap::default();
         for (k, (_, p)) in entries.iter().enumerate() {
             let rare: Shingles = p.set.iter().copied().filter(|x| df.get(x).copied().unwrap_or(0) <= common).collect();
             // Too little of its own wording left to compare (and an empty set
@@ -1005,14 +1038,27 @@ fn copies_in<'a>(
             x
         }
         let mut best: HashMap<usize, f64> = HashMap::new();
-        let mut seen: HashSet<(usize, usize)> = HashSet::new();
+        let mut seen: Shingles = Shingles::default();
+        // Weighed once per text and item, only for texts in a shared bucket.
+        let mut weighed: Vec<Option<Weighted>> = (0..entries.len()).map(|_| None).collect();
+        for members in buckets.values().filter(|m| m.len() > 1) {
+            for &k in members {
+                if weighed[k].is_none() {
+                    weighed[k] = Some(Weighted::of(&entries[k].1.set, &df));
+                }
+            }
+        }
         for members in buckets.values().filter(|m| m.len() > 1) {
             for (x, &a) in members.iter().enumerate() {
                 for &b in &members[x + 1..] {
-                    if entries[a].0 == entries[b].0 || !seen.insert((a.min(b), a.max(b))) {
+                    if entries[a].0 == entries[b].0 || !seen.insert(pair_key(a, b)) {
                         continue;
                     }
-                    let sim = weighted_jaccard(&entries[a].1.set, &entries[b].1.set, &df);
+                    let (Some(wa), Some(wb)) = (&weighed[a], &weighed[b]) else { continue };
+                    if wa.bound(wb) < g.copy_similarity {
+                        continue;
+                    }
+                    let sim = wa.similarity(wb);
                     if sim >= g.copy_similarity {
                         let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
                         parent[ra] = rb;

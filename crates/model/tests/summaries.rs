@@ -549,10 +549,51 @@ fn kept_list_counts_follow_every_change(db: &TestDb) {
     assert_eq!(fb.len(), 120);
 }
 
+/// Issue 19: a year's collection keeps the companies asked and those with a
+/// sheet; one that asks every company keeps them all, as a year without a
+/// collection does (the overview then pages the code index alone). Both
+/// orders and the count agree across the change.
+fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
+    let mut c = db.conn();
+    let a = company(&mut c, "A", Level::Lv1, 1);
+    let b = company(&mut c, "B", Level::Lv1, 1);
+    let z = company(&mut c, "Z", Level::Lv2, 1);
+    upload(&mut c, a, 2025, 'a', &[]);
+    let listed = |c: &mut DbConn, order: dashboards::Order| -> (Vec<i64>, i64) {
+        let filter = dashboards::CompanyFilter::default();
+        let (lines, total, _) = ok(dashboards::overview(c, fy(2025), &filter, order, 0, 10));
+        (lines.iter().map(|l| l.company.id).collect(), total)
+    };
+    assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "no collection: every company");
+    let opened = collections::NewCollection {
+        fiscal_year: fy(2025),
+        title: "2025年度".into(),
+        deadline: chrono::NaiveDate::from_ymd_opt(2025, 8, 31).unwrap_or_default(),
+        message: None,
+        members: vec![(b, None)],
+    };
+    let col = ok(hyoka_model::db::writes::open_collection(&mut c, Actor::System, &opened));
+    assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b], 2), "A has a sheet, B is asked, Z neither");
+    let everyone = collections::CollectionChanges {
+        title: None,
+        deadline: None,
+        message: None,
+        upsert_members: vec![(a, None), (z, None)],
+        remove_members: vec![],
+    };
+    ok(hyoka_model::db::writes::update_collection(&mut c, Actor::System, col.id, &everyone));
+    assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "everyone asked");
+    assert_eq!(listed(&mut c, dashboards::Order::Risk).1, 3);
+    // A company registered after the collection opened is not asked.
+    let late = company(&mut c, "Y", Level::Lv1, 1);
+    assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "Y was not asked: {late}");
+}
+
 both_backends!(
     figures_follow_uploads_flags_decisions_and_moves,
     departments_merge_item_by_item,
     queue_follows_risk_and_business_impact,
     kept_decisions_follow_every_review,
-    kept_list_counts_follow_every_change
+    kept_list_counts_follow_every_change,
+    a_collection_of_everyone_lists_what_no_collection_lists
 );

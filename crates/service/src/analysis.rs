@@ -26,6 +26,19 @@ pub struct Outcome {
     pub stored: usize,
     /// Of those, on submissions a reviewer had already worked on.
     pub new_on_reviewed: usize,
+    /// Where the run's time went.
+    pub timings: Timings,
+}
+
+/// How long each part of a run took (`hyoka analyze` prints them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Reading the year's and the year before's sheets.
+    pub load: std::time::Duration,
+    /// The group rules, in memory.
+    pub rules: std::time::Duration,
+    /// Storing the run, its flags, risks and summaries (one transaction).
+    pub write: std::time::Duration,
 }
 
 fn as_group(s: &LoadedSheet, year: FiscalYear) -> GroupSheet<'_> {
@@ -87,6 +100,7 @@ pub fn analyze_then(
     within: impl FnOnce(&mut DbConn, &Outcome) -> Result<(), ServiceError>,
 ) -> Result<Outcome, ServiceError> {
     let started_at = hyoka_model::time::now().naive_utc();
+    let clock = std::time::Instant::now();
     let catalog = db_catalog::load(conn, framework)?;
     let current = analysis::current_sheets(conn, framework, year)?;
     let (previous, prev_year) = match FiscalYear::new(year.get() - 1) {
@@ -95,6 +109,7 @@ pub fn analyze_then(
     };
     let cur: Vec<GroupSheet<'_>> = current.iter().map(|s| as_group(s, year)).collect();
     let prev: Vec<GroupSheet<'_>> = previous.iter().map(|s| as_group(s, prev_year)).collect();
+    let mut timings = Timings { load: clock.elapsed(), ..Timings::default() };
     let found = group::analyse(&GroupInput { catalog: &catalog, current: &cur, previous: &prev }, detector.config());
     let mut by_sheet: BTreeMap<usize, Vec<&hyoka_anomaly::Finding>> = BTreeMap::new();
     for f in &found {
@@ -111,7 +126,8 @@ pub fn analyze_then(
     };
     let sheets = current.len();
     let findings = found.len();
-    write_tx(conn, |conn| -> Result<_, ServiceError> {
+    timings.rules = clock.elapsed() - timings.load;
+    let mut outcome = write_tx(conn, |conn| -> Result<_, ServiceError> {
         let run_id = analysis::record_run_in_tx(conn, &run)?;
         let (mut stored, mut new_on_reviewed) = (0, 0);
         let earlier = analysis::group_flags(conn, framework, year)?;
@@ -129,11 +145,10 @@ pub fn analyze_then(
                 continue;
             }
             let is_new = reviewed.contains(&submission);
-            for flag in flags::insert_in_tx(conn, submission, &fresh)? {
-                analysis::link_flag_in_tx(conn, run_id, flag.id, is_new)?;
-                stored += 1;
-                new_on_reviewed += usize::from(is_new);
-            }
+            let ids: Vec<i64> = flags::insert_in_tx(conn, submission, &fresh)?.iter().map(|f| f.id).collect();
+            analysis::link_flags_in_tx(conn, run_id, &ids, is_new)?;
+            stored += ids.len();
+            new_on_reviewed += if is_new { ids.len() } else { 0 };
             // The risk now combines the sheet's own flags and the group's.
             let all = flags::of_submission(conn, submission)?;
             let risk = hyoka_anomaly::risk::score_parts(
@@ -145,8 +160,10 @@ pub fn analyze_then(
             detection::set_risk_in_tx(conn, submission, risk.score, &risk.top_reasons, detect::computed_by(detector))?;
             hyoka_model::db::summaries::refresh_submission_in_tx(conn, submission)?;
         }
-        let outcome = Outcome { run_id, sheets, findings, stored, new_on_reviewed };
+        let outcome = Outcome { run_id, sheets, findings, stored, new_on_reviewed, timings };
         within(conn, &outcome)?;
         Ok(outcome)
-    })
+    })?;
+    outcome.timings.write = clock.elapsed() - timings.load - timings.rules;
+    Ok(outcome)
 }

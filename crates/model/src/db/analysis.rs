@@ -174,15 +174,22 @@ pub fn reviewed_submissions(conn: &mut DbConn, framework_id: &str, year: FiscalY
     Ok(ids.into_iter().collect())
 }
 
-/// Links a stored flag to the run that raised it.
-pub fn link_flag_in_tx(conn: &mut DbConn, run_id: i64, flag_id: i64, is_new: bool) -> Result<(), DbError> {
-    diesel::insert_into(analysis_flags::table)
-        .values((
-            analysis_flags::flag_id.eq(flag_id),
-            analysis_flags::run_id.eq(run_id),
-            analysis_flags::is_new.eq(is_new),
-        ))
-        .execute(conn)?;
+/// Links flags a run raised to it (`is_new`: raised on a submission a
+/// reviewer had already worked on), in one insert per 300 flags.
+pub fn link_flags_in_tx(conn: &mut DbConn, run_id: i64, flag_ids: &[i64], is_new: bool) -> Result<(), DbError> {
+    let rows: Vec<_> = flag_ids
+        .iter()
+        .map(|&id| {
+            (analysis_flags::flag_id.eq(id), analysis_flags::run_id.eq(run_id), analysis_flags::is_new.eq(is_new))
+        })
+        .collect();
+    // On the concrete connection, as batch inserts need.
+    for chunk in rows.chunks(300) {
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(analysis_flags::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(analysis_flags::table).values(chunk).execute(c)?,
+        };
+    }
     Ok(())
 }
 

@@ -133,10 +133,22 @@ impl GroupFigures {
     }
 }
 
-/// Whether a collection of the year names the companies expected to submit.
+/// Whether a collection of the year names the companies expected to submit
+/// and leaves some of the group out. A collection of every company keeps
+/// them all, so the overview then takes the paths of a year without one
+/// (paging the code index alone, the kept company count).
 fn has_collection(conn: &mut DbConn, year: FiscalYear) -> Result<bool, DbError> {
     let n: i64 = collections::table.filter(collections::fiscal_year.eq(year.get())).count().get_result(conn)?;
-    Ok(n > 0)
+    if n == 0 {
+        return Ok(false);
+    }
+    // One collection per year (`fiscal_year` is unique), a company once in it.
+    let asked: i64 = collection_companies::table
+        .inner_join(collections::table)
+        .filter(collections::fiscal_year.eq(year.get()))
+        .count()
+        .get_result(conn)?;
+    Ok(asked < summaries::company_count(conn, None)?)
 }
 
 /// The companies of a year's overview with their summaries (left join),

@@ -110,13 +110,15 @@ fn points_from_i16(v: i16) -> Result<Points, DbError> {
     Ok(Points::try_from(u8::try_from(v).unwrap_or(u8::MAX))?)
 }
 
-/// Stores flags on a submission, inside the caller's write transaction.
+/// Stores flags on a submission, inside the caller's write transaction: one
+/// multi-row insert per 100 flags (a sheet rarely has more), returning the
+/// rows in the order given.
 pub fn insert_in_tx(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> Result<Vec<Flag>, DbError> {
     let now = crate::time::now().naive_utc();
-    let mut out = Vec::with_capacity(new.len());
-    for f in new {
-        let row: FlagRow = diesel::insert_into(flags::table)
-            .values((
+    let rows: Vec<_> = new
+        .iter()
+        .map(|f| {
+            (
                 flags::submission_id.eq(submission_id),
                 flags::item_number.eq(f.target.item().map(i32::from)),
                 flags::rule.eq(&f.rule),
@@ -128,10 +130,27 @@ pub fn insert_in_tx(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> R
                 flags::detector_version.eq(&f.detector_version),
                 flags::config_hash.eq(&f.config_hash),
                 flags::created_at.eq(now),
-            ))
-            .returning(flags::all_columns)
-            .get_result(conn)?;
-        out.push(flag_from_row(row)?);
+            )
+        })
+        .collect();
+    let mut out = Vec::with_capacity(new.len());
+    // Batch inserts do not go through the MultiConnection enum: the same
+    // statement on the concrete connection. 100 rows × 11 values stay under
+    // SQLite's bound-parameter limit.
+    for chunk in rows.chunks(100) {
+        let mut stored: Vec<FlagRow> = match conn {
+            DbConn::Pg(c) => {
+                diesel::insert_into(flags::table).values(chunk).returning(flags::all_columns).get_results(c)?
+            }
+            DbConn::Sqlite(c) => {
+                diesel::insert_into(flags::table).values(chunk).returning(flags::all_columns).get_results(c)?
+            }
+        };
+        // Ids grow in insertion order on both backends.
+        stored.sort_by_key(|r| r.id);
+        for row in stored {
+            out.push(flag_from_row(row)?);
+        }
     }
     Ok(out)
 }
