@@ -136,8 +136,12 @@ impl GroupFigures {
 /// Whether a collection of the year names the companies expected to submit
 /// and leaves some of the group out. A collection of every company keeps
 /// them all, so the overview then takes the paths of a year without one
-/// (paging the code index alone, the kept company count).
-fn has_collection(conn: &mut DbConn, year: FiscalYear) -> Result<bool, DbError> {
+/// (paging the code index alone, the kept company count). A filter that
+/// keeps only companies with a sheet is not narrowed by any collection.
+fn expected_only(conn: &mut DbConn, year: FiscalYear, filter: &CompanyFilter) -> Result<bool, DbError> {
+    if needs_summary(filter) {
+        return Ok(false);
+    }
     let n: i64 = collections::table.filter(collections::fiscal_year.eq(year.get())).count().get_result(conn)?;
     if n == 0 {
         return Ok(false);
@@ -210,7 +214,7 @@ pub fn overview(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<OverviewLine>, i64, GroupFigures), DbError> {
-    let expected_only = has_collection(conn, year)?;
+    let expected_only = expected_only(conn, year, filter)?;
     let (lines, total) = page(conn, year, filter, expected_only, order, offset, limit)?;
     let figures = figures(conn, year, filter, expected_only, total)?;
     Ok((lines, total, figures))
@@ -227,7 +231,7 @@ pub fn lines(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<OverviewLine>, i64), DbError> {
-    let expected_only = has_collection(conn, year)?;
+    let expected_only = expected_only(conn, year, filter)?;
     page(conn, year, filter, expected_only, order, offset, limit)
 }
 
@@ -421,7 +425,7 @@ fn summaries_of(
 pub fn trend(conn: &mut DbConn, filter: &CompanyFilter) -> Result<Vec<GroupFigures>, DbError> {
     let mut out = Vec::new();
     for year in summaries::years(conn)? {
-        let expected_only = has_collection(conn, year)?;
+        let expected_only = expected_only(conn, year, filter)?;
         let total = count(conn, year, filter, expected_only)?;
         out.push(figures(conn, year, filter, expected_only, total)?);
     }
