@@ -9,3 +9,4 @@ DROP INDEX flags_rule;
 CREATE INDEX flags_severity ON flags (severity, submission_id);
 CREATE INDEX flags_rule ON flags (rule, submission_id);
 CREATE INDEX flags_decision ON flags (decision, submission_id);
+ANALYZE flags;
