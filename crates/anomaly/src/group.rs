@@ -645,7 +645,7 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
             v.push((n, sim));
         }
     }
-    let firms_using = name_use(&pairs, &answer_of, &prepared);
+    let mut names = Names { firms_using: name_use(&pairs, &answer_of, &prepared), per_sheet: HashMap::new() };
     let mut out = Vec::new();
     // Per sheet and item: the strongest role it plays (copier beats undecided beats source).
     let mut item_flags: BTreeMap<(usize, ItemNumber), (u8, Finding)> = BTreeMap::new();
@@ -653,7 +653,7 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
         shared.sort_by_key(|s| s.0);
         let items: HashSet<ItemNumber> = shared.iter().map(|s| s.0).collect();
         let (sx, sy) = (&input.current[x], &input.current[y]);
-        let dir = direction(sx, sy, &items, &shared, &answer_of, (x, y), &firms_using);
+        let dir = direction(sx, sy, &items, &shared, &answer_of, (x, y), &mut names);
         let sim_max = shared.iter().map(|s| s.1).fold(0.0, f64::max);
         let list: Vec<String> = shared.iter().take(8).map(|s| s.0.to_string()).collect();
         let list = if shared.len() > 8 { format!("{}…", list.join("、")) } else { list.join("、") };
@@ -861,6 +861,14 @@ fn name_use(
     tokens.into_iter().zip(count).collect()
 }
 
+/// The name-like words [`direction`] weighs: how many companies use each,
+/// and each sheet's per item, found once (a sheet in many pairs was folded
+/// again for each of them).
+struct Names {
+    firms_using: HashMap<String, usize>,
+    per_sheet: HashMap<usize, Vec<(ItemNumber, HashSet<String>)>>,
+}
+
 /// Weighs the two sides of a copy pair: the side whose shared texts carry
 /// the other side's house names (words found in the other's answers on
 /// other items and not in its own), and the later upload, is the copier.
@@ -871,8 +879,9 @@ fn direction(
     shared: &[(ItemNumber, f64)],
     answer_of: &HashMap<(usize, ItemNumber), &Answer>,
     (x, y): (usize, usize),
-    firms_using: &HashMap<String, usize>,
+    names: &mut Names,
 ) -> Direction {
+    let (firms_using, sheet_names) = (&names.firms_using, &mut names.per_sheet);
     let mut in_shared = HashSet::new();
     for (n, _) in shared {
         for k in [x, y] {
@@ -881,17 +890,27 @@ fn direction(
             }
         }
     }
-    let others = |s: &GroupSheet<'_>| {
+    let mut others = |k: usize, s: &GroupSheet<'_>| {
+        let per_item = sheet_names.entry(k).or_insert_with(|| {
+            s.answers
+                .iter()
+                .map(|a| {
+                    let mut t = HashSet::new();
+                    name_tokens(&text::fold(&a.evidence), &mut t);
+                    (a.item, t)
+                })
+                .collect()
+        });
         let mut t = HashSet::new();
-        for a in s.answers.iter().filter(|a| !items.contains(&a.item)) {
-            name_tokens(&text::fold(&a.evidence), &mut t);
+        for (_, names) in per_item.iter().filter(|(n, _)| !items.contains(n)) {
+            t.extend(names.iter().cloned());
         }
         t
     };
     // A name is a house name only when the pair alone uses it: JPCERT, IPA
     // or SOC in other companies' answers too say nothing about who wrote it.
     in_shared.retain(|t| firms_using.get(t).copied().unwrap_or(0) <= 2);
-    let (ox, oy) = (others(sx), others(sy));
+    let (ox, oy) = (others(x, sx), others(y, sy));
     let mut of_x: Vec<String> = in_shared.iter().filter(|t| ox.contains(*t) && !oy.contains(*t)).cloned().collect();
     let mut of_y: Vec<String> = in_shared.iter().filter(|t| oy.contains(*t) && !ox.contains(*t)).cloned().collect();
     // The other company's own name in the shared texts says the same.
