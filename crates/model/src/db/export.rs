@@ -11,8 +11,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::sql;
-use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer};
 use serde::Serialize;
@@ -154,8 +152,8 @@ impl std::str::FromStr for FlagKey {
 
 /// The item number as the export sorts it: a whole-sheet flag as 0, so both
 /// backends put it first (they disagree on where NULL sorts).
-fn item_key() -> SqlLiteral<Integer> {
-    sql::<Integer>("COALESCE(flags.item_number, 0)")
+fn item_key() -> super::fixed_sql::Fixed<Integer> {
+    super::fixed_sql::fixed::<Integer>("COALESCE(flags.item_number, 0)")
 }
 
 /// Where to start reading.
@@ -264,7 +262,7 @@ fn fetch(
                 users::display_name.nullable(),
                 reviews::carried_from.nullable(),
             ),
-            sql::<Bool>(RELEASED_SQL),
+            super::fixed_sql::fixed::<Bool>(RELEASED_SQL),
         ))
         .order((submissions::fiscal_year.desc(), companies::code.asc(), item_key().asc(), flags::id.asc()))
         .limit(limit);

@@ -33,6 +33,7 @@ pub mod counts;
 pub mod dashboards;
 pub mod detection;
 pub mod export;
+mod fixed_sql;
 pub mod flags;
 pub mod import;
 pub mod integrity;

@@ -133,8 +133,8 @@ impl std::str::FromStr for DecisionFilter {
 
 /// SQL condition: the row's flag (`flags`) holds decision `d` (the decision
 /// in force, kept on the flag row by `flags::insert_review`).
-pub(crate) fn decision_sql(d: DecisionFilter) -> diesel::expression::SqlLiteral<Bool> {
-    sql::<Bool>(match d {
+pub(crate) fn decision_sql(d: DecisionFilter) -> super::fixed_sql::Fixed<Bool> {
+    super::fixed_sql::fixed::<Bool>(match d {
         DecisionFilter::Undecided => "flags.decision IS NULL",
         DecisionFilter::Confirmed => "flags.decision = 'confirmed'",
         DecisionFilter::Dismissed => "flags.decision = 'dismissed'",
@@ -253,7 +253,7 @@ pub fn search_flags(
             q = q.filter(submissions::is_current.eq(true));
         }
         if f.released_only {
-            q = q.filter(sql::<Bool>(RELEASED_SQL));
+            q = q.filter(super::fixed_sql::fixed::<Bool>(RELEASED_SQL));
         }
         if let Some(d) = f.decision {
             q = q.filter(decision_sql(d));
@@ -269,7 +269,7 @@ pub fn search_flags(
     })?;
     // A whole-sheet flag sorts as item 0 on both backends (they disagree on
     // where NULL sorts).
-    let item = || sql::<diesel::sql_types::Integer>("COALESCE(flags.item_number, 0)");
+    let item = || super::fixed_sql::fixed::<diesel::sql_types::Integer>("COALESCE(flags.item_number, 0)");
     let mut q = filtered()
         .select(flags_t::all_columns)
         // submissions.id (= flags.submission_id): walks a year's sheets in
