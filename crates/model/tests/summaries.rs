@@ -589,11 +589,46 @@ fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "Y was not asked: {late}");
 }
 
+/// Issue 19: an upgrade over reviews made before migration 000018 keeps
+/// each flag's decision in force on its row, as the writers would have:
+/// the three newest migrations reverted with the data in place, then
+/// migrated again.
+fn the_kept_decision_is_backfilled_on_upgrade(db: &TestDb) {
+    use diesel::prelude::*;
+    use hyoka_model::db::schema::flags as f;
+    let mut c = db.conn();
+    let a = company(&mut c, "A", Level::Lv2, 1);
+    let s1 = upload(&mut c, a, 2024, 'a', &[]);
+    let fl = ok(hyoka_model::db::writes::insert_flags(
+        &mut c,
+        s1,
+        &[flag(4, Severity::Medium, Some(Points::Zero)), flag(5, Severity::Low, None), flag(6, Severity::High, None)],
+    ));
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, s1, Action::StartReview, None));
+    let confirm = Decision::Confirmed { reviewed_score: Points::One };
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, fl[0].id, confirm, "一部のみ"));
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, fl[1].id, confirm, "未実施"));
+    ok(hyoka_model::db::writes::decide(&mut c, Actor::System, fl[1].id, Decision::Dismissed, "根拠あり"));
+    let kept = |c: &mut DbConn| -> Vec<(i64, Option<i64>, Option<String>)> {
+        ok(f::table.order(f::id).select((f::id, f::review_id, f::decision)).load(c))
+    };
+    let before = kept(&mut c);
+    assert_eq!(before.iter().filter_map(|r| r.2.as_deref()).collect::<Vec<_>>(), ["confirmed", "dismissed"]);
+    assert_eq!(ok(hyoka_model::db::conn::revert_last(&mut c, 3)), 3);
+    assert!(f::table.select(f::decision).load::<Option<String>>(&mut c).is_err(), "the column is gone after down");
+    drop(c);
+    ok(hyoka_model::db::migrate(&db.url));
+    let mut c = db.conn();
+    assert_eq!(kept(&mut c), before);
+    agree(&mut c);
+}
+
 both_backends!(
     figures_follow_uploads_flags_decisions_and_moves,
     departments_merge_item_by_item,
     queue_follows_risk_and_business_impact,
     kept_decisions_follow_every_review,
     kept_list_counts_follow_every_change,
-    a_collection_of_everyone_lists_what_no_collection_lists
+    a_collection_of_everyone_lists_what_no_collection_lists,
+    the_kept_decision_is_backfilled_on_upgrade
 );

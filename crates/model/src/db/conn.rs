@@ -526,23 +526,31 @@ fn check_before_folded_keys(conn: &mut DbConn) -> Result<(), DbError> {
 
 /// Reverts every migration (tests only check that down undoes up).
 pub fn revert_all(conn: &mut DbConn) -> Result<usize, DbError> {
-    let mut n = 0;
-    loop {
+    revert_last(conn, usize::MAX)
+}
+
+/// Reverts the `n` newest applied migrations (fewer when fewer are
+/// applied): a database as an older release left it, with its data, for
+/// tests of an upgrade's backfill.
+pub fn revert_last(conn: &mut DbConn, n: usize) -> Result<usize, DbError> {
+    let mut done = 0;
+    while done < n {
         let applied = match conn {
             DbConn::Pg(pg) => pg.applied_migrations(),
             DbConn::Sqlite(s) => s.applied_migrations(),
         }
         .map_err(|e| DbError::Migration(e.to_string()))?;
         if applied.is_empty() {
-            return Ok(n);
+            break;
         }
         match conn {
             DbConn::Pg(pg) => pg.revert_last_migration(PG_MIGRATIONS).map(drop),
             DbConn::Sqlite(s) => s.revert_last_migration(SQLITE_MIGRATIONS).map(drop),
         }
         .map_err(|e| DbError::Migration(e.to_string()))?;
-        n += 1;
+        done += 1;
     }
+    Ok(done)
 }
 
 /// An exclusive lock on `<db>.lock`, released on drop.
