@@ -183,12 +183,8 @@ pub fn link_flags_in_tx(conn: &mut DbConn, run_id: i64, flag_ids: &[i64], is_new
             (analysis_flags::flag_id.eq(id), analysis_flags::run_id.eq(run_id), analysis_flags::is_new.eq(is_new))
         })
         .collect();
-    // On the concrete connection, as batch inserts need.
     for chunk in rows.chunks(300) {
-        match conn {
-            DbConn::Pg(c) => diesel::insert_into(analysis_flags::table).values(chunk).execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(analysis_flags::table).values(chunk).execute(c)?,
-        };
+        on_each_backend!(conn, c => diesel::insert_into(analysis_flags::table).values(chunk).execute(c)?);
     }
     Ok(())
 }

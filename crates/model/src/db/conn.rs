@@ -383,7 +383,8 @@ pub fn optimize(conn: &mut DbConn) -> Result<(), DbError> {
 }
 
 /// The SQLite tables whose statistics are taken in full (see [`optimize`];
-/// the migration that added the flag list's indexes runs it too).
+/// the migration that added the flag list's indexes takes `flags` and
+/// `submissions` in full too).
 const SQLITE_FULL_ANALYZE: &str =
     "ANALYZE flags; ANALYZE submissions; ANALYZE company_year_summaries; ANALYZE companies; ANALYZE reviews;";
 

@@ -119,16 +119,14 @@ pub(crate) fn total(
     filter: &str,
     count: impl FnOnce(&mut DbConn) -> Result<Total, DbError>,
 ) -> Result<Total, DbError> {
-    let Some(year) = year else { return count(conn) };
-    let generation = generation(conn, year)?;
-    if let Some((n, capped, _)) = kept(conn, year, filter, generation)? {
-        return Ok(Total { count: n, capped });
-    }
-    let total = count(conn)?;
-    if total.count >= KEEP_FROM {
-        keep(conn, year, filter, generation, total, "");
-    }
-    Ok(total)
+    kept_or_made(
+        conn,
+        year,
+        filter,
+        count,
+        |n, capped, _| Ok(Total { count: n, capped }),
+        |total| (total.count >= KEEP_FROM).then(|| (*total, String::new())),
+    )
 }
 
 /// Counts by rule of a list of `year` under `filter`, kept or made by
@@ -139,18 +137,42 @@ pub(crate) fn by_rule(
     filter: &str,
     count: impl FnOnce(&mut DbConn) -> Result<Vec<(String, i64)>, DbError>,
 ) -> Result<Vec<(String, i64)>, DbError> {
-    let Some(year) = year else { return count(conn) };
+    kept_or_made(
+        conn,
+        year,
+        filter,
+        count,
+        |_, _, detail| parse_detail(&detail),
+        |counts| {
+            let sum: i64 = counts.iter().map(|(_, n)| n).sum();
+            let plain = counts.iter().all(|(rule, _)| !rule.contains(['\t', '\n']));
+            (sum >= KEEP_FROM && plain)
+                .then(|| (Total::exact(sum), counts.iter().map(|(rule, n)| format!("{rule}\t{n}\n")).collect()))
+        },
+    )
+}
+
+/// The one rule of both: the row kept under the year's current generation
+/// (read back by `read` from its count, cap flag and detail), else `make`
+/// it and keep what `to_keep` says to (nothing for a small result).
+fn kept_or_made<T>(
+    conn: &mut DbConn,
+    year: Option<FiscalYear>,
+    filter: &str,
+    make: impl FnOnce(&mut DbConn) -> Result<T, DbError>,
+    read: impl FnOnce(i64, bool, String) -> Result<T, DbError>,
+    to_keep: impl FnOnce(&T) -> Option<(Total, String)>,
+) -> Result<T, DbError> {
+    let Some(year) = year else { return make(conn) };
     let generation = generation(conn, year)?;
-    if let Some((_, _, detail)) = kept(conn, year, filter, generation)? {
-        return parse_detail(&detail);
+    if let Some((n, capped, detail)) = kept(conn, year, filter, generation)? {
+        return read(n, capped, detail);
     }
-    let counts = count(conn)?;
-    let sum: i64 = counts.iter().map(|(_, n)| n).sum();
-    if sum >= KEEP_FROM && counts.iter().all(|(rule, _)| !rule.contains(['\t', '\n'])) {
-        let detail: String = counts.iter().map(|(rule, n)| format!("{rule}\t{n}\n")).collect();
-        keep(conn, year, filter, generation, Total::exact(sum), &detail);
+    let made = make(conn)?;
+    if let Some((total, detail)) = to_keep(&made) {
+        keep(conn, year, filter, generation, total, &detail);
     }
-    Ok(counts)
+    Ok(made)
 }
 
 fn parse_detail(detail: &str) -> Result<Vec<(String, i64)>, DbError> {

@@ -134,18 +134,11 @@ pub fn insert_in_tx(conn: &mut DbConn, submission_id: i64, new: &[NewFlag]) -> R
         })
         .collect();
     let mut out = Vec::with_capacity(new.len());
-    // Batch inserts do not go through the MultiConnection enum: the same
-    // statement on the concrete connection. 100 rows × 11 values stay under
-    // SQLite's bound-parameter limit.
+    // 100 rows × 11 values stay under SQLite's bound-parameter limit.
     for chunk in rows.chunks(100) {
-        let mut stored: Vec<FlagRow> = match conn {
-            DbConn::Pg(c) => {
-                diesel::insert_into(flags::table).values(chunk).returning(flags::all_columns).get_results(c)?
-            }
-            DbConn::Sqlite(c) => {
-                diesel::insert_into(flags::table).values(chunk).returning(flags::all_columns).get_results(c)?
-            }
-        };
+        let mut stored: Vec<FlagRow> = on_each_backend!(conn, c => {
+            diesel::insert_into(flags::table).values(chunk).returning(flags::all_columns).get_results(c)?
+        });
         // Ids grow in insertion order on both backends.
         stored.sort_by_key(|r| r.id);
         for row in stored {

@@ -23,6 +23,18 @@
 //! transaction, and run in a [`write_tx`] themselves unless
 //! their name says they expect the caller's transaction (`*_in_tx`).
 
+/// Runs the same statement on the concrete connection behind a [`DbConn`],
+/// for what diesel's `MultiConnection` enum does not offer (batch inserts):
+/// `on_each_backend!(conn, c => diesel::insert_into(t).values(rows).execute(c))`.
+macro_rules! on_each_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
 pub mod analysis;
 pub mod audit;
 pub mod catalog;

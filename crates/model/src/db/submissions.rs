@@ -278,14 +278,8 @@ fn insert_answers(conn: &mut DbConn, submission_id: i64, list: &[Answer]) -> Res
         })
         .collect();
     // Chunks keep SQLite under its bound-parameter limit.
-    // Batch inserts do not go through the MultiConnection enum: run the same
-    // statement on the concrete connection. Chunks keep SQLite under its
-    // bound-parameter limit.
     for chunk in rows.chunks(500) {
-        match conn {
-            DbConn::Pg(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
-        };
+        on_each_backend!(conn, c => diesel::insert_into(answers::table).values(chunk).execute(c)?);
     }
     Ok(())
 }
