@@ -220,17 +220,39 @@ fn item_finding(
 
 /// Runs every group rule.
 pub fn analyse(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFinding> {
+    let folds = Folds::of(input);
     let mut out = Vec::new();
-    out.extend(cohort_rules(input, config));
-    out.extend(year_over_year(input, config));
-    out.extend(copied_evidence(input, config));
+    out.extend(cohort_rules(input, &folds, config));
+    out.extend(year_over_year(input, &folds, config));
+    out.extend(copied_evidence(input, &folds, config));
     out.sort_by_key(|f| (f.sheet, f.finding.target.item(), std::cmp::Reverse(f.finding.severity)));
     out
 }
 
+/// Every evidence text of the group, folded ([`text::fold`]) once for
+/// every rule of a run: by sheet, in the order of its answers.
+struct Folds {
+    current: Vec<Vec<String>>,
+    previous: Vec<Vec<String>>,
+}
+
+impl Folds {
+    /// Folds both years' texts, on two threads.
+    fn of(input: &GroupInput<'_>) -> Folds {
+        let fold = |sheets: &[GroupSheet<'_>]| -> Vec<Vec<String>> {
+            sheets.iter().map(|s| s.answers.iter().map(|a| text::fold(&a.evidence)).collect()).collect()
+        };
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| fold(input.previous));
+            let current = fold(input.current);
+            Folds { current, previous: worker.join().unwrap_or_else(|_| fold(input.previous)) }
+        })
+    }
+}
+
 /// Claims improbable for the company's size, judged against an estimate the
 /// inflators cannot drag along (see [`crate::size_prior`]).
-fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFinding> {
+fn cohort_rules(input: &GroupInput<'_>, folds: &Folds, config: &DetectorConfig) -> Vec<GroupFinding> {
     let g = &config.group;
     let sizes: Vec<SizeInput<'_>> = input
         .current
@@ -243,7 +265,14 @@ fn cohort_rules(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFin
             current: false,
         }))
         .collect();
-    let outsourced = |folded: &str| config.cues.outsourced.find_in(folded).is_some();
+    // `sizes` holds the current sheets, then the year before's.
+    let outsourced = |sheet: usize, answer: usize| {
+        let texts = match sheet.checked_sub(input.current.len()) {
+            None => &folds.current[sheet],
+            Some(k) => &folds.previous[k],
+        };
+        config.cues.outsourced.find_in(&texts[answer]).is_some()
+    };
     let judged = size_prior::judge(&sizes, &outsourced, g.size_robust_z);
     let mut out = Vec::new();
     for (i, (s, j)) in input.current.iter().zip(&judged).enumerate() {
@@ -320,9 +349,10 @@ fn size_words(size: CompanySize) -> (String, String) {
 
 /// Year over year: jumps with unchanged evidence, a claimed date that
 /// contradicts last year's "not done", targets that passed.
-fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFinding> {
+fn year_over_year(input: &GroupInput<'_>, folds: &Folds, config: &DetectorConfig) -> Vec<GroupFinding> {
     let g = &config.group;
-    let previous: HashMap<i64, &GroupSheet<'_>> = input.previous.iter().map(|s| (s.company, s)).collect();
+    let previous: HashMap<i64, (usize, &GroupSheet<'_>)> =
+        input.previous.iter().enumerate().map(|(k, s)| (s.company, (k, s))).collect();
     if previous.is_empty() {
         return Vec::new();
     }
@@ -330,7 +360,7 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
     let mut jumps: HashMap<ItemNumber, usize> = HashMap::new();
     let mut pairs = 0usize;
     for s in input.current {
-        let Some(p) = previous.get(&s.company) else { continue };
+        let Some((_, p)) = previous.get(&s.company) else { continue };
         pairs += 1;
         let before: HashMap<ItemNumber, &Answer> = p.answers.iter().map(|a| (a.item, a)).collect();
         for a in s.answers.iter().filter(|a| a.evaluation == Evaluation::DONE) {
@@ -348,14 +378,17 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
     };
     let mut out = Vec::new();
     for (i, s) in input.current.iter().enumerate() {
-        let Some(p) = previous.get(&s.company) else { continue };
-        let before: HashMap<ItemNumber, &Answer> = p.answers.iter().map(|a| (a.item, a)).collect();
-        for a in s.answers {
-            let Some(b) = before.get(&a.item) else { continue };
+        let Some(&(pk, p)) = previous.get(&s.company) else { continue };
+        let before: HashMap<ItemNumber, (&Answer, &str)> =
+            p.answers.iter().zip(&folds.previous[pk]).map(|(a, f)| (a.item, (a, f.as_str()))).collect();
+        for (a, a_folded) in s.answers.iter().zip(&folds.current[i]) {
+            let Some(&(b, b_folded)) = before.get(&a.item) else { continue };
             let (Some(now), Some(then)) = (points(a.evaluation), points(b.evaluation)) else { continue };
             if now > then && a.evaluation == Evaluation::DONE && !rollout(a.item) {
-                let sim = if may_be_similar(&a.evidence, &b.evidence, g.unchanged_similarity) {
-                    similarity(&a.evidence, &b.evidence)
+                let sim = if a.evidence == b.evidence {
+                    1.0
+                } else if may_be_similar(&a.evidence, &b.evidence, g.unchanged_similarity) {
+                    jaccard(&shingles(a_folded), &shingles(b_folded))
                 } else {
                     0.0
                 };
@@ -382,7 +415,7 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
                     // Done before last year's answer: with an assumed date,
                     // before the earliest day it can stand for, and medium at most.
                     let (by, assumed) = p.answered_by();
-                    let claimed = text::dates(&text::fold(&a.evidence))
+                    let claimed = text::dates(a_folded)
                         .into_iter()
                         .filter_map(|d| d.earliest())
                         .filter(|d| if assumed.is_some() { *d < by } else { *d <= by })
@@ -416,7 +449,7 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
             }
             // A 1 whose target date has passed.
             if then == 1 {
-                let target = text::dates(&text::fold(&b.evidence))
+                let target = text::dates(b_folded)
                     .into_iter()
                     .filter(|d| d.after(p.assessed_on))
                     .filter_map(|d| d.earliest())
@@ -442,7 +475,7 @@ fn year_over_year(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupF
                             format!("last year's target {when} has passed and it is still in progress{note_en}"),
                         ),
                     });
-                } else if now == 2 && text::dates(&text::fold(&a.evidence)).is_empty() {
+                } else if now == 2 && text::dates(a_folded).is_empty() {
                     out.push(GroupFinding {
                         sheet: i,
                         finding: item_finding(
@@ -494,32 +527,30 @@ fn minhash(set: &Shingles) -> [u64; SIG] {
 /// 3-grams once per sheet, not once per comparison.
 struct Prepared<'a> {
     answer: &'a Answer,
-    folded: String,
+    folded: &'a str,
     set: Shingles,
     chars: usize,
 }
 
 /// Every 2 and 1 of every sheet with enough text, prepared (two threads).
-fn prepare<'a>(input: &GroupInput<'a>, min_chars: usize) -> Vec<Vec<Prepared<'a>>> {
-    let one = |s: &GroupSheet<'a>| -> Vec<Prepared<'a>> {
+fn prepare<'a>(input: &GroupInput<'a>, folds: &'a Folds, min_chars: usize) -> Vec<Vec<Prepared<'a>>> {
+    let one = |(s, folded): (&GroupSheet<'a>, &'a Vec<String>)| -> Vec<Prepared<'a>> {
         s.answers
             .iter()
+            .zip(folded)
             // A copied 1 is copied too.
-            .filter(|a| matches!(a.evaluation, Evaluation::DONE | Evaluation::IN_PROGRESS))
-            .filter_map(|a| {
+            .filter(|(a, _)| matches!(a.evaluation, Evaluation::DONE | Evaluation::IN_PROGRESS))
+            .filter_map(|(a, folded)| {
                 let chars = a.evidence.chars().count();
-                (chars >= min_chars).then(|| {
-                    let folded = text::fold(&a.evidence);
-                    let set = shingles(&folded);
-                    Prepared { answer: a, folded, set, chars }
-                })
+                (chars >= min_chars).then(|| Prepared { answer: a, folded, set: shingles(folded), chars })
             })
             .collect()
     };
-    let (left, right) = input.current.split_at(input.current.len() / 2);
+    let sheets: Vec<(&GroupSheet<'a>, &'a Vec<String>)> = input.current.iter().zip(&folds.current).collect();
+    let (left, right) = sheets.split_at(sheets.len() / 2);
     std::thread::scope(|scope| {
-        let worker = scope.spawn(|| right.iter().map(one).collect::<Vec<_>>());
-        let mut mine: Vec<Vec<Prepared<'a>>> = left.iter().map(one).collect();
+        let worker = scope.spawn(|| right.iter().copied().map(one).collect::<Vec<_>>());
+        let mut mine: Vec<Vec<Prepared<'a>>> = left.iter().copied().map(one).collect();
         mine.extend(worker.join().unwrap_or_default());
         mine
     })
@@ -601,10 +632,10 @@ fn document_frequency<'p>(sets: impl Iterator<Item = &'p Shingles>) -> ShingleMa
 /// the group, not with its square. A pair of sheets found alike on several
 /// items is then compared on every item they both answer, with the lower
 /// `copy_pair_similarity` (the pair pass).
-fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<GroupFinding> {
+fn copied_evidence<'a>(input: &GroupInput<'a>, folds: &'a Folds, config: &DetectorConfig) -> Vec<GroupFinding> {
     let g = &config.group;
     let companies = input.current.len();
-    let prepared = prepare(input, g.copy_min_chars.min(g.copy_pair_min_chars));
+    let prepared = prepare(input, folds, g.copy_min_chars.min(g.copy_pair_min_chars));
     let mut by_item: BTreeMap<ItemNumber, Vec<(usize, usize)>> = BTreeMap::new();
     for (i, texts) in prepared.iter().enumerate() {
         for (k, p) in texts.iter().enumerate() {
@@ -624,12 +655,12 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
     // the same wording on several items. Two honest companies may happen to
     // phrase one item alike; rarely several.
     let mut pairs: BTreeMap<(usize, usize), Vec<(ItemNumber, f64)>> = BTreeMap::new();
-    let mut answer_of: HashMap<(usize, ItemNumber), &Answer> = HashMap::new();
+    let mut answer_of: HashMap<(usize, ItemNumber), &Prepared<'_>> = HashMap::new();
     for f in &found {
-        answer_of.insert((f.sheet, f.answer.item), f.answer);
+        answer_of.insert((f.sheet, f.text.answer.item), f.text);
         for &p in &f.partners {
             if f.sheet < p {
-                pairs.entry((f.sheet, p)).or_default().push((f.answer.item, f.sim));
+                pairs.entry((f.sheet, p)).or_default().push((f.text.answer.item, f.sim));
             }
         }
     }
@@ -638,14 +669,18 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
     let more = pair_pass(&pairs, &by_item, &prepared, companies, config);
     for ((x, y), n, sim) in more {
         if let (Some(a), Some(b)) = (text_of(&prepared, x, n), text_of(&prepared, y, n)) {
-            answer_of.insert((x, n), a.answer);
-            answer_of.insert((y, n), b.answer);
+            answer_of.insert((x, n), a);
+            answer_of.insert((y, n), b);
         }
         if let Some(v) = pairs.get_mut(&(x, y)) {
             v.push((n, sim));
         }
     }
-    let mut names = Names { firms_using: name_use(&pairs, &answer_of, &prepared), per_sheet: HashMap::new() };
+    let mut names = Names {
+        firms_using: name_use(&pairs, &answer_of, &prepared),
+        per_sheet: HashMap::new(),
+        folds: &folds.current,
+    };
     let mut out = Vec::new();
     // Per sheet and item: the strongest role it plays (copier beats undecided beats source).
     let mut item_flags: BTreeMap<(usize, ItemNumber), (u8, Finding)> = BTreeMap::new();
@@ -662,7 +697,7 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
                 let (source, c_sheet, s_sheet) = if copier == x { (y, sx, sy) } else { (x, sy, sx) };
                 let (why_ja, why_en) = dir.why();
                 for (n, sim) in &shared {
-                    let Some(a) = answer_of.get(&(copier, *n)) else { continue };
+                    let Some(a) = answer_of.get(&(copier, *n)).map(|p| p.answer) else { continue };
                     let f = item_finding(
                         "copied_evidence",
                         Severity::Medium,
@@ -706,7 +741,7 @@ fn copied_evidence(input: &GroupInput<'_>, config: &DetectorConfig) -> Vec<Group
             None => {
                 for (me, other) in [(x, sy), (y, sx)] {
                     for (n, sim) in &shared {
-                        let Some(a) = answer_of.get(&(me, *n)) else { continue };
+                        let Some(a) = answer_of.get(&(me, *n)).map(|p| p.answer) else { continue };
                         let f = item_finding(
                             "copied_evidence",
                             Severity::Medium,
@@ -745,7 +780,7 @@ fn keep(flags: &mut BTreeMap<(usize, ItemNumber), (u8, Finding)>, key: (usize, I
 /// One answer whose evidence nearly matches other sheets' on the same item.
 struct Shared<'a> {
     sheet: usize,
-    answer: &'a Answer,
+    text: &'a Prepared<'a>,
     sim: f64,
     partners: Vec<usize>,
 }
@@ -829,7 +864,7 @@ fn name_tokens(folded: &str, into: &mut HashSet<String>) {
 /// share, in their 2s and 1s (one scan of the prepared texts).
 fn name_use(
     pairs: &BTreeMap<(usize, usize), Vec<(ItemNumber, f64)>>,
-    answer_of: &HashMap<(usize, ItemNumber), &Answer>,
+    answer_of: &HashMap<(usize, ItemNumber), &Prepared<'_>>,
     prepared: &[Vec<Prepared<'_>>],
 ) -> HashMap<String, usize> {
     let mut tokens = HashSet::new();
@@ -837,7 +872,7 @@ fn name_use(
         for (n, _) in shared {
             for k in [x, y] {
                 if let Some(a) = answer_of.get(&(k, *n)) {
-                    name_tokens(&text::fold(&a.evidence), &mut tokens);
+                    name_tokens(a.folded, &mut tokens);
                 }
             }
         }
@@ -848,7 +883,7 @@ fn name_use(
         let mut seen = vec![usize::MAX; tokens.len()];
         for (i, texts) in prepared.iter().enumerate() {
             for p in texts {
-                for m in ac.find_overlapping_iter(&p.folded) {
+                for m in ac.find_overlapping_iter(p.folded) {
                     let t = m.pattern().as_usize();
                     if seen[t] != i {
                         seen[t] = i;
@@ -864,9 +899,11 @@ fn name_use(
 /// The name-like words [`direction`] weighs: how many companies use each,
 /// and each sheet's per item, found once (a sheet in many pairs was folded
 /// again for each of them).
-struct Names {
+struct Names<'f> {
     firms_using: HashMap<String, usize>,
     per_sheet: HashMap<usize, Vec<(ItemNumber, HashSet<String>)>>,
+    /// The current sheets' folded texts ([`Folds::current`]).
+    folds: &'f [Vec<String>],
 }
 
 /// Weighs the two sides of a copy pair: the side whose shared texts carry
@@ -877,16 +914,16 @@ fn direction(
     sy: &GroupSheet<'_>,
     items: &HashSet<ItemNumber>,
     shared: &[(ItemNumber, f64)],
-    answer_of: &HashMap<(usize, ItemNumber), &Answer>,
+    answer_of: &HashMap<(usize, ItemNumber), &Prepared<'_>>,
     (x, y): (usize, usize),
-    names: &mut Names,
+    names: &mut Names<'_>,
 ) -> Direction {
-    let (firms_using, sheet_names) = (&names.firms_using, &mut names.per_sheet);
+    let (firms_using, sheet_names, folds) = (&names.firms_using, &mut names.per_sheet, names.folds);
     let mut in_shared = HashSet::new();
     for (n, _) in shared {
         for k in [x, y] {
             if let Some(a) = answer_of.get(&(k, *n)) {
-                name_tokens(&text::fold(&a.evidence), &mut in_shared);
+                name_tokens(a.folded, &mut in_shared);
             }
         }
     }
@@ -894,9 +931,10 @@ fn direction(
         let per_item = sheet_names.entry(k).or_insert_with(|| {
             s.answers
                 .iter()
-                .map(|a| {
+                .zip(&folds[k])
+                .map(|(a, folded)| {
                     let mut t = HashSet::new();
-                    name_tokens(&text::fold(&a.evidence), &mut t);
+                    name_tokens(folded, &mut t);
                     (a.item, t)
                 })
                 .collect()
@@ -991,7 +1029,7 @@ fn pair_pass(
             for &(x, y) in pairs {
                 let (Some(a), Some(b)) = (text_of(prepared, x, *n), text_of(prepared, y, *n)) else { continue };
                 if a.chars.min(b.chars) < g.copy_pair_min_chars
-                    || !may_be_similar(&a.folded, &b.folded, g.copy_pair_similarity)
+                    || !may_be_similar(a.folded, b.folded, g.copy_pair_similarity)
                     || widespread(&a.set, &df, companies, config)
                     || widespread(&b.set, &df, companies, config)
                 {
@@ -1018,7 +1056,7 @@ fn pair_pass(
 /// whose evidence on that item is nearly the same.
 fn copies_in<'a>(
     items: &[&Vec<(usize, usize)>],
-    prepared: &[Vec<Prepared<'a>>],
+    prepared: &'a [Vec<Prepared<'a>>],
     companies: usize,
     config: &DetectorConfig,
 ) -> Vec<Shared<'a>> {
@@ -1097,7 +1135,7 @@ fn copies_in<'a>(
         for members in clusters.values() {
             let firms: HashSet<usize> = members.iter().map(|k| entries[*k].0).collect();
             // A group-wide rollout: many companies, naming a group system.
-            let named = members.iter().any(|k| g.group_cues.find_in(&entries[*k].1.folded).is_some());
+            let named = members.iter().any(|k| g.group_cues.find_in(entries[*k].1.folded).is_some());
             let many = firms.len() >= g.rollout_min && firms.len() as f64 >= g.rollout_share * companies as f64;
             if (named && firms.len() >= g.rollout_min) || many {
                 continue;
@@ -1106,7 +1144,7 @@ fn copies_in<'a>(
                 let (sheet, p) = entries[*k];
                 let sim = best.get(k).copied().unwrap_or(0.0);
                 let partners: Vec<usize> = firms.iter().copied().filter(|f| *f != sheet).collect();
-                out.push(Shared { sheet, answer: p.answer, sim, partners });
+                out.push(Shared { sheet, text: p, sim, partners });
             }
         }
     }

@@ -93,9 +93,11 @@ struct Prepared {
     rated: Vec<(usize, bool, bool)>,
 }
 
-/// Judges every sheet of `sheets`; `outsourced` says whether a 2's evidence
-/// names who does the work for the company. The result is in input order.
-pub fn judge(sheets: &[SizeInput<'_>], outsourced: &dyn Fn(&str) -> bool, cutoff: f64) -> Vec<SizeJudgement> {
+/// Judges every sheet of `sheets`; `outsourced(sheet, answer)` says whether
+/// the evidence of a 2 (by its sheet's index in `sheets` and its own in the
+/// sheet's answers) names who does the work for the company. The result is
+/// in input order.
+pub fn judge(sheets: &[SizeInput<'_>], outsourced: &dyn Fn(usize, usize) -> bool, cutoff: f64) -> Vec<SizeJudgement> {
     // Items by number, densely indexed.
     let mut numbers: Vec<ItemNumber> = sheets.iter().flat_map(|s| s.answers.iter().map(|a| a.item)).collect();
     numbers.sort_unstable();
@@ -103,14 +105,16 @@ pub fn judge(sheets: &[SizeInput<'_>], outsourced: &dyn Fn(&str) -> bool, cutoff
     let index = |n: ItemNumber| numbers.binary_search(&n).ok();
     let prepared: Vec<Prepared> = sheets
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(j, s)| {
             let rated: Vec<(usize, bool, bool)> = s
                 .answers
                 .iter()
-                .filter(|a| matches!(a.evaluation, Evaluation::Rated(_)))
-                .filter_map(|a| {
+                .enumerate()
+                .filter(|(_, a)| matches!(a.evaluation, Evaluation::Rated(_)))
+                .filter_map(|(k, a)| {
                     let two = a.evaluation == Evaluation::DONE;
-                    Some((index(a.item)?, two, two && outsourced(&crate::text::fold(&a.evidence))))
+                    Some((index(a.item)?, two, two && outsourced(j, k)))
                 })
                 .collect();
             let n2 = rated.iter().filter(|r| r.1).count() as f64;
