@@ -1162,11 +1162,13 @@ fn copies_in<'a>(
         for members in buckets.values().filter(|m| m.len() > 1) {
             for (x, &a) in members.iter().enumerate() {
                 for &b in &members[x + 1..] {
-                    if entries[a].0 == entries[b].0 || !seen.insert(pair_key(a, b)) {
+                    // The cheap checks first: a pair that cannot reach the
+                    // threshold never will, in whichever bucket it meets.
+                    if entries[a].0 == entries[b].0 {
                         continue;
                     }
                     let (Some(wa), Some(wb)) = (&weighed[a], &weighed[b]) else { continue };
-                    if wa.bound(wb) < g.copy_similarity {
+                    if wa.bound(wb) < g.copy_similarity || !seen.insert(pair_key(a, b)) {
                         continue;
                     }
                     let sim = wa.similarity(wb);
