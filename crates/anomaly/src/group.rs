@@ -217,24 +217,28 @@ type ShingleMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 /// Pairs already compared, by [`pair_key`].
 type PairSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
 
-/// Character 3-grams of folded text, hashed.
+/// Character 3-grams of folded text, hashed (FNV-1a over the three
+/// characters), spaces and the punctuation 。、・()「」 left out; a text of
+/// fewer than three such characters is its characters.
 fn shingles(folded: &str) -> Shingles {
-    let chars: Vec<char> = folded.chars().filter(|c| !c.is_whitespace() && !"。、・()「」".contains(*c)).collect();
-    if chars.len() < 3 {
-        return Shingles::of(chars.iter().map(|c| u64::from(*c)).collect());
+    let kept =
+        || folded.chars().filter(|c| !c.is_whitespace() && !matches!(c, '。' | '、' | '・' | '(' | ')' | '「' | '」'));
+    let mut hashes = Vec::with_capacity(folded.len() / 2);
+    let (mut a, mut b) = (None, None);
+    for c in kept() {
+        if let (Some(x), Some(y)) = (a, b) {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for c in [x, y, c] {
+                h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+            }
+            hashes.push(h);
+        }
+        (a, b) = (b, Some(c));
     }
-    Shingles::of(
-        chars
-            .windows(3)
-            .map(|w| {
-                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-                for c in w {
-                    h = (h ^ u64::from(*c)).wrapping_mul(0x0100_0000_01b3);
-                }
-                h
-            })
-            .collect(),
-    )
+    if hashes.is_empty() {
+        return Shingles::of(kept().map(u64::from).collect());
+    }
+    Shingles::of(hashes)
 }
 
 /// Jaccard similarity of two shingle sets.

@@ -138,7 +138,7 @@ fn is_contentless(folded: &str, config: &DetectorConfig) -> bool {
     let bare: String = folded
         .chars()
         .filter(|c| c.is_alphanumeric() || !c.is_ascii())
-        .filter(|c| !"。、・「」()（）".contains(*c))
+        .filter(|c| !matches!(c, '。' | '、' | '・' | '「' | '」' | '(' | ')' | '（' | '）'))
         .collect();
     bare.is_empty() || config.cues.contentless.contains_word(&bare)
 }
