@@ -213,16 +213,34 @@ impl Shingles {
     }
 }
 
+/// Runs `a` here and `b` on a second thread, and returns both results; a
+/// panic on the second thread goes on here.
+fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(b);
+        let mine = a();
+        (mine, worker.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}
+
+/// `work` on each half of `items`, the halves on two threads, the results
+/// in the order of `items`.
+fn on_halves<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    let (left, right) = items.split_at(items.len() / 2);
+    let (mut out, more) = join(|| work(left), || work(right));
+    out.extend(more);
+    out
+}
+
 type ShingleMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 /// Pairs already compared, by [`pair_key`].
 type PairSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
 
 /// Character 3-grams of folded text, hashed (FNV-1a over the three
-/// characters), spaces and the punctuation 。、・()「」 left out; a text of
+/// characters), spaces and [`text::is_punctuation`] left out; a text of
 /// fewer than three such characters is its characters.
 fn shingles(folded: &str) -> Shingles {
-    let kept =
-        || folded.chars().filter(|c| !c.is_whitespace() && !matches!(c, '。' | '、' | '・' | '(' | ')' | '「' | '」'));
+    let kept = || folded.chars().filter(|c| !c.is_whitespace() && !text::is_punctuation(*c));
     let mut hashes = Vec::with_capacity(folded.len() / 2);
     let (mut a, mut b) = (None, None);
     for c in kept() {
@@ -252,10 +270,15 @@ pub fn jaccard(a: &Shingles, b: &Shingles) -> f64 {
 
 /// Similarity of two evidence texts (character 3-gram Jaccard, 0–1).
 pub fn similarity(a: &str, b: &str) -> f64 {
+    folded_similarity(&text::fold(a), &text::fold(b))
+}
+
+/// [`similarity`] of two texts already folded.
+fn folded_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    jaccard(&shingles(&text::fold(a)), &shingles(&text::fold(b)))
+    jaccard(&shingles(a), &shingles(b))
 }
 
 /// Whether two texts can be at least `threshold` similar at all: Jaccard
@@ -300,11 +323,8 @@ impl Folds {
         let fold = |sheets: &[GroupSheet<'_>]| -> Vec<Vec<String>> {
             sheets.iter().map(|s| s.answers.iter().map(|a| text::fold(&a.evidence)).collect()).collect()
         };
-        std::thread::scope(|scope| {
-            let worker = scope.spawn(|| fold(input.previous));
-            let current = fold(input.current);
-            Folds { current, previous: worker.join().unwrap_or_else(|_| fold(input.previous)) }
-        })
+        let (current, previous) = join(|| fold(input.current), || fold(input.previous));
+        Folds { current, previous }
     }
 }
 
@@ -443,10 +463,8 @@ fn year_over_year(input: &GroupInput<'_>, folds: &Folds, config: &DetectorConfig
             let Some(&(b, b_folded)) = before.get(&a.item) else { continue };
             let (Some(now), Some(then)) = (points(a.evaluation), points(b.evaluation)) else { continue };
             if now > then && a.evaluation == Evaluation::DONE && !rollout(a.item) {
-                let sim = if a.evidence == b.evidence {
-                    1.0
-                } else if may_be_similar(&a.evidence, &b.evidence, g.unchanged_similarity) {
-                    jaccard(&shingles(a_folded), &shingles(b_folded))
+                let sim = if may_be_similar(&a.evidence, &b.evidence, g.unchanged_similarity) {
+                    folded_similarity(a_folded, b_folded)
                 } else {
                     0.0
                 };
@@ -605,13 +623,7 @@ fn prepare<'a>(input: &GroupInput<'a>, folds: &'a Folds, min_chars: usize) -> Ve
             .collect()
     };
     let sheets: Vec<(&GroupSheet<'a>, &'a Vec<String>)> = input.current.iter().zip(&folds.current).collect();
-    let (left, right) = sheets.split_at(sheets.len() / 2);
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(|| right.iter().copied().map(one).collect::<Vec<_>>());
-        let mut mine: Vec<Vec<Prepared<'a>>> = left.iter().copied().map(one).collect();
-        mine.extend(worker.join().unwrap_or_default());
-        mine
-    })
+    on_halves(&sheets, |part| part.iter().copied().map(one).collect())
 }
 
 /// The weight of a 3-gram used by `df` of the group's companies on an item:
@@ -702,13 +714,7 @@ fn copied_evidence<'a>(input: &GroupInput<'a>, folds: &'a Folds, config: &Detect
     }
     // Items are independent: share them between two threads.
     let items: Vec<&Vec<(usize, usize)>> = by_item.values().filter(|e| e.len() >= 2).collect();
-    let (left, right) = items.split_at(items.len() / 2);
-    let (mut found, other) = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| copies_in(right, &prepared, companies, config));
-        let mine = copies_in(left, &prepared, companies, config);
-        (mine, worker.join().unwrap_or_default())
-    });
-    found.extend(other);
+    let found = on_halves(&items, |part| copies_in(part, &prepared, companies, config));
     // Copying is wholesale: keep a pair of sheets only when they share nearly
     // the same wording on several items. Two honest companies may happen to
     // phrase one item alike; rarely several.
@@ -1101,13 +1107,7 @@ fn pair_pass(
         }
         out
     };
-    let (left, right) = work.split_at(work.len() / 2);
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(|| run(right));
-        let mut mine = run(left);
-        mine.extend(worker.join().unwrap_or_default());
-        mine
-    })
+    on_halves(&work, run)
 }
 
 /// [`copied_evidence`] for some items: each finding with the other sheets

@@ -135,11 +135,8 @@ pub fn item_findings(
 }
 
 fn is_contentless(folded: &str, config: &DetectorConfig) -> bool {
-    let bare: String = folded
-        .chars()
-        .filter(|c| c.is_alphanumeric() || !c.is_ascii())
-        .filter(|c| !matches!(c, '。' | '、' | '・' | '「' | '」' | '(' | ')' | '（' | '）'))
-        .collect();
+    let bare: String =
+        folded.chars().filter(|c| c.is_alphanumeric() || !c.is_ascii()).filter(|c| !text::is_punctuation(*c)).collect();
     bare.is_empty() || config.cues.contentless.contains_word(&bare)
 }
 

@@ -17,6 +17,12 @@ use crate::config::{Cues, Lexicon};
 
 pub use hyoka_model::text::fold;
 
+/// The punctuation that carries no wording of its own in folded text:
+/// 。、・「」 and parentheses (full-width ones fold to these).
+pub fn is_punctuation(c: char) -> bool {
+    matches!(c, '。' | '、' | '・' | '「' | '」' | '(' | ')')
+}
+
 /// One clause of an evidence text and what it says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Clause {

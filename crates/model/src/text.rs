@@ -58,7 +58,9 @@ pub fn fold(s: &str) -> String {
 /// [`normalize`] with every whitespace character removed: the form header
 /// labels and pulldown values are compared in.
 pub fn normalize_compact(s: &str) -> String {
-    normalize(s).chars().filter(|c| !c.is_whitespace()).collect()
+    let mut out = String::with_capacity(s.len());
+    nfkc_into(s, &mut out, |c| Some(unify(c)).filter(|c| !c.is_whitespace()));
+    out
 }
 
 /// Japanese eras and the calendar year before their first year.
@@ -122,6 +124,8 @@ mod tests {
             let (n, f) = reference(t);
             assert_eq!(normalize(t), n, "normalize({t:?})");
             assert_eq!(fold(t), f, "fold({t:?})");
+            let compact: String = n.chars().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(normalize_compact(t), compact, "normalize_compact({t:?})");
         }
     }
 
