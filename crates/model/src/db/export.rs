@@ -12,12 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer};
 use serde::Serialize;
 
 use super::audit::AuditEvent;
 use super::flags::{Flag, FlagRow, flag_from_row};
-use super::review::{self, AuditFilter, DecisionFilter, Detail, RELEASED_SQL};
+use super::review::{self, AuditFilter, DecisionFilter, Detail, ITEM_KEY, RELEASED};
 use super::schema::{answers, audit_events, companies, flags, items, reviews, submission_risk, submissions, users};
 use super::{DbConn, DbError};
 use crate::domain::{Decision, FiscalYear, ItemNumber, Level, Severity};
@@ -150,12 +149,6 @@ impl std::str::FromStr for FlagKey {
     }
 }
 
-/// The item number as the export sorts it: a whole-sheet flag as 0, so both
-/// backends put it first (they disagree on where NULL sorts).
-fn item_key() -> super::fixed_sql::Fixed<Integer> {
-    super::fixed_sql::fixed::<Integer>("COALESCE(flags.item_number, 0)")
-}
-
 /// Where to start reading.
 enum Window<'a> {
     /// Skip this many rows (a page).
@@ -262,9 +255,9 @@ fn fetch(
                 users::display_name.nullable(),
                 reviews::carried_from.nullable(),
             ),
-            super::fixed_sql::fixed::<Bool>(RELEASED_SQL),
+            RELEASED,
         ))
-        .order((submissions::fiscal_year.desc(), companies::code.asc(), item_key().asc(), flags::id.asc()))
+        .order((submissions::fiscal_year.desc(), companies::code.asc(), ITEM_KEY.asc(), flags::id.asc()))
         .limit(limit);
     match window {
         Window::Offset(n) => q = q.offset(n),
@@ -276,8 +269,8 @@ fn fetch(
                 submissions::fiscal_year
                     .lt(k.fiscal_year)
                     .or(same_year().and(companies::code.gt(k.company_code.clone())))
-                    .or(same_year().and(same_company()).and(item_key().gt(k.item)))
-                    .or(same_year().and(same_company()).and(item_key().eq(k.item)).and(flags::id.gt(k.flag_id))),
+                    .or(same_year().and(same_company()).and(ITEM_KEY.gt(k.item)))
+                    .or(same_year().and(same_company()).and(ITEM_KEY.eq(k.item)).and(flags::id.gt(k.flag_id))),
             );
         }
     }

@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::audit::{self, Change};
 use super::companies::{self, Company};
 use super::detection::{self, RiskRecord};
+use super::fixed_sql::{Fixed, fixed};
 use super::flags::{self, Flag, Reply, Review};
 use super::schema::{flag_releases, flags as flags_t, submission_risk, submission_transitions, submissions};
 use super::submissions::{self as subs, Submission, Transition};
@@ -90,9 +91,15 @@ pub fn release_of(conn: &mut DbConn, submission_id: i64) -> Result<Option<Releas
 
 /// SQL condition: the flags of the row's submission are released
 /// (explicitly, or by a return or an accept).
-pub(crate) const RELEASED_SQL: &str = "(EXISTS (SELECT 1 FROM flag_releases fr WHERE fr.submission_id = submissions.id) \
+pub(crate) const RELEASED: Fixed<Bool> = fixed(
+    "(EXISTS (SELECT 1 FROM flag_releases fr WHERE fr.submission_id = submissions.id) \
      OR EXISTS (SELECT 1 FROM submission_transitions st WHERE st.submission_id = submissions.id \
-     AND st.action IN ('return', 'accept')))";
+     AND st.action IN ('return', 'accept')))",
+);
+
+/// The item number as the flag lists sort it: a whole-sheet flag as 0, so
+/// both backends put it first (they disagree on where NULL sorts).
+pub(crate) const ITEM_KEY: Fixed<diesel::sql_types::Integer> = fixed("COALESCE(flags.item_number, 0)");
 
 /// Whether a submission's flags are released to its subsidiary.
 pub fn flags_released(conn: &mut DbConn, submission_id: i64) -> Result<bool, DbError> {
@@ -133,8 +140,8 @@ impl std::str::FromStr for DecisionFilter {
 
 /// SQL condition: the row's flag (`flags`) holds decision `d` (the decision
 /// in force, kept on the flag row by `flags::insert_review`).
-pub(crate) fn decision_sql(d: DecisionFilter) -> super::fixed_sql::Fixed<Bool> {
-    super::fixed_sql::fixed::<Bool>(match d {
+pub(crate) fn decision_sql(d: DecisionFilter) -> Fixed<Bool> {
+    fixed(match d {
         DecisionFilter::Undecided => "flags.decision IS NULL",
         DecisionFilter::Confirmed => "flags.decision = 'confirmed'",
         DecisionFilter::Dismissed => "flags.decision = 'dismissed'",
@@ -253,7 +260,7 @@ pub fn search_flags(
             q = q.filter(submissions::is_current.eq(true));
         }
         if f.released_only {
-            q = q.filter(super::fixed_sql::fixed::<Bool>(RELEASED_SQL));
+            q = q.filter(RELEASED);
         }
         if let Some(d) = f.decision {
             q = q.filter(decision_sql(d));
@@ -267,22 +274,19 @@ pub fn search_flags(
         let read = filtered().select(flags_t::id).limit(super::COUNT_CAP + 1).load::<i64>(conn)?.len();
         Ok(super::Total::of_read(read))
     })?;
-    // A whole-sheet flag sorts as item 0 on both backends (they disagree on
-    // where NULL sorts).
-    let item = || super::fixed_sql::fixed::<diesel::sql_types::Integer>("COALESCE(flags.item_number, 0)");
     let mut q = filtered()
         .select(flags_t::all_columns)
         // submissions.id (= flags.submission_id): walks a year's sheets in
         // index order instead of sorting every flag of the year.
-        .order((submissions::id.desc(), item(), flags_t::id))
+        .order((submissions::id.desc(), ITEM_KEY, flags_t::id))
         .limit(limit);
     q = match start {
         super::Start::Offset(n) => q.offset(n),
         super::Start::After(p) => q.filter(
             submissions::id
                 .lt(p.submission_id)
-                .or(submissions::id.eq(p.submission_id).and(item().gt(p.item)))
-                .or(submissions::id.eq(p.submission_id).and(item().eq(p.item)).and(flags_t::id.gt(p.flag_id))),
+                .or(submissions::id.eq(p.submission_id).and(ITEM_KEY.gt(p.item)))
+                .or(submissions::id.eq(p.submission_id).and(ITEM_KEY.eq(p.item)).and(flags_t::id.gt(p.flag_id))),
         ),
     };
     let rows: Vec<flags::FlagRow> = q.load(conn)?;
