@@ -50,6 +50,8 @@ struct GroupResult {
 
 #[derive(Debug, Serialize)]
 struct GroupScenarioResult {
+    /// Which round of held-out seeds (see [`Part4Result::round`]).
+    round: &'static str,
     companies: usize,
     seeds: Vec<u64>,
     uniform_auc_risk: Vec<Option<f64>>,
@@ -62,6 +64,10 @@ struct GroupScenarioResult {
     jumped_items: Prf,
     strong_group_flags_per_honest_sheet: f64,
     strong_on_honest_by_rule: std::collections::BTreeMap<String, usize>,
+    /// Of the medium-or-higher `copied_evidence` flags on honest sheets, those
+    /// on a sheet that was in fact copied (its copier's direction untold);
+    /// the rest are between companies that copied nothing from each other.
+    strong_copied_on_honest_sources: usize,
 }
 
 /// Figures of the part-4 scenarios: several inflators in one small cohort,
@@ -70,7 +76,8 @@ struct GroupScenarioResult {
 #[derive(Debug, Serialize, Default)]
 struct Part4Result {
     /// Which round of held-out seeds: `first` (scored before the copy
-    /// comparison changed) or `second` (fresh seeds, scored once after it).
+    /// comparison changed), `second` (fresh seeds, scored once after it) or
+    /// `third` (fresh seeds, scored once after the chance-match check).
     round: &'static str,
     companies: usize,
     cohort_inflators: usize,
@@ -195,39 +202,44 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .map(|t| evaluate_group(&detector, &catalog, &labelled_group(&spec, &catalog, t, 0.3, 0.1), t))
         .collect();
     // Group scenarios on held-out phrasing and seeds never looked at while
-    // tuning: five 30-company groups, and one of 1,000.
+    // tuning: five 30-company groups, and one of 1,000; twice. The first
+    // round (base + 1 … 6) has been scored after every change since part 3;
+    // the third (base + 25 … 30) was first scored after the chance-match
+    // check of copy pairs (issue 12), tuned on `--seed 777000` only.
     progress(
         started,
         4,
-        "group scenarios (30 companies × 5 seeds, 1,000 companies)",
-        "グループのシナリオ（30社×5通り、1,000社）",
+        "group scenarios, two rounds (30 companies × 5 seeds, 1,000 companies)",
+        "グループのシナリオ、2回分（30社×5通り、1,000社）",
     );
+    let seeds = |range: std::ops::Range<u64>| range.map(|k| options.seed + k).collect::<Vec<_>>();
     let group_scenarios = vec![
-        evaluate_scenarios(
-            &detector,
-            &catalog,
-            30,
-            &[options.seed + 1, options.seed + 2, options.seed + 3, options.seed + 4, options.seed + 5],
-        )?,
-        evaluate_scenarios(&detector, &catalog, 1000, &[options.seed + 6])?,
+        evaluate_scenarios(&detector, &catalog, "first", 30, &seeds(1..6))?,
+        evaluate_scenarios(&detector, &catalog, "first", 1000, &seeds(6..7))?,
+        evaluate_scenarios(&detector, &catalog, "third", 30, &seeds(25..30))?,
+        evaluate_scenarios(&detector, &catalog, "third", 1000, &seeds(30..31))?,
     ];
     // Part 4 of the detector, on seeds of its own never looked at while
     // tuning (tuning ran `hyoka eval --seed` with another base seed).
     progress(
         started,
         5,
-        "part 4 group scenarios, two rounds (36 companies × 5 seeds, 300 companies)",
-        "グループのシナリオ 第4部、2回分（36社×5通り、300社）",
+        "part 4 group scenarios, three rounds (36 companies × 5 seeds, 300 companies)",
+        "グループのシナリオ 第4部、3回分（36社×5通り、300社）",
     );
     // The second round's seeds (base + 13 … 18) were first scored after the
     // rarity-weighted copy comparison and the pair pass (issue 12), which
     // were tuned on `--seed 777000` only; the first round's seeds had been
-    // scored before that change, so they are no longer unseen.
+    // scored before that change, so they are no longer unseen. The third
+    // round's (base + 19 … 24) were first scored after the chance-match
+    // check of copy pairs, tuned on `--seed 777000` too.
     let part4 = vec![
-        evaluate_part4(&detector, &catalog, "first", 36, 5, &(7..12).map(|k| options.seed + k).collect::<Vec<_>>())?,
-        evaluate_part4(&detector, &catalog, "first", 300, 25, &[options.seed + 12])?,
-        evaluate_part4(&detector, &catalog, "second", 36, 5, &(13..18).map(|k| options.seed + k).collect::<Vec<_>>())?,
-        evaluate_part4(&detector, &catalog, "second", 300, 25, &[options.seed + 18])?,
+        evaluate_part4(&detector, &catalog, "first", 36, 5, &seeds(7..12))?,
+        evaluate_part4(&detector, &catalog, "first", 300, 25, &seeds(12..13))?,
+        evaluate_part4(&detector, &catalog, "second", 36, 5, &seeds(13..18))?,
+        evaluate_part4(&detector, &catalog, "second", 300, 25, &seeds(18..19))?,
+        evaluate_part4(&detector, &catalog, "third", 36, 5, &seeds(19..24))?,
+        evaluate_part4(&detector, &catalog, "third", 300, 25, &seeds(24..25))?,
     ];
     progress(started, 6, "done", "完了");
     let report = EvalReport {
@@ -258,10 +270,12 @@ pub fn run(options: Options) -> anyhow::Result<()> {
 fn evaluate_scenarios(
     detector: &Detector,
     catalog: &Catalog,
+    round: &'static str,
     companies: usize,
     seeds: &[u64],
 ) -> anyhow::Result<GroupScenarioResult> {
     let mut r = GroupScenarioResult {
+        round,
         companies,
         seeds: seeds.to_vec(),
         uniform_auc_risk: vec![],
@@ -274,6 +288,7 @@ fn evaluate_scenarios(
         jumped_items: Prf::default(),
         strong_group_flags_per_honest_sheet: 0.0,
         strong_on_honest_by_rule: Default::default(),
+        strong_copied_on_honest_sources: 0,
     };
     let (mut honest, mut honest_strong) = (0usize, 0usize);
     for &seed in seeds {
@@ -318,6 +333,10 @@ fn evaluate_scenarios(
                 honest_strong += mine.iter().filter(|f| f.severity >= Severity::Medium).count();
                 for f in mine.iter().filter(|f| f.severity >= Severity::Medium) {
                     *r.strong_on_honest_by_rule.entry(f.rule.to_owned()).or_default() += 1;
+                }
+                if current.iter().any(|x| x.truth.copied_from == Some(s.company_index)) {
+                    r.strong_copied_on_honest_sources +=
+                        mine.iter().filter(|f| f.severity >= Severity::Medium && f.rule == "copied_evidence").count();
                 }
             }
         }
@@ -590,13 +609,24 @@ fn means(v: &[f64]) -> String {
     format!("{mean:.3} [{}]", v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" "))
 }
 
+fn round_ja(round: &str) -> &'static str {
+    match round {
+        "first" => "第1回",
+        "second" => "第2回",
+        _ => "第3回",
+    }
+}
+
 fn print_text(r: &EvalReport, o: &Options) {
     print_generated(r, o);
     for g in &r.group_scenarios {
         println!();
         println!(
-            "Group scenarios / グループのシナリオ — held-out phrasing: {} companies × 2 years, seeds {:?}; 10 % raise every answer, 10 % copy evidence, 10 % raise scores keeping last year's text",
-            g.companies, g.seeds
+            "Group scenarios, {} round / グループのシナリオ（{}） — held-out phrasing: {} companies × 2 years, seeds {:?}; 10 % raise every answer, 10 % copy evidence, 10 % raise scores keeping last year's text",
+            g.round,
+            round_ja(g.round),
+            g.companies,
+            g.seeds
         );
         println!("  uniform inflation vs honest sheets (mean [per seed]):");
         println!("    ROC-AUC  risk {}", aucs(&g.uniform_auc_risk));
@@ -613,6 +643,11 @@ fn print_text(r: &EvalReport, o: &Options) {
         println!("  jumped items (raised keeping last year's text):  {}", prf(&g.jumped_items));
         println!("  medium-or-higher group flags per honest sheet: {:.2}", g.strong_group_flags_per_honest_sheet);
         println!("    by rule: {:?}", g.strong_on_honest_by_rule);
+        println!(
+            "    copied_evidence on honest sheets that were copied (direction untold): {} of {}",
+            g.strong_copied_on_honest_sources,
+            g.strong_on_honest_by_rule.get("copied_evidence").copied().unwrap_or(0)
+        );
     }
     for g in &r.part4 {
         let share = |a: usize, b: usize| a as f64 / b.max(1) as f64;
@@ -620,7 +655,7 @@ fn print_text(r: &EvalReport, o: &Options) {
         println!(
             "Part 4 group scenarios, {} round / グループのシナリオ 第4部（{}） — held-out phrasing: {} companies × 2 years, seeds {:?}; {} small companies inflating together in one cohort, 10 % raise every answer, 10 % copy (house names, copier mostly uploads later), 10 % raise keeping last year's text, 20 % of honest companies without 回答日",
             g.round,
-            if g.round == "second" { "第2回" } else { "第1回" },
+            round_ja(g.round),
             g.companies,
             g.seeds,
             g.cohort_inflators

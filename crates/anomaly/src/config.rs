@@ -190,6 +190,8 @@ pub struct GroupSettings {
     pub copy_pair_similarity: f64,
     #[serde(default = "defaults::copy_pair_min_chars")]
     pub copy_pair_min_chars: usize,
+    #[serde(default = "defaults::copy_chance")]
+    pub copy_chance: f64,
     pub rollout_share: f64,
     pub rollout_min: usize,
     pub group_cues: Lexicon,
@@ -214,6 +216,9 @@ mod defaults {
     }
     pub fn copy_pair_min_chars() -> usize {
         15
+    }
+    pub fn copy_chance() -> f64 {
+        0.05
     }
 }
 

@@ -728,7 +728,21 @@ fn copied_evidence<'a>(input: &GroupInput<'a>, folds: &'a Folds, config: &Detect
             }
         }
     }
+    // The background: matches of pairs alike on fewer items than a copy
+    // needs, per item (wholesale copies do not count towards it, so the
+    // copiers of a group cannot raise the bar for each other).
+    let mut found_counts: HashMap<ItemNumber, usize> = HashMap::new();
+    for v in pairs.values().filter(|v| v.len() < g.copy_min_items) {
+        for (n, _) in v {
+            *found_counts.entry(*n).or_default() += 1;
+        }
+    }
     pairs.retain(|_, v| v.len() >= g.copy_min_items);
+    // In a large group, some pairs of honest sheets match on a few items by
+    // chance: keep a pair only when that many matches are unlikely to occur
+    // by chance anywhere in the group.
+    let chance = ChanceMatches::of(&found_counts, &by_item, companies);
+    pairs.retain(|&(x, y), v| chance.expected_pairs(&prepared, x, y, v.len()) <= g.copy_chance);
     // The pair pass: every other item the two sheets both answer.
     let more = pair_pass(&pairs, &by_item, &prepared, companies, config);
     for ((x, y), n, sim) in more {
@@ -1045,6 +1059,76 @@ fn direction(
     }
 }
 
+/// How often two sheets of this group match on an item by chance, from the
+/// background of pairs alike on only one or two items.
+struct ChanceMatches {
+    /// Per item, the share of pairs of its texts found alike.
+    rate: HashMap<ItemNumber, f64>,
+    /// The pairs of sheets compared.
+    pairs: f64,
+}
+
+impl ChanceMatches {
+    fn of(
+        background: &HashMap<ItemNumber, usize>,
+        by_item: &BTreeMap<ItemNumber, Vec<(usize, usize)>>,
+        sheets: usize,
+    ) -> ChanceMatches {
+        let pairs_of = |n: usize| (n * n.saturating_sub(1) / 2).max(1) as f64;
+        let rate = background
+            .iter()
+            .map(|(item, count)| (*item, *count as f64 / pairs_of(by_item.get(item).map_or(0, Vec::len))))
+            .collect();
+        ChanceMatches { rate, pairs: pairs_of(sheets) }
+    }
+
+    /// How many pairs of sheets in the group would be expected to match on
+    /// at least `matched` items by chance, given the items sheets `x` and
+    /// `y` both answer: the number of pairs times a Poisson tail (which is
+    /// wider than that of the independent items it stands for).
+    fn expected_pairs(&self, prepared: &[Vec<Prepared<'_>>], x: usize, y: usize, matched: usize) -> f64 {
+        let mut of_y: Vec<ItemNumber> = prepared[y].iter().map(|p| p.answer.item).collect();
+        of_y.sort_unstable();
+        let lambda: f64 = prepared[x]
+            .iter()
+            .filter(|p| of_y.binary_search(&p.answer.item).is_ok())
+            .filter_map(|p| self.rate.get(&p.answer.item))
+            .sum();
+        self.pairs * poisson_tail(matched, lambda)
+    }
+}
+
+/// P(X ≥ k) for X ~ Poisson(λ).
+fn poisson_tail(k: usize, lambda: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if lambda <= 0.0 {
+        return 0.0;
+    }
+    // The term of k, in logarithms (k! can be large).
+    let ln_fact: f64 = (2..=k).map(|i| (i as f64).ln()).sum();
+    let mut term = (-lambda + k as f64 * lambda.ln() - ln_fact).exp();
+    if (k as f64) <= lambda {
+        // The head is the smaller sum here.
+        let mut head = 0.0;
+        let mut t = (-lambda).exp();
+        for i in 0..k {
+            head += t;
+            t *= lambda / (i + 1) as f64;
+        }
+        return (1.0 - head).max(0.0);
+    }
+    let mut sum = 0.0;
+    let mut i = k;
+    while term > sum * 1e-12 && i < k + 1000 {
+        sum += term;
+        i += 1;
+        term *= lambda / i as f64;
+    }
+    sum
+}
+
 /// The prepared text of sheet `i` on item `n`.
 fn text_of<'p, 'a>(prepared: &'p [Vec<Prepared<'a>>], i: usize, n: ItemNumber) -> Option<&'p Prepared<'a>> {
     prepared.get(i)?.iter().find(|p| p.answer.item == n)
@@ -1214,6 +1298,21 @@ fn copies_in<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_poisson_tail_matches_its_sums() {
+        // P(X ≥ 1) = 1 − e^−λ; P(X ≥ 3) for λ = 0.5 and λ = 4 (the head
+        // branch) by the closed sums.
+        assert!((poisson_tail(1, 0.3) - (1.0 - (-0.3f64).exp())).abs() < 1e-12);
+        let head = |l: f64| (-l).exp() * (1.0 + l + l * l / 2.0);
+        assert!((poisson_tail(3, 0.5) - (1.0 - head(0.5))).abs() < 1e-12);
+        assert!((poisson_tail(3, 4.0) - (1.0 - head(4.0))).abs() < 1e-12);
+        assert_eq!(poisson_tail(0, 0.0), 1.0);
+        assert_eq!(poisson_tail(3, 0.0), 0.0);
+        // Far in the tail, still positive and tiny: 0.01^20 / 20!.
+        let t = poisson_tail(20, 0.01);
+        assert!(t > 0.0 && t < 1e-57, "{t}");
+    }
 
     #[test]
     fn similarity_sees_copies_not_templates() {

@@ -346,3 +346,47 @@ fn a_copy_of_a_companys_own_wording_is_caught_and_the_pair_pass_finds_its_edited
     assert_eq!(notice[0].sheet, 4);
     assert!(notice[0].finding.reason_ja.contains("C12"), "{}", notice[0].finding.reason_ja);
 }
+
+/// Forty companies with eight 2s: items 1–4 from a stock of four identical
+/// texts each (so a pair of honest sheets matches on some of them by
+/// chance), items 5–8 in each company's own words.
+fn from_stock(c: usize, n: u16) -> String {
+    let variant = (c * (n as usize + 1) + c / 4 + n as usize) % 4;
+    if n <= 4 {
+        let who = ["総務課長", "情報システム担当者", "品質保証部", "外部の保守業者"][variant];
+        let when = ["毎月", "四半期ごと", "半期ごと", "年1回"][variant];
+        format!("第{n}項は型式{variant}{n}の手順書に従い{who}が{when}点検し、点検票を保管(様式{n}-{variant})")
+    } else {
+        own_words(c, n)
+    }
+}
+
+#[test]
+fn chance_matches_of_a_large_group_are_not_copies_and_a_wholesale_copy_still_is() {
+    let cat = catalog();
+    let mut sheets: Vec<Vec<Answer>> = (0..40).map(|c| sheet(c as i64, 8, |n| from_stock(c, n))).collect();
+    // Company 37 copies company 21's whole sheet.
+    sheets[37] = sheets[21].clone();
+    let names: Vec<String> = (0..40).map(|c| format!("C{c:02}")).collect();
+    let cur: Vec<_> = sheets.iter().enumerate().map(|(i, a)| dated(i, a, &names)).collect();
+    let input = GroupInput { catalog: &cat, current: &cur, previous: &[] };
+    // Honest pairs alike on three or four stock items: many.
+    let alike = |x: usize, y: usize| (0..4).filter(|k| sheets[x][*k].evidence == sheets[y][*k].evidence).count();
+    let chance_pairs = (0..40)
+        .flat_map(|x| (x + 1..40).map(move |y| (x, y)))
+        .filter(|&(x, y)| (x, y) != (21, 37))
+        .filter(|&(x, y)| alike(x, y) >= 3)
+        .count();
+    assert!(chance_pairs >= 10, "{chance_pairs}");
+    let copiers = |config: &DetectorConfig| -> std::collections::BTreeSet<usize> {
+        analyse(&input, config).iter().filter(|f| f.finding.rule == "copied_evidence").map(|f| f.sheet).collect()
+    };
+    // Without the chance check, pairs matching by chance are taken for copies…
+    let mut unchecked = config();
+    unchecked.group.copy_chance = f64::INFINITY;
+    assert!(copiers(&unchecked).len() > 2, "{:?}", copiers(&unchecked));
+    // …with it, only the copy is.
+    let found = copiers(&config());
+    assert!(found.contains(&37), "{found:?}");
+    assert!(found.iter().all(|s| [21, 37].contains(s)), "{found:?}");
+}
