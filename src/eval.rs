@@ -90,6 +90,15 @@ struct Part4Result {
     copied_items: Prf,
     copy_pairs: usize,
     copier_identified: usize,
+    /// Copy pairs flagged on both sides (direction untold or misjudged).
+    copy_pairs_both_sides: usize,
+    /// Copy pairs flagged on the source only (direction misjudged).
+    copy_pairs_source_only: usize,
+    /// Copy pairs flagged on neither side.
+    copy_pairs_missed: usize,
+    /// Of the medium-or-higher `copied_evidence` flags on honest sheets,
+    /// those on a true copy source (the rest: chance matches).
+    strong_copied_on_honest_sources: usize,
     honest_sheets: usize,
     undated_honest_sheets: usize,
     strong_group_flags_on_honest: usize,
@@ -433,6 +442,10 @@ fn evaluate_part4(
                 for f in mine.iter().filter(|f| f.severity >= Severity::Medium) {
                     *r.strong_on_honest_by_rule.entry(f.rule.to_owned()).or_default() += 1;
                 }
+                if current.iter().any(|x| x.truth.copied_from == Some(s.company_index)) {
+                    r.strong_copied_on_honest_sources +=
+                        mine.iter().filter(|f| f.severity >= Severity::Medium && f.rule == "copied_evidence").count();
+                }
                 honest_risks.push(score);
                 for n in &s.window_improvements {
                     r.window_improvements += 1;
@@ -451,6 +464,9 @@ fn evaluate_part4(
             let on_copier = s.truth.copied_items.iter().any(|n| mine.contains(n));
             let on_source = s.truth.copied_items.iter().any(|n| theirs.contains(n));
             r.copier_identified += usize::from(on_copier && !on_source);
+            r.copy_pairs_both_sides += usize::from(on_copier && on_source);
+            r.copy_pairs_source_only += usize::from(!on_copier && on_source);
+            r.copy_pairs_missed += usize::from(!on_copier && !on_source);
             if current.iter().any(|x| x.company_index == src && x.truth.is_honest())
                 && let Some(score) = risk_of.get(&src)
             {
@@ -677,6 +693,10 @@ fn print_text(r: &EvalReport, o: &Options) {
             share(g.copier_identified, g.copy_pairs)
         );
         println!(
+            "    the others: {} flagged on both sides, {} on the source only, {} on neither",
+            g.copy_pairs_both_sides, g.copy_pairs_source_only, g.copy_pairs_missed
+        );
+        println!(
             "  medium-or-higher group flags per honest sheet: {:.3} ({} on {} honest sheets, {} of them without 回答日)",
             share(g.strong_group_flags_on_honest, g.honest_sheets),
             g.strong_group_flags_on_honest,
@@ -684,6 +704,11 @@ fn print_text(r: &EvalReport, o: &Options) {
             g.undated_honest_sheets
         );
         println!("    by rule: {:?}", g.strong_on_honest_by_rule);
+        println!(
+            "    copied_evidence on honest sheets that were copied: {} of {}",
+            g.strong_copied_on_honest_sources,
+            g.strong_on_honest_by_rule.get("copied_evidence").copied().unwrap_or(0)
+        );
         println!(
             "  honest improvements dated between last year's real answer and the fiscal year's end: {} flagged medium or higher of {}",
             g.window_improvements_flagged_strong, g.window_improvements
