@@ -630,3 +630,32 @@ fn postgres_a_connection_the_server_closed_is_replaced_without_a_ping_per_checko
     assert_ne!(next, first, "the closed connection was dropped and a new one made");
     assert_eq!(pool.state().connections, 1);
 }
+
+/// Issue 19: the bundled SQLite is built with the query planner stability
+/// guarantee on and without STAT4 (`.cargo/config.toml`). Before, a statement
+/// whose plan might depend on a bound value (every `LIMIT ?` diesel binds,
+/// a value met by STAT4 samples) was prepared again on each new binding, so
+/// the statement cache saved nothing. `optimize` still writes the planner's
+/// `sqlite_stat1`.
+#[test]
+fn sqlite_plans_a_statement_once_and_analyses_without_per_value_samples() {
+    use diesel::prelude::*;
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let db = TestDb::sqlite();
+    let mut c = db.conn();
+    ok(hyoka_model::db::writes::create_company(&mut c, Actor::System, &new_company("C001", "東海精密")));
+    ok(hyoka_model::db::conn::optimize(&mut c));
+    let names = |c: &mut DbConn, sql: &str| -> Vec<String> {
+        ok(diesel::sql_query(sql).load::<Name>(c)).into_iter().map(|n| n.name).collect()
+    };
+    let stats = names(&mut c, "SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%' ORDER BY name");
+    assert_eq!(stats, ["sqlite_stat1"], "ANALYZE ran and wrote no per-value samples");
+    let options = names(&mut c, "SELECT compile_options AS name FROM pragma_compile_options");
+    assert!(options.iter().any(|o| o == "THREADSAFE=1"), "the bundled build's options are read: {options:?}");
+    assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    assert!(!options.iter().any(|o| o.contains("STAT4")), "{options:?}");
+}
