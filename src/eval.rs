@@ -343,10 +343,7 @@ fn evaluate_scenarios(
                 for f in mine.iter().filter(|f| f.severity >= Severity::Medium) {
                     *r.strong_on_honest_by_rule.entry(f.rule.to_owned()).or_default() += 1;
                 }
-                if current.iter().any(|x| x.truth.copied_from == Some(s.company_index)) {
-                    r.strong_copied_on_honest_sources +=
-                        mine.iter().filter(|f| f.severity >= Severity::Medium && f.rule == "copied_evidence").count();
-                }
+                r.strong_copied_on_honest_sources += strong_copies_on_a_source(&current, s, &mine);
             }
         }
         // Uniform inflation against honest sheets only.
@@ -366,6 +363,16 @@ fn evaluate_scenarios(
     }
     r.strong_group_flags_per_honest_sheet = honest_strong as f64 / honest.max(1) as f64;
     Ok(r)
+}
+
+/// The medium-or-higher `copied_evidence` flags on sheet `s` when some
+/// company of the year in fact copied from it (its flags then sit on a true
+/// copy source, not on a chance match); 0 otherwise.
+fn strong_copies_on_a_source(current: &[&ScenarioSheet], s: &ScenarioSheet, mine: &[&hyoka_anomaly::Finding]) -> usize {
+    if !current.iter().any(|x| x.truth.copied_from == Some(s.company_index)) {
+        return 0;
+    }
+    mine.iter().filter(|f| f.severity >= Severity::Medium && f.rule == "copied_evidence").count()
 }
 
 /// The part-4 figures over `seeds`: 10 % uniform, copying and jumping
@@ -442,10 +449,7 @@ fn evaluate_part4(
                 for f in mine.iter().filter(|f| f.severity >= Severity::Medium) {
                     *r.strong_on_honest_by_rule.entry(f.rule.to_owned()).or_default() += 1;
                 }
-                if current.iter().any(|x| x.truth.copied_from == Some(s.company_index)) {
-                    r.strong_copied_on_honest_sources +=
-                        mine.iter().filter(|f| f.severity >= Severity::Medium && f.rule == "copied_evidence").count();
-                }
+                r.strong_copied_on_honest_sources += strong_copies_on_a_source(&current, s, &mine);
                 honest_risks.push(score);
                 for n in &s.window_improvements {
                     r.window_improvements += 1;
