@@ -279,10 +279,12 @@ impl ItemCode {
 /// a summary's per-item codes, when the sheets have it.
 pub fn item_of_codes(item_codes: &str, number: u16) -> Option<[Evaluation; 4]> {
     let start = (usize::from(number).checked_sub(1)?) * 4;
-    let codes: Vec<char> = item_codes.get(start..start + 4)?.chars().collect();
+    // The codes are ASCII (`ItemCode::of`, `.`): read the bytes, allocate
+    // nothing (a page reads every cited item of every row it shows).
+    let codes = item_codes.as_bytes().get(start..start + 4)?;
     let mut out = [Evaluation::Unanswered; 4];
-    for (slot, c) in out.iter_mut().zip(codes) {
-        *slot = ItemCode::parse(c)?;
+    for (slot, &b) in out.iter_mut().zip(codes) {
+        *slot = ItemCode::parse(char::from(b))?;
     }
     Some(out)
 }
@@ -531,4 +533,21 @@ pub fn impact_weight(tier: u8) -> u32 {
 /// 8: start where a weakness would hurt most).
 pub fn priority(risk: Option<u8>, tier: u8) -> u32 {
     u32::from(risk.unwrap_or(0)) * impact_weight(tier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_codes_give_four_scores_per_item_and_none_for_an_item_the_sheets_lack() {
+        let codes = "2100nnnu....";
+        let (done, part, not) = (Evaluation::DONE, Evaluation::IN_PROGRESS, Evaluation::NOT_DONE);
+        assert_eq!(item_of_codes(codes, 1), Some([done, part, not, not]));
+        let na = Evaluation::NotApplicable;
+        assert_eq!(item_of_codes(codes, 2), Some([na, na, na, Evaluation::Unanswered]));
+        assert_eq!(item_of_codes(codes, 3), None, "`.`: no such item on the sheets");
+        assert_eq!(item_of_codes(codes, 4), None, "past the codes");
+        assert_eq!(item_of_codes(codes, 0), None, "items count from 1");
+    }
 }

@@ -565,6 +565,8 @@ fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
         (lines.iter().map(|l| l.company.id).collect(), total)
     };
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "no collection: every company");
+    assert_eq!(ok(collections::newest_year(&mut c)), None);
+    assert_eq!(ok(collections::latest_deadline(&mut c, fy(2025))), None);
     let opened = collections::NewCollection {
         fiscal_year: fy(2025),
         title: "2025年度".into(),
@@ -574,6 +576,10 @@ fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
     };
     let col = ok(hyoka_model::db::writes::open_collection(&mut c, Actor::System, &opened));
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b], 2), "A has a sheet, B is asked, Z neither");
+    // The pages' year and deadline come without the members.
+    assert_eq!(ok(collections::newest_year(&mut c)), Some(fy(2025)));
+    assert_eq!(ok(collections::latest_deadline(&mut c, fy(2025))), Some(opened.deadline));
+    assert_eq!(ok(collections::latest_deadline(&mut c, fy(2024))), None, "no collection that year");
     let everyone = collections::CollectionChanges {
         title: None,
         deadline: None,

@@ -326,12 +326,7 @@ async fn overview(viewer: Viewer, q: Query) -> HttpResponse {
                 .db(move |conn| {
                     let year = year_or_default(conn, asked)?;
                     let (lines, total, group) = dashboards::overview(conn, year, &filter, order, offset, PER_PAGE)?;
-                    let deadline = collections::list(conn, None, 0, 1_000)?
-                        .0
-                        .into_iter()
-                        .filter(|c| c.fiscal_year == year)
-                        .map(|c| c.deadline)
-                        .max();
+                    let deadline = collections::latest_deadline(conn, year)?;
                     Ok((year, lines, total, group, deadline))
                 })
                 .await?;

@@ -998,8 +998,8 @@ fn newest_sheet(
 /// The year a group page shows unless asked: the newest collection's year,
 /// else the newest year a sheet was sent for, else this fiscal year.
 fn default_year(conn: &mut DbConn) -> Result<FiscalYear, PageFailure> {
-    match collections::list(conn, None, 0, 1)?.0.into_iter().next() {
-        Some(c) => Ok(c.fiscal_year),
+    match collections::newest_year(conn)? {
+        Some(y) => Ok(y),
         None => match newest_sheet(conn, None)? {
             Some(s) => Ok(s.fiscal_year),
             None => current_fy(),

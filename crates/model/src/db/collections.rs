@@ -255,6 +255,23 @@ pub fn list(
     Ok((items, total))
 }
 
+/// The newest fiscal year a collection exists for (`None` while
+/// collections are not in use). Reads no members.
+pub fn newest_year(conn: &mut DbConn) -> Result<Option<FiscalYear>, DbError> {
+    let year: Option<i32> = collections::table.select(diesel::dsl::max(collections::fiscal_year)).first(conn)?;
+    Ok(year.map(FiscalYear::new).transpose()?)
+}
+
+/// The latest deadline of a fiscal year's collections (`None` when none
+/// is open for it). Reads no members: a page showing the deadline does not
+/// load the thousands of companies a collection asks.
+pub fn latest_deadline(conn: &mut DbConn, year: FiscalYear) -> Result<Option<NaiveDate>, DbError> {
+    Ok(collections::table
+        .filter(collections::fiscal_year.eq(year.get()))
+        .select(diesel::dsl::max(collections::deadline))
+        .first(conn)?)
+}
+
 /// The fiscal years a collection exists for, oldest first (empty while
 /// collections are not in use).
 pub fn fiscal_years(conn: &mut DbConn) -> Result<Vec<FiscalYear>, DbError> {
