@@ -567,6 +567,7 @@ fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "no collection: every company");
     assert_eq!(ok(collections::newest_year(&mut c)), None);
     assert_eq!(ok(collections::latest_deadline(&mut c, fy(2025))), None);
+    assert_eq!(ok(summaries::asked_count(&mut c, fy(2025))), None, "no collection: nobody asked");
     let opened = collections::NewCollection {
         fiscal_year: fy(2025),
         title: "2025年度".into(),
@@ -580,6 +581,9 @@ fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
     assert_eq!(ok(collections::newest_year(&mut c)), Some(fy(2025)));
     assert_eq!(ok(collections::latest_deadline(&mut c, fy(2025))), Some(opened.deadline));
     assert_eq!(ok(collections::latest_deadline(&mut c, fy(2024))), None, "no collection that year");
+    assert_eq!(ok(summaries::asked_count(&mut c, fy(2025))), Some(1));
+    assert_eq!(ok(summaries::asked_count(&mut c, fy(2024))), None);
+    assert_eq!(ok(summaries::verify(&mut c)), Vec::<String>::new());
     let everyone = collections::CollectionChanges {
         title: None,
         deadline: None,
@@ -590,14 +594,36 @@ fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
     ok(hyoka_model::db::writes::update_collection(&mut c, Actor::System, col.id, &everyone));
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "everyone asked");
     assert_eq!(listed(&mut c, dashboards::Order::Risk).1, 3);
+    assert_eq!(ok(summaries::asked_count(&mut c, fy(2025))), Some(3));
     // A company registered after the collection opened is not asked.
     let late = company(&mut c, "Y", Level::Lv1, 1);
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "Y was not asked: {late}");
+    let fewer = collections::CollectionChanges { remove_members: vec![b, z], ..Default::default() };
+    ok(hyoka_model::db::writes::update_collection(&mut c, Actor::System, col.id, &fewer));
+    assert_eq!(ok(summaries::asked_count(&mut c, fy(2025))), Some(1));
+    assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a], 1), "A has a sheet and is asked");
+    assert_eq!(ok(summaries::verify(&mut c)), Vec::<String>::new());
+    // The count is backfilled on upgrade over a collection opened before it
+    // was kept, and a wrong one is told.
+    assert_eq!(ok(hyoka_model::db::conn::revert_last(&mut c, 1)), 1);
+    assert_eq!(ok(summaries::asked_count(&mut c, fy(2025))), None, "gone after down");
+    drop(c);
+    ok(hyoka_model::db::migrate(&db.url));
+    let mut c = db.conn();
+    assert_eq!(ok(summaries::asked_count(&mut c, fy(2025))), Some(1), "backfilled");
+    assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a], 1));
+    {
+        use diesel::prelude::*;
+        use hyoka_model::db::schema::group_counts as g;
+        ok(diesel::update(g::table.find("asked:2025")).set(g::value.eq(7_i64)).execute(&mut c));
+    }
+    let problems = ok(summaries::verify(&mut c));
+    assert!(problems.iter().any(|p| p.starts_with("asked:2025")), "{problems:?}");
 }
 
 /// Issue 19: an upgrade over reviews made before migration 000018 keeps
 /// each flag's decision in force on its row, as the writers would have:
-/// the three newest migrations reverted with the data in place, then
+/// the four newest migrations reverted with the data in place, then
 /// migrated again.
 fn the_kept_decision_is_backfilled_on_upgrade(db: &TestDb) {
     use diesel::prelude::*;
@@ -620,7 +646,7 @@ fn the_kept_decision_is_backfilled_on_upgrade(db: &TestDb) {
     };
     let before = kept(&mut c);
     assert_eq!(before.iter().filter_map(|r| r.2.as_deref()).collect::<Vec<_>>(), ["confirmed", "dismissed"]);
-    assert_eq!(ok(hyoka_model::db::conn::revert_last(&mut c, 3)), 3);
+    assert_eq!(ok(hyoka_model::db::conn::revert_last(&mut c, 4)), 4);
     assert!(f::table.select(f::decision).load::<Option<String>>(&mut c).is_err(), "the column is gone after down");
     drop(c);
     ok(hyoka_model::db::migrate(&db.url));

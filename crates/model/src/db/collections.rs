@@ -135,6 +135,14 @@ fn upsert_members(conn: &mut DbConn, id: i64, members: &[(i64, Option<Level>)]) 
     Ok(())
 }
 
+/// Keeps the count of the companies a collection asks
+/// (`summaries::asked_count`) in step with its members.
+fn keep_asked_count(conn: &mut DbConn, id: i64, year: FiscalYear) -> Result<(), DbError> {
+    let n: i64 =
+        collection_companies::table.filter(collection_companies::collection_id.eq(id)).count().get_result(conn)?;
+    super::summaries::set_asked_in_tx(conn, year, n)
+}
+
 fn clean_title(title: &str) -> Result<String, DbError> {
     let t = title.trim();
     if t.is_empty() {
@@ -174,6 +182,7 @@ pub fn open_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCollection) -> Resul
             .returning(collections::id)
             .get_result(conn)?;
         upsert_members(conn, id, &new.members)?;
+        keep_asked_count(conn, id, new.fiscal_year)?;
         let c = get(conn, id)?;
         audit::append(conn, actor, "collection.open", Change::created("collection", id, &c))?;
         Ok(c)
@@ -216,6 +225,7 @@ pub fn update_in_tx(
         for company_id in &changes.remove_members {
             diesel::delete(collection_companies::table.find((id, *company_id))).execute(conn)?;
         }
+        keep_asked_count(conn, id, before.fiscal_year)?;
         let after = get(conn, id)?;
         audit::append(conn, actor, "collection.update", Change::updated("collection", id, &before, &after))?;
         Ok(after)

@@ -41,7 +41,8 @@ use std::collections::{BTreeMap, HashMap};
 use diesel::prelude::*;
 
 use super::schema::{
-    companies as companies_t, company_year_summaries as cys, group_counts, submission_risk, submissions, year_totals,
+    collection_companies, collections, companies as companies_t, company_year_summaries as cys, group_counts,
+    submission_risk, submissions, year_totals,
 };
 use super::submissions::{self as subs, Submission};
 use super::{DbConn, DbError, companies, write_tx};
@@ -402,6 +403,30 @@ pub fn company_count(conn: &mut DbConn, level: Option<Level>) -> Result<i64, DbE
     Ok(group_counts::table.find(count_name(level)).select(group_counts::value).first(conn).optional()?.unwrap_or(0))
 }
 
+/// The name of a year's asked-company count in `group_counts`.
+fn asked_name(year: FiscalYear) -> String {
+    format!("asked:{}", year.get())
+}
+
+/// How many companies the year's collection asks, from the kept count
+/// (`None`: no collection for the year).
+pub fn asked_count(conn: &mut DbConn, year: FiscalYear) -> Result<Option<i64>, DbError> {
+    Ok(group_counts::table.find(asked_name(year)).select(group_counts::value).first(conn).optional()?)
+}
+
+/// Keeps how many companies the year's collection asks (in the caller's
+/// transaction: opening a collection, a change of its members).
+pub(crate) fn set_asked_in_tx(conn: &mut DbConn, year: FiscalYear, n: i64) -> Result<(), DbError> {
+    let name = asked_name(year);
+    let changed = diesel::update(group_counts::table.find(&name)).set(group_counts::value.eq(n)).execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(group_counts::table)
+            .values((group_counts::name.eq(&name), group_counts::value.eq(n)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Adds `delta` companies of `level` to the kept counts (in the caller's
 /// transaction: company creation, a change of target level).
 pub(crate) fn count_companies_in_tx(conn: &mut DbConn, level: Level, delta: i64, all: bool) -> Result<(), DbError> {
@@ -427,6 +452,12 @@ fn counted(conn: &mut DbConn) -> Result<BTreeMap<String, i64>, DbError> {
         let n: i64 =
             companies::table.filter(companies::target_level.eq(i16::from(level.number()))).count().get_result(conn)?;
         out.insert(count_name(Some(level)), n);
+    }
+    let opened: Vec<(i64, i32)> = collections::table.select((collections::id, collections::fiscal_year)).load(conn)?;
+    for (id, year) in opened {
+        let n: i64 =
+            collection_companies::table.filter(collection_companies::collection_id.eq(id)).count().get_result(conn)?;
+        out.insert(asked_name(FiscalYear::new(year)?), n);
     }
     Ok(out)
 }

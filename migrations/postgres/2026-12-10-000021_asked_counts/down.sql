@@ -1,0 +1,1 @@
+DELETE FROM group_counts WHERE name LIKE 'asked:%';
