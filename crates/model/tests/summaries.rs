@@ -319,6 +319,66 @@ fn queue_follows_risk_and_business_impact(db: &TestDb) {
     agree(&mut c);
 }
 
+/// Issue 19: a year's queue of more sheets than `counts::KEEP_FROM` keeps
+/// its count (and one per status and risk filter) until a sheet of that
+/// year moves or its risk changes; every count agrees with the companies
+/// counted one by one.
+fn kept_queue_counts_follow_every_move(db: &TestDb) {
+    use hyoka_model::db::counts::KEEP_FROM;
+    let mut c = db.conn();
+    let n = usize::try_from(KEEP_FROM).unwrap_or(200) + 2;
+    let mut sheets = Vec::new();
+    for i in 0..n {
+        let id = company(&mut c, &format!("C{i:04}"), Level::Lv1, 1);
+        sheets.push((id, upload(&mut c, id, 2025, 'a', &[])));
+    }
+    let filters = [
+        dashboards::CompanyFilter {
+            statuses: vec![SubmissionStatus::Submitted, SubmissionStatus::InReview],
+            submitted: Some(true),
+            ..Default::default()
+        },
+        dashboards::CompanyFilter { statuses: vec![SubmissionStatus::Submitted], ..Default::default() },
+        dashboards::CompanyFilter { submitted: Some(true), min_risk: Some(40), ..Default::default() },
+    ];
+    let check = |c: &mut DbConn, when: &str| {
+        for f in &filters {
+            let kept = ok(dashboards::lines(c, fy(2025), f, dashboards::Order::Priority, 0, 5)).1;
+            let again = ok(dashboards::lines(c, fy(2025), f, dashboards::Order::Priority, 0, 5)).1;
+            let fresh: i64 = sheets
+                .iter()
+                .map(|&(id, _)| {
+                    let one = dashboards::CompanyFilter { company_id: Some(id), ..f.clone() };
+                    ok(dashboards::lines(c, fy(2025), &one, dashboards::Order::Priority, 0, 5)).1
+                })
+                .sum();
+            assert_eq!((kept, again), (fresh, fresh), "{when}: {f:?}");
+        }
+    };
+    check(&mut c, "uploaded");
+    assert_eq!(queue(&mut c, 2025).1, i64::try_from(n).unwrap_or(0));
+    let kept: i64 = {
+        use diesel::prelude::*;
+        use hyoka_model::db::schema::list_counts as l;
+        ok(l::table.filter(l::filter.like("overview:%")).count().get_result(&mut c))
+    };
+    assert_eq!(kept, 2, "the two filters of at least {KEEP_FROM} sheets are kept; the risk filter keeps none");
+    let (_, s0) = sheets[0];
+    let (_, s1) = sheets[1];
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, s0, Action::StartReview, None));
+    check(&mut c, "one in review");
+    ok(hyoka_model::db::writes::transition(&mut c, Actor::System, s0, Action::Accept, None));
+    check(&mut c, "one accepted");
+    assert_eq!(queue(&mut c, 2025).1, i64::try_from(n - 1).unwrap_or(0));
+    set_risk(&mut c, s1, 60);
+    check(&mut c, "a risk");
+    // Another year's sheet leaves this year's counts as they are.
+    let (a, _) = sheets[2];
+    upload(&mut c, a, 2024, 'b', &[]);
+    check(&mut c, "another year");
+    agree(&mut c);
+}
+
 /// The flags holding a decision, by the flag list's filter (kept on the
 /// flag row) and by the export's, which must say the same.
 fn holding(c: &mut DbConn, d: review::DecisionFilter) -> Vec<i64> {
@@ -659,6 +719,7 @@ both_backends!(
     figures_follow_uploads_flags_decisions_and_moves,
     departments_merge_item_by_item,
     queue_follows_risk_and_business_impact,
+    kept_queue_counts_follow_every_move,
     kept_decisions_follow_every_review,
     kept_list_counts_follow_every_change,
     a_collection_of_everyone_lists_what_no_collection_lists,

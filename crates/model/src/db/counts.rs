@@ -1,7 +1,8 @@
 //! Kept counts of the long lists: the flag list's and the flagged-items
-//! export's totals and the explorer's counts by rule, kept per fiscal year
-//! and filter so that a page does not count a year's flags again while
-//! nothing in that year changed.
+//! export's totals, the explorer's counts by rule, and the overview's and
+//! review queue's totals under a status or risk filter, kept per fiscal
+//! year and filter so that a page does not count a year's flags or sheets
+//! again while nothing in that year changed.
 //!
 //! **When a kept count is stale.** Each fiscal year has a generation that
 //! [`summaries::refresh_in_tx`](super::summaries::refresh_in_tx) raises; every

@@ -306,15 +306,23 @@ fn companies_only(filter: &CompanyFilter) -> companies_t::BoxedQuery<'static, su
 fn count(conn: &mut DbConn, year: FiscalYear, filter: &CompanyFilter, expected_only: bool) -> Result<i64, DbError> {
     Ok(if needs_summary(filter) && filter.company_id.is_none() && filter.level.is_none() {
         // Only summaries are kept, whatever the collection: count them alone
-        // (through the `(fiscal_year, status)` index).
-        let mut q = cys::table.filter(cys::fiscal_year.eq(year.get())).into_boxed();
-        if !filter.statuses.is_empty() {
-            q = q.filter(cys::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()));
-        }
-        if let Some(min) = filter.min_risk {
-            q = q.filter(cys::risk.ge(i16::from(min)));
-        }
-        q.count().get_result(conn)?
+        // (through the `(fiscal_year, status)` index), and keep the count
+        // until the year's summaries change (`counts`: the review queue
+        // counts a year's thousands of sheets otherwise on every page).
+        let mut statuses: Vec<&str> = filter.statuses.iter().map(|s| s.code()).collect();
+        statuses.sort_unstable();
+        let key = format!("overview:statuses={}:min_risk={:?}", statuses.join(","), filter.min_risk);
+        super::counts::total(conn, Some(year), &key, |conn| {
+            let mut q = cys::table.filter(cys::fiscal_year.eq(year.get())).into_boxed();
+            if !statuses.is_empty() {
+                q = q.filter(cys::status.eq_any(&statuses));
+            }
+            if let Some(min) = filter.min_risk {
+                q = q.filter(cys::risk.ge(i16::from(min)));
+            }
+            Ok(super::Total::exact(q.count().get_result(conn)?))
+        })?
+        .count
     } else if lists_every_company(filter, expected_only) && filter.company_id.is_none() {
         summaries::company_count(conn, filter.level)?
     } else if lists_every_company(filter, expected_only) {
