@@ -655,6 +655,11 @@ fn a_collection_of_everyone_lists_what_no_collection_lists(db: &TestDb) {
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "everyone asked");
     assert_eq!(listed(&mut c, dashboards::Order::Risk).1, 3);
     assert_eq!(ok(summaries::asked_count(&mut c, fy(2025))), Some(3));
+    // A company's list of collections carries its own membership alone.
+    let (own, n) = ok(collections::list(&mut c, Some(z), 0, 10));
+    assert_eq!((own.len(), n), (1, 1));
+    assert_eq!(own[0].members.iter().map(|m| (m.company_id, m.target_level)).collect::<Vec<_>>(), [(z, Level::Lv2)]);
+    assert_eq!(ok(collections::get(&mut c, col.id)).members.len(), 3, "the collection itself has all three");
     // A company registered after the collection opened is not asked.
     let late = company(&mut c, "Y", Level::Lv1, 1);
     assert_eq!(listed(&mut c, dashboards::Order::Code), (vec![a, b, z], 3), "Y was not asked: {late}");

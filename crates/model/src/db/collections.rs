@@ -91,18 +91,23 @@ struct Row {
     created_at: NaiveDateTime,
 }
 
-fn members_of(conn: &mut DbConn, id: i64) -> Result<Vec<Member>, DbError> {
-    let rows: Vec<(i64, i16)> = collection_companies::table
+/// A collection's members; with `only`, that company's membership alone.
+fn members_of(conn: &mut DbConn, id: i64, only: Option<i64>) -> Result<Vec<Member>, DbError> {
+    let mut q = collection_companies::table
         .filter(collection_companies::collection_id.eq(id))
         .select((collection_companies::company_id, collection_companies::target_level))
         .order(collection_companies::company_id)
-        .load(conn)?;
+        .into_boxed();
+    if let Some(company_id) = only {
+        q = q.filter(collection_companies::company_id.eq(company_id));
+    }
+    let rows: Vec<(i64, i16)> = q.load(conn)?;
     rows.into_iter()
         .map(|(company_id, level)| Ok(Member { company_id, target_level: Level::try_from(i32::from(level))? }))
         .collect()
 }
 
-fn from_row(conn: &mut DbConn, r: Row) -> Result<Collection, DbError> {
+fn from_row(conn: &mut DbConn, r: Row, only: Option<i64>) -> Result<Collection, DbError> {
     Ok(Collection {
         id: r.id,
         fiscal_year: FiscalYear::new(r.fiscal_year)?,
@@ -111,7 +116,7 @@ fn from_row(conn: &mut DbConn, r: Row) -> Result<Collection, DbError> {
         message: r.message,
         created_by: r.created_by,
         created_at: crate::time::from_db(r.created_at),
-        members: members_of(conn, r.id)?,
+        members: members_of(conn, r.id, only)?,
     })
 }
 
@@ -235,11 +240,13 @@ pub fn update_in_tx(
 /// A collection by id.
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Collection, DbError> {
     let row: Row = found(collections::table.find(id).first(conn), || format!("collection {id}"))?;
-    from_row(conn, row)
+    from_row(conn, row, None)
 }
 
 /// Collections, newest year first, optionally only those a company is asked
-/// to submit to; with the total count.
+/// to submit to, each then with that company's membership alone (what a
+/// subsidiary may see, and one row instead of the thousands a collection
+/// of the whole group has); with the total count.
 pub fn list(
     conn: &mut DbConn,
     company_id: Option<i64>,
@@ -261,7 +268,7 @@ pub fn list(
     };
     let total: i64 = filtered().count().get_result(conn)?;
     let rows: Vec<Row> = filtered().order(collections::fiscal_year.desc()).offset(offset).limit(limit).load(conn)?;
-    let items = rows.into_iter().map(|r| from_row(conn, r)).collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(|r| from_row(conn, r, company_id)).collect::<Result<Vec<_>, _>>()?;
     Ok((items, total))
 }
 
