@@ -244,7 +244,12 @@ pub fn fill(conn: &mut DbConn, options: Options, stop: &AtomicBool) -> anyhow::R
                 db::write_tx(conn, |conn| add_company_year(conn, &group, &pipeline, company, year, wanted))
             })?;
             match added {
-                Some(true) => filled.added += 1,
+                Some(true) => {
+                    filled.added += 1;
+                    if db::optimize_due(filled.added as u64) {
+                        db::optimize(conn)?;
+                    }
+                }
                 Some(false) => filled.present += 1,
                 None => {}
             }

@@ -210,6 +210,7 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let progress = crate::progress::bar(files.len() as u64, "");
     let mut outcomes: Vec<(PathBuf, Result<Report, Refusal>)> = Vec::with_capacity(files.len());
+    let mut stored: u64 = 0;
     for (i, path) in files.iter().enumerate() {
         progress.set_position(i as u64);
         progress.set_message(hyoka_ingest::display_name(path).chars().take(40).collect::<String>());
@@ -222,6 +223,12 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => Err(as_refusal(path, e)),
         };
+        if result.is_ok() {
+            stored += 1;
+            if hyoka_model::db::optimize_due(stored) {
+                hyoka_model::db::optimize(&mut conn)?;
+            }
+        }
         match &result {
             Ok(r) => tracing::info!(file = %path.display(), submission = r.imported.stored.submission().id, "imported"),
             Err(r) => tracing::warn!(file = %path.display(), errors = r.errors().count(), "refused"),

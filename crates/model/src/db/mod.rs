@@ -64,7 +64,8 @@ pub mod users;
 pub mod writes;
 
 pub use conn::{
-    Backend, DbConn, DbUrl, Pool, PooledConn, check_writable, migrate, optimize, pending_migrations, pool, write_tx,
+    Backend, DbConn, DbUrl, Pool, PooledConn, check_writable, migrate, optimize, optimize_due, pending_migrations,
+    pool, write_tx,
 };
 /// diesel's query error, for callers that run their own write transactions.
 pub use diesel::result::{DatabaseErrorKind as QueryErrorKind, Error as QueryError};
