@@ -210,6 +210,7 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let progress = crate::progress::bar(files.len() as u64, "");
     let mut outcomes: Vec<(PathBuf, Result<Report, Refusal>)> = Vec::with_capacity(files.len());
+    // Sheets this batch created (a file stored before writes nothing).
     let mut stored: u64 = 0;
     for (i, path) in files.iter().enumerate() {
         progress.set_position(i as u64);
@@ -223,7 +224,7 @@ fn run_import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => Err(as_refusal(path, e)),
         };
-        if result.is_ok() {
+        if result.as_ref().is_ok_and(|r| matches!(r.imported.stored, Stored::Created { .. })) {
             stored += 1;
             if hyoka_model::db::optimize_due(stored) {
                 hyoka_model::db::optimize(&mut conn)?;

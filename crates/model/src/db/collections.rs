@@ -141,11 +141,9 @@ fn upsert_members(conn: &mut DbConn, id: i64, members: &[(i64, Option<Level>)]) 
 }
 
 /// Keeps the count of the companies a collection asks
-/// (`summaries::asked_count`) in step with its members.
-fn keep_asked_count(conn: &mut DbConn, id: i64, year: FiscalYear) -> Result<(), DbError> {
-    let n: i64 =
-        collection_companies::table.filter(collection_companies::collection_id.eq(id)).count().get_result(conn)?;
-    super::summaries::set_asked_in_tx(conn, year, n)
+/// (`summaries::asked_count`) in step with its members, as just read.
+fn keep_asked_count(conn: &mut DbConn, c: &Collection) -> Result<(), DbError> {
+    super::summaries::set_asked_in_tx(conn, c.fiscal_year, i64::try_from(c.members.len()).unwrap_or(i64::MAX))
 }
 
 fn clean_title(title: &str) -> Result<String, DbError> {
@@ -187,8 +185,8 @@ pub fn open_in_tx(conn: &mut DbConn, actor: Actor, new: &NewCollection) -> Resul
             .returning(collections::id)
             .get_result(conn)?;
         upsert_members(conn, id, &new.members)?;
-        keep_asked_count(conn, id, new.fiscal_year)?;
         let c = get(conn, id)?;
+        keep_asked_count(conn, &c)?;
         audit::append(conn, actor, "collection.open", Change::created("collection", id, &c))?;
         Ok(c)
     }
@@ -230,8 +228,8 @@ pub fn update_in_tx(
         for company_id in &changes.remove_members {
             diesel::delete(collection_companies::table.find((id, *company_id))).execute(conn)?;
         }
-        keep_asked_count(conn, id, before.fiscal_year)?;
         let after = get(conn, id)?;
+        keep_asked_count(conn, &after)?;
         audit::append(conn, actor, "collection.update", Change::updated("collection", id, &before, &after))?;
         Ok(after)
     }
