@@ -38,14 +38,13 @@ pub const KEEP_FROM: i64 = 200;
 /// Raises a year's generation, in the caller's write transaction (only
 /// [`summaries::refresh_in_tx`](super::summaries::refresh_in_tx) calls it).
 pub(crate) fn bump_in_tx(conn: &mut DbConn, year: FiscalYear) -> Result<(), DbError> {
-    let changed = diesel::update(list_generations::table.find(year.get()))
+    let first = (list_generations::fiscal_year.eq(year.get()), list_generations::generation.eq(1_i64));
+    on_each_backend!(conn, c => diesel::insert_into(list_generations::table)
+        .values(&first)
+        .on_conflict(list_generations::fiscal_year)
+        .do_update()
         .set(list_generations::generation.eq(list_generations::generation + 1))
-        .execute(conn)?;
-    if changed == 0 {
-        diesel::insert_into(list_generations::table)
-            .values((list_generations::fiscal_year.eq(year.get()), list_generations::generation.eq(1_i64)))
-            .execute(conn)?;
-    }
+        .execute(c))?;
     Ok(())
 }
 
